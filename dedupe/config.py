@@ -1,0 +1,222 @@
+"""Frozen configuration dataclasses, one per stage, and loading them from a TOML file.
+
+A CLI flag, its config field and its TOML key share one name: ``--num-perm`` is ``num_perm`` in
+``[near]``. ``tests/test_config.py`` enforces it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from dedupe.errors import ConfigError
+
+KeepPolicy = Literal["longest", "earliest", "first", "source-priority"]
+OutputFormat = Literal["parquet", "jsonl"]
+CleanMode = Literal["article", "page"]
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputConfig:
+    """How records are read: which fields hold the id and the text.
+
+    ``id_column=None`` uses ``doc_id`` or ``id`` when the input has one; otherwise ids are made
+    from the file name and the record's position (``crawl.jsonl:17``), stable across runs.
+    """
+
+    id_column: str | None = None
+    text_column: str = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CleanConfig:
+    """Line cleaning: built-in boilerplate rules, learned frequent lines, captions, user patterns."""
+
+    enabled: bool = True
+    builtin_rules: bool = True
+    drop_patterns: tuple[str, ...] = ()
+    keep_patterns: tuple[str, ...] = ()
+    mode: CleanMode = "article"
+    # A line is learned as site chrome when it recurs in at least this many documents...
+    learn_min_docs: int = 5
+    # ...and in at least this share of the documents of its source (or of the corpus, without one).
+    learn_min_share: float = 0.01
+    # Only short lines are learned: article sentences are longer than widget text.
+    learn_max_chars: int = 120
+    source_column: str | None = None
+    # rapidfuzz ratio (0-100) above which a later line of a document repeats an earlier one.
+    caption_similarity: float = 90.0
+
+    def __post_init__(self) -> None:
+        _require(self.mode in get_args(CleanMode), f"mode must be one of {get_args(CleanMode)}")
+        _require(self.learn_min_docs >= 2, "learn_min_docs must be at least 2")
+        _require(0.0 <= self.learn_min_share <= 1.0, "learn_min_share must be between 0 and 1")
+        _require(self.learn_max_chars > 0, "learn_max_chars must be positive")
+        _require(0.0 < self.caption_similarity <= 100.0, "caption_similarity must be in (0, 100]")
+        for pattern in (*self.drop_patterns, *self.keep_patterns):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(f"pattern {pattern!r} is not a valid regex: {error}") from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExactConfig:
+    """Exact duplicates: documents whose normalized text is identical."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NearConfig:
+    """Near duplicates: word n-gram shingles, MinHash, LSH banding and verification.
+
+    The defaults are chosen from ``benchmarks/quality.py``; the README gives the reasoning.
+    """
+
+    enabled: bool = True
+    ngram_size: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    # Jaccard similarity of shingle sets above which two documents are near duplicates.
+    threshold: float = 0.5
+    # Share of the shorter document's shingles found in the longer one above which the shorter
+    # is a trimmed copy of the longer; 1.0 or above turns containment off.
+    containment_threshold: float = 0.8
+    # Explicit LSH banding; None derives both from the threshold.
+    bands: int | None = None
+    rows: int | None = None
+    verify: bool = True
+
+    def __post_init__(self) -> None:
+        _require(self.ngram_size >= 1, "ngram_size must be at least 1")
+        _require(2 <= self.num_perm <= 1024, "num_perm must be between 2 and 1024")
+        _require(0.0 < self.threshold <= 1.0, "threshold must be in (0, 1]")
+        _require(0.0 < self.containment_threshold, "containment_threshold must be positive")
+        _require(
+            (self.bands is None) == (self.rows is None), "give both bands and rows, or neither"
+        )
+        if self.bands is not None and self.rows is not None:
+            _require(self.bands >= 1 and self.rows >= 1, "bands and rows must be positive")
+            _require(
+                self.bands * self.rows <= self.num_perm,
+                f"bands x rows ({self.bands * self.rows}) must not exceed num_perm "
+                f"({self.num_perm})",
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeepConfig:
+    """Which member of a duplicate group is kept as the canonical copy.
+
+    ``longest`` keeps the longest cleaned text, ``earliest`` the oldest date in ``date_column``,
+    ``first`` the first in input order, ``source-priority`` the first source in
+    ``source_priority`` (a source column value or a url host). Ties break on input order, then
+    ``doc_id``.
+    """
+
+    keep: KeepPolicy = "longest"
+    date_column: str | None = None
+    source_column: str | None = None
+    source_priority: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(
+            self.keep in get_args(KeepPolicy),
+            f"keep must be one of {', '.join(get_args(KeepPolicy))}, got {self.keep!r}",
+        )
+        _require(
+            self.keep != "source-priority" or bool(self.source_priority),
+            "keep 'source-priority' needs source_priority (e.g. --source-priority apnews.com)",
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputConfig:
+    """How the output folder is written."""
+
+    format: OutputFormat = "parquet"
+    force: bool = False
+
+    def __post_init__(self) -> None:
+        _require(
+            self.format in get_args(OutputFormat),
+            f"format must be one of {', '.join(get_args(OutputFormat))}",
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineConfig:
+    """All stage sections of one run."""
+
+    input: InputConfig = field(default_factory=InputConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    exact: ExactConfig = field(default_factory=ExactConfig)
+    near: NearConfig = field(default_factory=NearConfig)
+    keep: KeepConfig = field(default_factory=KeepConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    @classmethod
+    def from_toml(cls, path: Path, **overrides: dict[str, Any]) -> PipelineConfig:
+        """Load a config file with one table per section; ``overrides`` win over the file.
+
+        Raises:
+            ConfigError: the file is missing, is not TOML, or has an unknown section or key.
+        """
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file '{path}' does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"config file '{path}' is not valid TOML: {error}") from None
+        for section, values in overrides.items():
+            data.setdefault(section, {}).update(values)
+        return cls.from_dict(data, origin=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, origin: str = "config") -> PipelineConfig:
+        """Build a config from nested dicts keyed by section, as in the TOML file.
+
+        Raises:
+            ConfigError: an unknown section or key, or a value out of range.
+        """
+        sections = {f.name: f for f in dataclasses.fields(cls)}
+        built: dict[str, Any] = {}
+        for name, values in data.items():
+            if name not in sections:
+                raise ConfigError(
+                    f"{origin}: unknown section [{name}] (valid: {', '.join(sections)})"
+                )
+            if not isinstance(values, dict):
+                raise ConfigError(f"{origin}: [{name}] must be a table of keys")
+            section_type = type(getattr(cls(), name))
+            known = {f.name: f for f in dataclasses.fields(section_type)}
+            unknown = sorted(set(values) - set(known))
+            if unknown:
+                raise ConfigError(
+                    f"{origin}: unknown key {unknown[0]!r} in [{name}] "
+                    f"(valid: {', '.join(known)})"
+                )
+            cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+            try:
+                built[name] = section_type(**cleaned)
+            except TypeError as error:
+                raise ConfigError(f"{origin}: [{name}] {error}") from None
+        return cls(**built)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the config as nested plain dicts, as written to report.json."""
+        return {
+            f.name: {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(
+                getattr(self, f.name)).items()}
+            for f in dataclasses.fields(self)
+        }
