@@ -1,0 +1,28 @@
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedupe.normalize import is_blank, normalized_text
+
+
+def normalize(text: str) -> str:
+    return str(pl.DataFrame({"text": [text]}).select(normalized_text()).item())
+
+
+def test_normalized_text_folds_nbsp_zero_width_quotes_and_case() -> None:
+    assert normalize("\u201cA\u00a0\u00a0Big\u200b  Day\u201d\n") == '"a big day"'
+
+
+def test_normalized_text_applies_nfkc() -> None:
+    assert normalize("\ufb01ne \uff21") == "fine a"
+
+
+def test_is_blank_counts_nbsp_and_zero_width_as_blank() -> None:
+    frame = pl.DataFrame({"line": ["\u00a0", " \u200b ", "", "x"]})
+    assert frame.select(is_blank("line")).to_series().to_list() == [True, True, True, False]
+
+
+@given(st.text())
+def test_normalized_text_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
