@@ -2,6 +2,40 @@
 
 import logging
 
+from dedupe.config import (
+    CleanConfig,
+    ExactConfig,
+    InputConfig,
+    KeepConfig,
+    NearConfig,
+    OutputConfig,
+    PipelineConfig,
+)
+from dedupe.errors import ConfigError, DedupeError, InputError, SchemaError
+from dedupe.io import read_corpus
+from dedupe.pipeline import PipelineResult, run, write_result
+from dedupe.schema import DropReason
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "CleanConfig",
+    "ConfigError",
+    "DedupeError",
+    "DropReason",
+    "ExactConfig",
+    "InputConfig",
+    "InputError",
+    "KeepConfig",
+    "NearConfig",
+    "OutputConfig",
+    "PipelineConfig",
+    "PipelineResult",
+    "SchemaError",
+    "__version__",
+    "read_corpus",
+    "run",
+    "write_result",
+]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

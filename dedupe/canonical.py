@@ -22,8 +22,9 @@ URL_CANDIDATES = ("url", "link", "source_url")
 _HOST_PATTERN = r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/]*@)?(?:www\.)?([^/:?#]+)"
 
 
-def find_column(corpus: pl.DataFrame, configured: str | None, candidates: tuple[str, ...]) -> \
-        str | None:
+def find_column(
+    corpus: pl.DataFrame, configured: str | None, candidates: tuple[str, ...]
+) -> str | None:
     """Return the configured column, or the first candidate the corpus has."""
     if configured is not None:
         return configured if configured in corpus.columns else None
@@ -86,9 +87,7 @@ def rank_documents(corpus: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:
     order_frame = corpus.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_position"),
         *[key.alias(f"_k{i}") for i, key in enumerate(keys)],
-    ).sort(
-        [f"_k{i}" for i in range(len(keys))], descending=descending, nulls_last=True
-    )
+    ).sort([f"_k{i}" for i in range(len(keys))], descending=descending, nulls_last=True)
     ranks = order_frame.select(
         pl.col("_position"), pl.int_range(pl.len(), dtype=pl.UInt32).alias(CANONICAL_RANK)
     ).sort("_position")

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,14 +36,16 @@ stdout = Console()
 # Options shared by several commands, declared once.
 Inputs = Annotated[
     list[str],
-    typer.Argument(help="Folders of .txt/.md articles, .jsonl(.gz), .parquet or .csv files; - is stdin."),
+    typer.Argument(
+        help="Folders of .txt/.md articles, .jsonl(.gz), .parquet or .csv files; - is stdin."
+    ),
 ]
 OutputDir = Annotated[Path, typer.Option("--output", "-o", help="Output folder to create.")]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", help="TOML file with [clean], [near], ... sections.")
 ]
-IdColumn = Annotated[str | None, typer.Option(help="Field holding the document id.")]
-TextColumn = Annotated[str | None, typer.Option(help="Field holding the article text.")]
+IdField = Annotated[str | None, typer.Option(help="Field holding the document id.")]
+TextField = Annotated[str | None, typer.Option(help="Field holding the article text.")]
 Force = Annotated[bool | None, typer.Option("--force", help="Replace a non-empty output folder.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")]
@@ -80,8 +82,9 @@ SourcePriority = Annotated[
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
-        min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
     logging.basicConfig(
         level=level, format="%(message)s", handlers=[RichHandler(console=stderr)], force=True
     )
@@ -95,12 +98,14 @@ def _build_config(config_file: Path | None, **flags: Any) -> PipelineConfig:
         if value is None:
             continue
         owners = [
-            section for section in sections
+            section
+            for section in sections
             if name in {f.name for f in dataclasses.fields(getattr(PipelineConfig(), section))}
         ]
         for section in owners:
-            overrides.setdefault(section, {})[name] = tuple(value) if isinstance(
-                value, list) else value
+            overrides.setdefault(section, {})[name] = (
+                tuple(value) if isinstance(value, list) else value
+            )
     if config_file is not None:
         return PipelineConfig.from_toml(config_file, **overrides)
     return PipelineConfig.from_dict(overrides, origin="options")
@@ -125,8 +130,12 @@ def _progress(quiet: bool) -> Iterator[Any]:
     if quiet or not stderr.is_terminal:
         yield None
         return
-    columns = (TextColumn("{task.description:>10}"), BarColumn(), TextColumn(
-        "{task.completed:,}/{task.total:,}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=stderr, transient=True) as bars:
         tasks: dict[str, TaskID] = {}
 
@@ -169,8 +178,13 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Clean and deduplicate scraped news corpora."""
@@ -178,14 +192,30 @@ def main(
 
 @app.command("run")
 def run_command(
-    inputs: Inputs, output: OutputDir, config: ConfigFile = None, format: Format = None,
-    force: Force = None, id_column: IdColumn = None, text_column: TextColumn = None,
-    drop_pattern: DropPattern = None, keep_pattern: KeepPattern = None, mode: Mode = None,
-    source_column: SourceColumn = None, threshold: Threshold = None,
-    containment_threshold: ContainmentThreshold = None, ngram_size: NgramSize = None,
-    num_perm: NumPerm = None, bands: Bands = None, rows: Rows = None, verify: Verify = None,
-    keep: Keep = None, date_column: DateColumn = None, source_priority: SourcePriority = None,
-    as_json: AsJson = False, quiet: Quiet = False, verbose: Verbose = 0,
+    inputs: Inputs,
+    output: OutputDir,
+    config: ConfigFile = None,
+    format: Format = None,
+    force: Force = None,
+    id_column: IdField = None,
+    text_column: TextField = None,
+    drop_pattern: DropPattern = None,
+    keep_pattern: KeepPattern = None,
+    mode: Mode = None,
+    source_column: SourceColumn = None,
+    threshold: Threshold = None,
+    containment_threshold: ContainmentThreshold = None,
+    ngram_size: NgramSize = None,
+    num_perm: NumPerm = None,
+    bands: Bands = None,
+    rows: Rows = None,
+    verify: Verify = None,
+    keep: Keep = None,
+    date_column: DateColumn = None,
+    source_priority: SourcePriority = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Clean, deduplicate and write a canonical corpus with its ledger to --output.
 
@@ -194,12 +224,25 @@ def run_command(
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
         settings = _build_config(
-            config, format=format, force=force, id_column=id_column, text_column=text_column,
-            drop_patterns=drop_pattern, keep_patterns=keep_pattern, mode=mode,
-            source_column=source_column, threshold=threshold,
-            containment_threshold=containment_threshold, ngram_size=ngram_size,
-            num_perm=num_perm, bands=bands, rows=rows, verify=verify, keep=keep,
-            date_column=date_column, source_priority=source_priority,
+            config,
+            format=format,
+            force=force,
+            id_column=id_column,
+            text_column=text_column,
+            drop_patterns=drop_pattern,
+            keep_patterns=keep_pattern,
+            mode=mode,
+            source_column=source_column,
+            threshold=threshold,
+            containment_threshold=containment_threshold,
+            ngram_size=ngram_size,
+            num_perm=num_perm,
+            bands=bands,
+            rows=rows,
+            verify=verify,
+            keep=keep,
+            date_column=date_column,
+            source_priority=source_priority,
         )
         with _progress(quiet) as on_progress:
             result = run(inputs, settings, output=output, on_progress=on_progress)
@@ -208,13 +251,26 @@ def run_command(
 
 @app.command("clean")
 def clean_command(
-    inputs: Inputs, output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Output folder to create (not needed with --dry-run).")] = None,
-    dry_run: Annotated[bool, typer.Option(help="Print what would be removed; write nothing.")]
-    = False, config: ConfigFile = None, format: Format = None, force: Force = None,
-    id_column: IdColumn = None, text_column: TextColumn = None, drop_pattern: DropPattern = None,
-    keep_pattern: KeepPattern = None, mode: Mode = None, source_column: SourceColumn = None,
-    as_json: AsJson = False, quiet: Quiet = False, verbose: Verbose = 0,
+    inputs: Inputs,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output folder to create (not needed with --dry-run)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be removed; write nothing.")
+    ] = False,
+    config: ConfigFile = None,
+    format: Format = None,
+    force: Force = None,
+    id_column: IdField = None,
+    text_column: TextField = None,
+    drop_pattern: DropPattern = None,
+    keep_pattern: KeepPattern = None,
+    mode: Mode = None,
+    source_column: SourceColumn = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Remove boilerplate lines and repeated captions only, without deduplication.
 
@@ -225,12 +281,21 @@ def clean_command(
         if output is None and not dry_run:
             raise typer.BadParameter("give --output DIR, or --dry-run to only look")
         settings = _build_config(
-            config, format=format, force=force, id_column=id_column, text_column=text_column,
-            drop_patterns=drop_pattern, keep_patterns=keep_pattern, mode=mode,
+            config,
+            format=format,
+            force=force,
+            id_column=id_column,
+            text_column=text_column,
+            drop_patterns=drop_pattern,
+            keep_patterns=keep_pattern,
+            mode=mode,
             source_column=source_column,
         )
-        settings = dataclasses.replace(settings, exact=dataclasses.replace(
-            settings.exact, enabled=False), near=dataclasses.replace(settings.near, enabled=False))
+        settings = dataclasses.replace(
+            settings,
+            exact=dataclasses.replace(settings.exact, enabled=False),
+            near=dataclasses.replace(settings.near, enabled=False),
+        )
         result = run(inputs, settings, output=None if dry_run else output)
     if dry_run:
         _render_removed_lines(result.removed_lines)
@@ -241,9 +306,11 @@ def _render_removed_lines(removed: pl.DataFrame, examples: int = 3) -> None:
     if removed.height == 0:
         stdout.print("nothing would be removed")
         return
-    grouped = removed.group_by("rule").agg(
-        pl.len().alias("lines"), pl.col("line").unique(maintain_order=True).head(examples)
-    ).sort(["lines", "rule"], descending=[True, False])
+    grouped = (
+        removed.group_by("rule")
+        .agg(pl.len().alias("lines"), pl.col("line").unique(maintain_order=True).head(examples))
+        .sort(["lines", "rule"], descending=[True, False])
+    )
     table = Table(title="lines that would be removed, by rule", title_justify="left")
     table.add_column("rule")
     table.add_column("lines", justify="right")
@@ -256,16 +323,30 @@ def _render_removed_lines(removed: pl.DataFrame, examples: int = 3) -> None:
 
 @app.command("dups")
 def dups_command(
-    inputs: Inputs, output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the clusters as a table (.parquet, .jsonl or .csv).")]
-    = None, config: ConfigFile = None, id_column: IdColumn = None,
-    text_column: TextColumn = None, threshold: Threshold = None,
-    containment_threshold: ContainmentThreshold = None, ngram_size: NgramSize = None,
-    num_perm: NumPerm = None, bands: Bands = None, rows: Rows = None, verify: Verify = None,
-    keep: Keep = None, date_column: DateColumn = None, source_priority: SourcePriority = None,
-    source_column: SourceColumn = None, limit: Annotated[
-        int, typer.Option(help="Clusters to print (0: all).")] = 20,
-    quiet: Quiet = False, verbose: Verbose = 0,
+    inputs: Inputs,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the clusters as a table (.parquet, .jsonl or .csv)."
+        ),
+    ] = None,
+    config: ConfigFile = None,
+    id_column: IdField = None,
+    text_column: TextField = None,
+    threshold: Threshold = None,
+    containment_threshold: ContainmentThreshold = None,
+    ngram_size: NgramSize = None,
+    num_perm: NumPerm = None,
+    bands: Bands = None,
+    rows: Rows = None,
+    verify: Verify = None,
+    keep: Keep = None,
+    date_column: DateColumn = None,
+    source_priority: SourcePriority = None,
+    source_column: SourceColumn = None,
+    limit: Annotated[int, typer.Option(help="Clusters to print (0: all).")] = 20,
+    quiet: Quiet = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Find duplicate clusters and print them, without writing a corpus.
 
@@ -274,10 +355,19 @@ def dups_command(
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
         settings = _build_config(
-            config, id_column=id_column, text_column=text_column, threshold=threshold,
-            containment_threshold=containment_threshold, ngram_size=ngram_size,
-            num_perm=num_perm, bands=bands, rows=rows, verify=verify, keep=keep,
-            date_column=date_column, source_priority=source_priority,
+            config,
+            id_column=id_column,
+            text_column=text_column,
+            threshold=threshold,
+            containment_threshold=containment_threshold,
+            ngram_size=ngram_size,
+            num_perm=num_perm,
+            bands=bands,
+            rows=rows,
+            verify=verify,
+            keep=keep,
+            date_column=date_column,
+            source_priority=source_priority,
             source_column=source_column,
         )
         result = run(inputs, settings)
@@ -289,8 +379,11 @@ def dups_command(
 
 def _write_clusters(clusters: pl.DataFrame, output: Path) -> None:
     suffix = output.suffix.lower()
-    writers = {".parquet": clusters.write_parquet, ".jsonl": clusters.write_ndjson,
-               ".csv": clusters.write_csv}
+    writers: dict[str, Callable[[Path], object]] = {
+        ".parquet": clusters.write_parquet,
+        ".jsonl": clusters.write_ndjson,
+        ".csv": clusters.write_csv,
+    }
     if suffix not in writers:
         raise typer.BadParameter(f"--output must end in {', '.join(writers)}, got '{output}'")
     try:
@@ -310,7 +403,8 @@ def _render_clusters(clusters: pl.DataFrame, limit: int) -> None:
         table.add_column("similarity", justify="right")
         members = clusters.filter(pl.col("cluster_id") == cluster_id)
         for doc_id, canonical, reason, similarity in members.select(
-                "doc_id", "canonical", "reason", "similarity").iter_rows():
+            "doc_id", "canonical", "reason", "similarity"
+        ).iter_rows():
             role = "canonical" if canonical else reason
             table.add_row(doc_id, role, "" if similarity is None else f"{similarity:.3f}")
         stdout.print(table)

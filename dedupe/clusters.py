@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 
 IndexArray = npt.NDArray[np.int64]
 # Given member and canonical row indices, say which pairs pass and with what similarity.
-PairCheck = Callable[[IndexArray, IndexArray], tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]]
+PairCheck = Callable[
+    [IndexArray, IndexArray], tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]
+]
 
 
 def connected_components(n_nodes: int, left: IndexArray, right: IndexArray) -> IndexArray:

@@ -39,7 +39,7 @@ class InputConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CleanConfig:
-    """Line cleaning: built-in boilerplate rules, learned frequent lines, captions, user patterns."""
+    """Line cleaning: built-in rules, learned frequent lines, captions, user patterns."""
 
     enabled: bool = True
     builtin_rules: bool = True
@@ -101,7 +101,7 @@ class NearConfig:
         _require(self.ngram_size >= 1, "ngram_size must be at least 1")
         _require(2 <= self.num_perm <= 1024, "num_perm must be between 2 and 1024")
         _require(0.0 < self.threshold <= 1.0, "threshold must be in (0, 1]")
-        _require(0.0 < self.containment_threshold, "containment_threshold must be positive")
+        _require(self.containment_threshold > 0.0, "containment_threshold must be positive")
         _require(
             (self.bands is None) == (self.rows is None), "give both bands and rows, or neither"
         )
@@ -203,8 +203,7 @@ class PipelineConfig:
             unknown = sorted(set(values) - set(known))
             if unknown:
                 raise ConfigError(
-                    f"{origin}: unknown key {unknown[0]!r} in [{name}] "
-                    f"(valid: {', '.join(known)})"
+                    f"{origin}: unknown key {unknown[0]!r} in [{name}] (valid: {', '.join(known)})"
                 )
             cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
             try:
@@ -216,7 +215,9 @@ class PipelineConfig:
     def to_dict(self) -> dict[str, Any]:
         """Return the config as nested plain dicts, as written to report.json."""
         return {
-            f.name: {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(
-                getattr(self, f.name)).items()}
+            f.name: {
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in dataclasses.asdict(getattr(self, f.name)).items()
+            }
             for f in dataclasses.fields(self)
         }

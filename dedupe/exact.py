@@ -41,9 +41,8 @@ def mark_exact_duplicates(corpus: pl.DataFrame, config: ExactConfig) -> pl.DataF
     alive = pl.col(DROP_REASON).is_null()
     # The group-by compares the normalized texts themselves: no hash collision can merge two.
     # Rows already dropped (invalid, emptied) take no part, so they are grouped apart.
-    keeper = (
-        pl.when(alive)
-        .then(pl.col(DOC_ID).sort_by(CANONICAL_RANK).first().over(alive, NORMALIZED))
+    keeper = pl.when(alive).then(
+        pl.col(DOC_ID).sort_by(CANONICAL_RANK).first().over(alive, NORMALIZED)
     )
     duplicate_of = pl.when(keeper != pl.col(DOC_ID)).then(keeper)
     marked = corpus.with_columns(duplicate_of.alias("_exact_of"))

@@ -138,12 +138,22 @@ def _parse_jsonl_lines(data: bytes, name: str) -> tuple[pl.DataFrame, list[tuple
             invalid.append((where, f"{where}: line is not UTF-8; re-encode the file as UTF-8"))
             continue
         except json.JSONDecodeError as error:
-            invalid.append((where, f"{where}: malformed JSON ({error.msg} at column "
-                                   f"{error.colno}); fix or delete the line"))
+            invalid.append(
+                (
+                    where,
+                    f"{where}: malformed JSON ({error.msg} at column "
+                    f"{error.colno}); fix or delete the line",
+                )
+            )
             continue
         if not isinstance(record, dict):
-            invalid.append((where, f"{where}: record is a JSON {type(record).__name__}, "
-                                   "not an object; each line must be one {...} object"))
+            invalid.append(
+                (
+                    where,
+                    f"{where}: record is a JSON {type(record).__name__}, "
+                    "not an object; each line must be one {...} object",
+                )
+            )
             continue
         record[_SOURCE_COLUMN] = where
         records.append(record)
@@ -348,11 +358,15 @@ def corpus_from_frame(frame: pl.DataFrame, config: InputConfig | None = None) ->
         (pl.lit("frame:") + (pl.int_range(pl.len()) + 1).cast(pl.String)).alias(_SOURCE_COLUMN)
     )
     good, bad = _to_corpus(frame, config, "frame", True)
-    return _combine([good] if good.width else [], [bad], 0)
+    return _combine([good] if good.width else [], [bad], 0, allow_empty=True)
 
 
 def _combine(
-    frames: list[pl.DataFrame], invalid_frames: list[pl.DataFrame], fallback: int
+    frames: list[pl.DataFrame],
+    invalid_frames: list[pl.DataFrame],
+    fallback: int,
+    *,
+    allow_empty: bool = False,
 ) -> ReadResult:
     corpus = (
         pl.concat(frames, how="diagonal_relaxed")
@@ -382,7 +396,7 @@ def _combine(
         )
         corpus = corpus.filter(~is_repeat)
     invalid = pl.concat(invalid_frames, how="vertical") if invalid_frames else _invalid([])
-    if corpus.height == 0 and invalid.height == 0:
+    if corpus.height == 0 and invalid.height == 0 and not allow_empty:
         raise InputError("the inputs hold no records")
     return ReadResult(
         corpus=corpus.drop(_SOURCE_COLUMN).with_columns(pl.col(ROW_INDEX).cast(pl.UInt32)),

@@ -95,11 +95,10 @@ def mark_near_duplicates(
     candidates = find_candidate_pairs(signatures, bands=bands, rows=rows)
     stats["candidate_pairs"] = candidates.height
 
-    def check(members: IndexArray, heads: IndexArray) -> tuple[
-            npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        pairs = pl.DataFrame(
-            {"left": members.astype(np.uint32), "right": heads.astype(np.uint32)}
-        )
+    def check(
+        members: IndexArray, heads: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        pairs = pl.DataFrame({"left": members.astype(np.uint32), "right": heads.astype(np.uint32)})
         if config.verify:
             return _passes(score_pairs(pairs, offsets, hashes), config)
         estimate = (signatures[members] == signatures[heads]).mean(axis=1)
@@ -124,7 +123,11 @@ def mark_near_duplicates(
     stats["near_duplicates"] = marks.height
     logger.info(
         "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
-        marks.height, candidates.height, stats["verified_pairs"], bands, rows,
+        marks.height,
+        candidates.height,
+        stats["verified_pairs"],
+        bands,
+        rows,
     )
     marked = corpus.join(marks, on=DOC_ID, how="left", maintain_order="left")
     is_near = pl.col("_near_of").is_not_null()

@@ -12,8 +12,18 @@ INVISIBLE_PATTERN = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 # Every Unicode space, NBSP included, after NFKC has mapped most of them to U+0020.
 SPACE_PATTERN = r"[\s\u00a0\u2007\u202f]+"
 # Typographic quotes and dashes that one outlet sets and another does not.
-_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"',
-           "\u201d": '"', "\u201e": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+}
 
 
 def clean_spaces(column: str = TEXT) -> pl.Expr:

@@ -82,8 +82,10 @@ class LedgerError(RuntimeError):
 def _mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
     emptied = pl.col(DROP_REASON).is_null() & is_blank(TEXT)
     return corpus.with_columns(
-        pl.when(emptied).then(pl.lit(DropReason.EMPTY_AFTER_CLEANING.value))
-        .otherwise(pl.col(DROP_REASON)).alias(DROP_REASON)
+        pl.when(emptied)
+        .then(pl.lit(DropReason.EMPTY_AFTER_CLEANING.value))
+        .otherwise(pl.col(DROP_REASON))
+        .alias(DROP_REASON)
     )
 
 
@@ -221,9 +223,7 @@ def run(
         started = time.perf_counter()
         corpus = stage(corpus)
         alive_out = corpus.get_column(DROP_REASON).null_count()
-        report.stages.append(
-            StageRecord(name, alive_in, alive_out, time.perf_counter() - started)
-        )
+        report.stages.append(StageRecord(name, alive_in, alive_out, time.perf_counter() - started))
         if on_progress is not None:
             on_progress(name, corpus.height, corpus.height)
 
@@ -236,8 +236,9 @@ def run(
 
     def near(frame: pl.DataFrame) -> pl.DataFrame:
         total = frame.get_column(DROP_REASON).null_count()
-        progress = None if on_progress is None else (lambda done: on_progress(
-            "signatures", done, total))
+        progress = (
+            None if on_progress is None else (lambda done: on_progress("signatures", done, total))
+        )
         result = mark_near_duplicates(frame, config.near, on_progress=progress)
         report.details["near"] = result.stats
         return result.corpus

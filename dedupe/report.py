@@ -1,4 +1,4 @@
-"""The run report: parameters, versions, counts per stage and per reason, timings. It never prints."""
+"""The run report: parameters, versions, counts per stage and reason, timings. Never prints."""
 
 from __future__ import annotations
 

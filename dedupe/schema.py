@@ -36,7 +36,7 @@ INTERNAL_PREFIX = "_"
 
 
 class DropReason(StrEnum):
-    """Why a document is in dropped instead of the corpus (a closed set, documented in the README)."""
+    """Why a document is in dropped, not in the corpus: a closed set, documented in the README."""
 
     INVALID_RECORD = "invalid_record"
     EMPTY_AFTER_CLEANING = "empty_after_cleaning"
@@ -84,5 +84,6 @@ def validate_corpus(corpus: pl.DataFrame, *, name: str = "corpus") -> None:
     if len(repeated):
         shown = ", ".join(repeated.head(5).to_list())
         raise SchemaError(
-            f"{name} has {len(repeated)} repeated doc_id values (e.g. {shown}); doc ids must be unique"
+            f"{name} has {len(repeated)} repeated doc_id values (e.g. {shown}); "
+            "doc ids must be unique"
         )

@@ -84,65 +84,127 @@ ARTICLES = {
 }
 
 CHROME_TOP = ["Loading...", "Share this article", "\u00a0"]
-CHROME_BOTTOM = ["Related Articles", "Show More", "Back to top button",
-                 "\u00a9 2024 Coastal Media Group. All rights reserved."]
+CHROME_BOTTOM = [
+    "Related Articles",
+    "Show More",
+    "Back to top button",
+    "\u00a9 2024 Coastal Media Group. All rights reserved.",
+]
 
 
 def article(key, *, title=None, paragraphs=None):
+    """Return an article's text: headline, blank line, paragraphs."""
     head, body = ARTICLES[key]
     return "\n\n".join([title or head, *(paragraphs if paragraphs is not None else body)])
 
 
 def records():
+    """Return the sample records: a wire story, its copies, and other stories."""
     harbor = ARTICLES["harbor"][1]
     orchard = ARTICLES["orchard"][1]
-    edited = [p.replace("Tuesday", "Tuesday evening").replace("about 240", "roughly 240")
-              for p in harbor]
+    edited = [
+        p.replace("Tuesday", "Tuesday evening").replace("about 240", "roughly 240") for p in harbor
+    ]
     return [
-        {"id": "wire-harbor", "url": "https://wire.example/harbor-barrier",
-         "source": "wire.example", "published": "2024-03-05T09:00:00",
-         "text": article("harbor")},
-        {"id": "coast-harbor", "url": "https://www.coastnews.example/2024/03/harbor",
-         "source": "coastnews.example", "published": "2024-03-05T11:30:00",
-         "text": "\n".join(CHROME_TOP) + "\n" + article("harbor") + "\n\n"
-                 + "\n".join(CHROME_BOTTOM)},
-        {"id": "daily-harbor-trimmed", "url": "https://daily.example/news/harbor",
-         "source": "daily.example", "published": "2024-03-05T12:00:00",
-         "text": article("harbor", paragraphs=harbor[:5])},
-        {"id": "post-harbor-edited", "url": "https://post.example/harbor",
-         "source": "post.example", "published": "2024-03-06T08:00:00",
-         "text": article("harbor", title="Flood gates for the old port get the go-ahead",
-                         paragraphs=edited)},
-        {"id": "wire-harbor-rescrape", "url": "https://wire.example/harbor-barrier?ref=rss",
-         "source": "wire.example", "published": "2024-03-05T09:00:00",
-         "text": article("harbor").replace("\n\n", "\n\u00a0\n")},
-        {"id": "wire-orchard", "url": "https://wire.example/orchard-frost",
-         "source": "wire.example", "published": "2024-04-20T07:00:00",
-         "text": article("orchard")},
-        {"id": "valley-orchard", "url": "https://valleytimes.example/frost",
-         "source": "valleytimes.example", "published": "2024-04-20T10:00:00",
-         "text": article("orchard", paragraphs=[*orchard, "This story was updated on Monday "
-                         "afternoon with comments from the packing houses."])},
-        {"id": "library", "url": "https://citydesk.example/library",
-         "source": "citydesk.example", "published": "2024-05-11T18:00:00",
-         "text": article("library")},
-        {"id": "rail", "url": "https://citydesk.example/rail",
-         "source": "citydesk.example", "published": "2024-06-02T08:00:00",
-         "text": article("rail")},
-        {"id": "harbor-followup", "url": "https://coastnews.example/2024/04/harbor-bonds",
-         "source": "coastnews.example", "published": "2024-04-02T09:00:00",
-         "text": "\n\n".join(["Harbor barrier bonds sell out in a day",
-                               "Investors bought the whole issue of harbor resilience bonds "
-                               "within hours on Monday, the city treasurer said, and demand "
-                               "was more than twice the amount on offer.",
-                               harbor[2],
-                               "The treasurer said the strong demand let the city lower the "
-                               "interest rate it pays, saving several million over the life "
-                               "of the bonds."])},
+        {
+            "id": "wire-harbor",
+            "url": "https://wire.example/harbor-barrier",
+            "source": "wire.example",
+            "published": "2024-03-05T09:00:00",
+            "text": article("harbor"),
+        },
+        {
+            "id": "coast-harbor",
+            "url": "https://www.coastnews.example/2024/03/harbor",
+            "source": "coastnews.example",
+            "published": "2024-03-05T11:30:00",
+            "text": "\n".join(CHROME_TOP)
+            + "\n"
+            + article("harbor")
+            + "\n\n"
+            + "\n".join(CHROME_BOTTOM),
+        },
+        {
+            "id": "daily-harbor-trimmed",
+            "url": "https://daily.example/news/harbor",
+            "source": "daily.example",
+            "published": "2024-03-05T12:00:00",
+            "text": article("harbor", paragraphs=harbor[:5]),
+        },
+        {
+            "id": "post-harbor-edited",
+            "url": "https://post.example/harbor",
+            "source": "post.example",
+            "published": "2024-03-06T08:00:00",
+            "text": article(
+                "harbor", title="Flood gates for the old port get the go-ahead", paragraphs=edited
+            ),
+        },
+        {
+            "id": "wire-harbor-rescrape",
+            "url": "https://wire.example/harbor-barrier?ref=rss",
+            "source": "wire.example",
+            "published": "2024-03-05T09:00:00",
+            "text": article("harbor").replace("\n\n", "\n\u00a0\n"),
+        },
+        {
+            "id": "wire-orchard",
+            "url": "https://wire.example/orchard-frost",
+            "source": "wire.example",
+            "published": "2024-04-20T07:00:00",
+            "text": article("orchard"),
+        },
+        {
+            "id": "valley-orchard",
+            "url": "https://valleytimes.example/frost",
+            "source": "valleytimes.example",
+            "published": "2024-04-20T10:00:00",
+            "text": article(
+                "orchard",
+                paragraphs=[
+                    *orchard,
+                    "This story was updated on Monday "
+                    "afternoon with comments from the packing houses.",
+                ],
+            ),
+        },
+        {
+            "id": "library",
+            "url": "https://citydesk.example/library",
+            "source": "citydesk.example",
+            "published": "2024-05-11T18:00:00",
+            "text": article("library"),
+        },
+        {
+            "id": "rail",
+            "url": "https://citydesk.example/rail",
+            "source": "citydesk.example",
+            "published": "2024-06-02T08:00:00",
+            "text": article("rail"),
+        },
+        {
+            "id": "harbor-followup",
+            "url": "https://coastnews.example/2024/04/harbor-bonds",
+            "source": "coastnews.example",
+            "published": "2024-04-02T09:00:00",
+            "text": "\n\n".join(
+                [
+                    "Harbor barrier bonds sell out in a day",
+                    "Investors bought the whole issue of harbor resilience bonds "
+                    "within hours on Monday, the city treasurer said, and demand "
+                    "was more than twice the amount on offer.",
+                    harbor[2],
+                    "The treasurer said the strong demand let the city lower the "
+                    "interest rate it pays, saving several million over the life "
+                    "of the bonds.",
+                ]
+            ),
+        },
     ]
 
 
 def main():
+    """Write syndicated.jsonl beside this script."""
     with open(HERE / "syndicated.jsonl", "w", encoding="utf-8") as handle:
         for record in records():
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

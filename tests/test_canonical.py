@@ -13,8 +13,12 @@ def copies() -> pl.DataFrame:
             "doc_id": ["d", "c", "b", "a"],
             "text": ["short", "the longest text", "medium text", "medium text"],
             "published": ["2024-01-03", "2024-01-02", None, "2024-01-01"],
-            "url": ["https://www.reprint.example/x", "https://wire.example/y",
-                    "http://other.example:8080/z", "https://reprint.example/w"],
+            "url": [
+                "https://www.reprint.example/x",
+                "https://wire.example/y",
+                "http://other.example:8080/z",
+                "https://reprint.example/w",
+            ],
         }
     )
 
@@ -36,8 +40,7 @@ def test_rank_documents_earliest_puts_missing_dates_last(copies: pl.DataFrame) -
 
 
 def test_rank_documents_source_priority_uses_url_hosts(copies: pl.DataFrame) -> None:
-    config = KeepConfig(keep="source-priority", source_priority=("wire.example",
-                                                                 "reprint.example"))
+    config = KeepConfig(keep="source-priority", source_priority=("wire.example", "reprint.example"))
     assert ranks(copies, config) == ["c", "a", "d", "b"]
 
 

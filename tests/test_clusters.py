@@ -40,10 +40,13 @@ def test_assign_canonicals_splits_a_chain_at_the_canonical() -> None:
     # a~b and b~c, but a and c are unlike: with b canonical all join; with a canonical c leaves.
     similar = {frozenset({0, 1}), frozenset({1, 2})}
 
-    def check(members: IndexArray, heads: IndexArray) -> tuple[
-            npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        ok = np.array([frozenset({int(m), int(h)}) in similar for m, h in zip(
-            members, heads, strict=True)], dtype=bool)
+    def check(
+        members: IndexArray, heads: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        ok = np.array(
+            [frozenset({int(m), int(h)}) in similar for m, h in zip(members, heads, strict=True)],
+            dtype=bool,
+        )
         return ok, np.where(ok, 0.9, 0.1)
 
     left, right = edges([(0, 1), (1, 2)])

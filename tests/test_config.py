@@ -8,8 +8,10 @@ from dedupe.errors import ConfigError
 
 def test_from_toml_reads_sections_and_overrides_win(tmp_path: Path) -> None:
     path = tmp_path / "dedupe.toml"
-    path.write_text('[near]\nthreshold = 0.6\nnum_perm = 64\n[clean]\ndrop_patterns = ["^x$"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[near]\nthreshold = 0.6\nnum_perm = 64\n[clean]\ndrop_patterns = ["^x$"]\n',
+        encoding="utf-8",
+    )
     config = PipelineConfig.from_toml(path, near={"threshold": 0.9})
     assert config.near.threshold == 0.9
     assert config.near.num_perm == 64

@@ -16,8 +16,7 @@ def frame(normalized: list[str], ranks: list[int], reasons: list[str | None]) ->
             "duplicate_of": [None] * n,
             "similarity": [None] * n,
         },
-        schema_overrides={"reason": pl.String, "duplicate_of": pl.String,
-                          "similarity": pl.Float64},
+        schema_overrides={"reason": pl.String, "duplicate_of": pl.String, "similarity": pl.Float64},
     )
 
 

@@ -38,8 +38,9 @@ def test_read_corpus_maps_id_and_text_columns(tmp_path: Path) -> None:
 
 
 def test_read_corpus_without_id_field_numbers_records_by_file_and_line(tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "x.jsonl", [json.dumps({"text": "a"}), "",
-                                              json.dumps({"text": "b"})])
+    path = write_lines(
+        tmp_path / "x.jsonl", [json.dumps({"text": "a"}), "", json.dumps({"text": "b"})]
+    )
     ids = read_corpus([path]).corpus["doc_id"].to_list()
     assert ids == [f"{path}:1", f"{path}:3"]
 
@@ -58,8 +59,11 @@ def test_read_corpus_reads_gzip_parquet_and_csv(tmp_path: Path, tiny_corpus: pl.
 def test_read_corpus_malformed_jsonl_line_becomes_invalid_record(tmp_path: Path) -> None:
     path = write_lines(
         tmp_path / "x.jsonl",
-        [json.dumps({"id": "1", "text": "a"}), '{"id": "2", "text": ', json.dumps(
-            {"id": "3", "text": "c"})],
+        [
+            json.dumps({"id": "1", "text": "a"}),
+            '{"id": "2", "text": ',
+            json.dumps({"id": "3", "text": "c"}),
+        ],
     )
     result = read_corpus([path])
     assert result.corpus["doc_id"].to_list() == ["1", "3"]
@@ -70,8 +74,11 @@ def test_read_corpus_malformed_jsonl_line_becomes_invalid_record(tmp_path: Path)
 def test_read_corpus_null_or_missing_text_becomes_invalid_record(tmp_path: Path) -> None:
     path = write_lines(
         tmp_path / "x.jsonl",
-        [json.dumps({"id": "1", "text": None}), json.dumps({"id": "2"}),
-         json.dumps({"id": "3", "text": "ok"})],
+        [
+            json.dumps({"id": "1", "text": None}),
+            json.dumps({"id": "2"}),
+            json.dumps({"id": "3", "text": "ok"}),
+        ],
     )
     result = read_corpus([path])
     assert result.corpus["doc_id"].to_list() == ["3"]
@@ -81,8 +88,11 @@ def test_read_corpus_null_or_missing_text_becomes_invalid_record(tmp_path: Path)
 
 def test_read_corpus_missing_text_column_lists_columns_and_flag(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "x.jsonl", [json.dumps({"url": "u", "body": "b"})])
-    with pytest.raises(SchemaError, match=r"no column 'text' \(found: url, body\); pass "
-                                          r"--text-column body"):
+    with pytest.raises(
+        SchemaError,
+        match=r"no column 'text' \(found: url, body\); pass "
+        r"--text-column body",
+    ):
         read_corpus([path])
 
 

@@ -1,0 +1,1 @@
+"""Quality and speed benchmarks: a labelled corpus generator, metrics and scripts."""

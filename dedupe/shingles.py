@@ -1,0 +1,281 @@
+"""Word n-gram shingles of normalized text, hashed to stable 32-bit values for MinHash.
+
+Words are maximal runs of Unicode letters, digits and combining marks (categories L, N and M);
+everything else separates words. A shingle is ``ngram_size`` consecutive words of one document
+joined by single spaces; a document with fewer words has one shingle of all its words, and a
+document without words has none.
+
+The hash of a shingle is computed from the UTF-8 bytes ``b[0] .. b[m-1]`` of that joined string:
+
+1. ``poly = sum(b[i] * P**i for i in range(m)) mod 2**64`` with ``P = 0x100000001B3`` (the
+   FNV-1 64-bit prime);
+2. ``mixed = fmix64(poly)``, the MurmurHash3 64-bit finalizer (constants ``0xFF51AFD7ED558CCD``
+   and ``0xC4CEB9FE1A85EC53``, shifts 33);
+3. the shingle hash is the upper 32 bits, ``mixed >> 32``.
+
+The definition uses only integer arithmetic modulo 2**64, so it is the same on every platform and
+every Polars or NumPy version: signatures built from it can be persisted. :func:`shingle_hash` is
+the plain-Python reference; :func:`shingle_hashes` computes the same values for a whole column
+with prefix sums over one byte buffer per batch of documents (the polynomial of a byte range is
+``(S[end] - S[start]) * P**-start`` where ``S`` is the prefix sum of ``b[j] * P**j``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+__all__ = ["shingle_hash", "shingle_hashes", "shingle_strings", "words"]
+
+POLY_BASE = 0x100000001B3
+_MASK64 = (1 << 64) - 1
+# Modular inverse of POLY_BASE modulo 2**64 (it is odd, so one exists).
+_POLY_BASE_INVERSE = pow(POLY_BASE, -1, 1 << 64)
+_FMIX64_M1 = 0xFF51AFD7ED558CCD
+_FMIX64_M2 = 0xC4CEB9FE1A85EC53
+
+# Non-ASCII characters that are not letters, digits or marks become spaces in Polars (rare, so the
+# regex is cheap); ASCII bytes are classified in NumPy with a lookup table.
+_NON_ASCII_SEPARATOR = r"[^\p{L}\p{N}\p{M}\x00-\x7F]+"
+_WORD_BYTE = np.zeros(256, dtype=np.bool_)
+_WORD_BYTE[np.frombuffer(b"0123456789", dtype=np.uint8)] = True
+_WORD_BYTE[np.arange(ord("a"), ord("z") + 1)] = True
+_WORD_BYTE[np.arange(ord("A"), ord("Z") + 1)] = True
+_WORD_BYTE[0x80:] = True
+_SPACE = 0x20
+_DOC_SEPARATOR = "\n"
+# Text bytes per batch: bounds the temporary arrays (about 40 bytes per text byte).
+BATCH_BYTES = 4 << 20
+
+U32Array = npt.NDArray[np.uint32]
+U64Array = npt.NDArray[np.uint64]
+I64Array = npt.NDArray[np.int64]
+
+
+def _is_word_char(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNM"
+
+
+def words(text: str) -> list[str]:
+    """Split a text into words: maximal runs of Unicode letters, digits and combining marks.
+
+    Example:
+        >>> words("it's 2024, naïve café!")
+        ['it', 's', '2024', 'naïve', 'café']
+    """
+    found: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if _is_word_char(char):
+            current.append(char)
+        elif current:
+            found.append("".join(current))
+            current = []
+    if current:
+        found.append("".join(current))
+    return found
+
+
+def shingle_strings(text: str, ngram_size: int) -> list[str]:
+    """Return a text's word n-gram shingles, in order and with repeats (scalar reference).
+
+    Example:
+        >>> shingle_strings("a b, c d", 3)
+        ['a b c', 'b c d']
+        >>> shingle_strings("Hi there", 3)
+        ['Hi there']
+    """
+    found = words(text)
+    if not found:
+        return []
+    if len(found) < ngram_size:
+        return [" ".join(found)]
+    return [" ".join(found[i : i + ngram_size]) for i in range(len(found) - ngram_size + 1)]
+
+
+def _fmix64_int(value: int) -> int:
+    value ^= value >> 33
+    value = (value * _FMIX64_M1) & _MASK64
+    value ^= value >> 33
+    value = (value * _FMIX64_M2) & _MASK64
+    return value ^ (value >> 33)
+
+
+def shingle_hash(shingle: str | bytes) -> int:
+    """Hash one shingle (words joined by single spaces) as the module docstring defines.
+
+    This is the scalar reference of :func:`shingle_hashes`, and a valid ``hashfunc`` for
+    ``datasketch.MinHash``.
+
+    Example:
+        >>> shingle_hash("the quick brown")
+        577368928
+    """
+    data = shingle.encode("utf-8") if isinstance(shingle, str) else shingle
+    poly = 0
+    power = 1
+    for byte in data:
+        poly = (poly + byte * power) & _MASK64
+        power = (power * POLY_BASE) & _MASK64
+    return _fmix64_int(poly) >> 32
+
+
+def _powers(base: int, count: int) -> U64Array:
+    """Return ``base**j mod 2**64`` for ``j < count`` by repeated doubling of the filled prefix."""
+    powers = np.empty(max(count, 1), dtype=np.uint64)
+    powers[0] = 1
+    filled = 1
+    step = base
+    while filled < count:
+        end = min(2 * filled, count)
+        np.multiply(powers[: end - filled], np.uint64(step), out=powers[filled:end])
+        filled = end
+        step = (step * step) & _MASK64
+    return powers
+
+
+def _fmix64(values: U64Array) -> U64Array:
+    """MurmurHash3's 64-bit finalizer, in place."""
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(_FMIX64_M1)
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(_FMIX64_M2)
+    values ^= values >> np.uint64(33)
+    return values
+
+
+def _word_bytes(raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Whether each byte belongs to a word: an ASCII letter or digit, or any non-ASCII byte."""
+    letter = raw | np.uint8(0x20)
+    letter -= np.uint8(ord("a"))
+    is_word = letter < np.uint8(26)
+    digit = raw - np.uint8(ord("0"))
+    is_word |= digit < np.uint8(10)
+    is_word |= raw >= np.uint8(0x80)
+    return is_word
+
+
+def _batch_shingles(
+    texts: pl.Series, ngram_size: int, powers: U64Array, inverse_powers: U64Array
+) -> tuple[I64Array, U32Array]:
+    """Shingle hashes of one batch: per-document counts and the sorted, unique hashes."""
+    n_docs = len(texts)
+    cleaned = texts.fill_null("").str.replace_all(_NON_ASCII_SEPARATOR, " ")
+    raw_lengths = cleaned.str.len_bytes().to_numpy().astype(np.int64)
+    # A trailing separator so that every word, the last included, ends before the buffer does.
+    blob = cleaned.str.join(_DOC_SEPARATOR) + _DOC_SEPARATOR
+    raw = np.frombuffer(blob.cast(pl.Binary).item(), dtype=np.uint8)
+    is_word = _word_bytes(raw)
+    # Word boundaries alternate: a start (non-word to word), then an end (word to non-word).
+    edges = np.empty(len(raw), dtype=np.bool_)
+    edges[0] = is_word[0]
+    np.not_equal(is_word[1:], is_word[:-1], out=edges[1:])
+    boundaries = np.flatnonzero(edges)
+    starts = boundaries[0::2]
+    ends = boundaries[1::2]
+    n_words = len(starts)
+    if n_words == 0:
+        return np.zeros(n_docs, dtype=np.int64), np.empty(0, dtype=np.uint32)
+    doc_starts = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(raw_lengths + 1, out=doc_starts[1:])
+    doc_words = np.diff(np.searchsorted(starts, doc_starts))
+    word_doc = np.repeat(np.arange(n_docs), doc_words)
+    # The shingle string lives in a virtual "compacted" buffer where each word is followed by
+    # one space; word k starts there at compact[k]. Contribution of word k and its space to the
+    # polynomial of that buffer: sum(b[j] * P**(j - starts[k] + compact[k])) + 32 * P**(...).
+    lengths = ends - starts
+    compact = np.cumsum(lengths + 1) - (lengths + 1)
+    prefix = np.zeros(len(raw) + 1, dtype=np.uint64)
+    np.multiply(raw, powers[: len(raw)], out=prefix[1:])
+    np.cumsum(prefix, out=prefix)
+    word_poly = prefix[ends]
+    word_poly -= prefix[starts]
+    word_poly *= inverse_powers[starts - compact]
+    space = powers[compact + lengths]
+    space *= np.uint64(_SPACE)
+    word_poly += space
+    word_prefix = np.zeros(n_words + 1, dtype=np.uint64)
+    np.cumsum(word_poly, out=word_prefix[1:])
+    # Shingles: the words at which an n-gram starts, and the word it ends on.
+    first_word = np.cumsum(doc_words) - doc_words
+    span = np.minimum(doc_words, ngram_size)
+    position = np.arange(n_words) - first_word[word_doc]
+    shingle_first = np.flatnonzero(position <= (doc_words - span)[word_doc])
+    shingle_doc = word_doc[shingle_first]
+    shingle_last = shingle_first + span[shingle_doc] - 1
+    poly = word_prefix[shingle_last + 1]
+    poly -= word_prefix[shingle_first]
+    poly -= space[shingle_last]
+    poly *= inverse_powers[compact[shingle_first]]
+    hashes = _fmix64(poly) >> np.uint64(32)
+    # Sort by (document, hash) and drop repeats within a document.
+    keys = hashes | (shingle_doc.astype(np.uint64) << np.uint64(32))
+    keys.sort()
+    unique = np.ones(len(keys), dtype=np.bool_)
+    np.not_equal(keys[1:], keys[:-1], out=unique[1:])
+    keys = keys[unique]
+    counts = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=n_docs)
+    return counts.astype(np.int64), keys.astype(np.uint32)
+
+
+def _batch_bounds(byte_lengths: I64Array, batch_bytes: int) -> list[tuple[int, int]]:
+    """Split documents into consecutive batches of about ``batch_bytes`` text bytes each."""
+    ends = np.cumsum(byte_lengths + 1)
+    cuts = np.searchsorted(ends, np.arange(batch_bytes, int(ends[-1]), batch_bytes), side="left")
+    bounds = np.unique(np.concatenate([[0], cuts + 1, [len(byte_lengths)]]))
+    bounds = bounds[bounds <= len(byte_lengths)]
+    return [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+
+
+def shingle_hashes(
+    texts: pl.Series, *, ngram_size: int, threads: int = 2, batch_bytes: int = BATCH_BYTES
+) -> tuple[I64Array, U32Array]:
+    """Hash every document's word n-gram shingles, as a set per document.
+
+    Args:
+        texts: normalized texts (see :mod:`dedupe.normalize`); a null is an empty document.
+        ngram_size: words per shingle.
+        threads: batches hashed at once (Polars and NumPy release the GIL).
+        batch_bytes: text bytes per batch, which bounds the temporary memory.
+
+    Returns:
+        ``(offsets, hashes)``: document ``i``'s distinct shingle hashes, sorted ascending, are
+        ``hashes[offsets[i]:offsets[i + 1]]``. ``offsets`` is int64 of length ``len(texts) + 1``
+        and ``hashes`` is uint32.
+
+    Example:
+        >>> offsets, hashes = shingle_hashes(pl.Series(["a b c d", "", "a b c"]), ngram_size=3)
+        >>> offsets.tolist()
+        [0, 2, 2, 3]
+        >>> int(hashes[2]) == shingle_hash("a b c")
+        True
+    """
+    if ngram_size < 1:
+        raise ValueError("ngram_size must be at least 1")
+    n_docs = len(texts)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    if n_docs == 0:
+        return offsets, np.empty(0, dtype=np.uint32)
+    texts = texts.cast(pl.String)
+    byte_lengths = texts.fill_null("").str.len_bytes().to_numpy().astype(np.int64)
+    bounds = _batch_bounds(byte_lengths, batch_bytes)
+    longest = max(int(byte_lengths[a:b].sum()) + (b - a) + 1 for a, b in bounds)
+    powers = _powers(POLY_BASE, longest)
+    inverse_powers = _powers(_POLY_BASE_INVERSE, longest)
+
+    def run(bound: tuple[int, int]) -> tuple[I64Array, U32Array]:
+        start, end = bound
+        return _batch_shingles(texts.slice(start, end - start), ngram_size, powers, inverse_powers)
+
+    if threads > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(run, bounds))
+    else:
+        results = [run(bound) for bound in bounds]
+    np.cumsum(np.concatenate([counts for counts, _ in results]), out=offsets[1:])
+    return offsets, np.concatenate([batch for _, batch in results])

@@ -1,0 +1,75 @@
+import polars as pl
+import pytest
+
+from dedupe.boilerplate import BUILTIN_RULES, builtin_rule, validate_patterns
+from dedupe.errors import ConfigError
+from dedupe.normalize import normalized_text
+
+
+def _rule(line: str) -> str | None:
+    frame = pl.DataFrame({"line": [line]}).with_columns(normalized_text("line").alias("_key"))
+    value = frame.select(builtin_rule()).item()
+    return None if value is None else str(value)
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Loading...", "builtin:widget"),
+        ("Most Popular", "builtin:widget"),
+        ("Show More", "builtin:widget"),
+        ("Related Articles", "builtin:widget"),
+        ("Back to top button", "builtin:widget"),
+        ("Verified by MonsterInsights", "builtin:widget"),
+        ("Share | Tweet | Email", "builtin:share"),
+        ("Sign up for our daily newsletter", "builtin:share"),
+        ("Follow us on Twitter", "builtin:share"),
+        ("ADVERTISEMENT", "builtin:advertisement"),
+        ("Story continues below advertisement", "builtin:advertisement"),
+        ("We use cookies to improve your experience. Accept", "builtin:cookie"),
+        ("© 2023 The Cradle. All rights reserved.", "builtin:copyright"),
+        ("(Photo Credit: AP)", "builtin:photo_credit"),
+        ("AP Photo/Evan Vucci", "builtin:photo_credit"),
+        ("https://media.example.co/uploads/2023/02/flags.jpg", "builtin:image_url"),
+        ("By News Desk - February 28 2023", "builtin:byline"),
+        ("Europe;Russia", "builtin:tag_list"),
+        ("Updated: March 3, 2023 10:15 am", "builtin:date_stamp"),
+    ],
+    ids=lambda value: str(value)[:24],
+)
+def test_builtin_rule_names_the_family(line: str, rule: str) -> None:
+    assert _rule(line) == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Russia has offered to host peace talks between Armenia and Azerbaijan.",
+        "Related articles in the treaty were signed in 1992, the minister said.",
+        "By the end of the week, the ceasefire had collapsed.",
+        "We use cookies as a bargaining chip, the baker joked; nobody laughed.",
+        "Share prices fell 3% in Moscow on Wednesday.",
+        "Show more restraint, Macron told both sides.",
+        "Photo opportunities were rare; the summit was closed to the press.",
+        "Alec Fenn",
+        "Armenia and Nagorno Karabakh do not give in",
+    ],
+    ids=lambda value: str(value)[:24],
+)
+def test_builtin_rule_keeps_article_sentences(line: str) -> None:
+    assert _rule(line) is None
+
+
+def test_builtin_rules_are_anchored_on_both_ends() -> None:
+    for name, pattern in BUILTIN_RULES.items():
+        assert pattern.startswith("^"), name
+        assert pattern.endswith("$"), name
+
+
+def test_validate_patterns_rejects_look_around_naming_the_pattern() -> None:
+    with pytest.raises(ConfigError, match=r"\(\?<=a\)b"):
+        validate_patterns(("ok", "(?<=a)b"))
+
+
+def test_validate_patterns_accepts_linear_time_patterns() -> None:
+    validate_patterns((r"^Subscribe", r"(a+)+$"))

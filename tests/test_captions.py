@@ -1,0 +1,57 @@
+import polars as pl
+
+from dedupe.captions import cluster_short_lines, find_repeated_captions, fuzzy_similarity
+
+
+def _lines(doc_lines: dict[str, list[str]]) -> pl.DataFrame:
+    rows = [
+        (doc_id, no, line.lower())
+        for doc_id, lines in doc_lines.items()
+        for no, line in enumerate(lines, 1)
+    ]
+    frame = pl.DataFrame(rows, schema=["doc_id", "line_no", "_key"], orient="row")
+    return frame.with_columns(
+        pl.col("line_no").cast(pl.Int32), pl.col("_key").str.len_chars().alias("_chars")
+    )
+
+
+CAPTION = "Russian Foreign Minister Sergei Lavrov has called ministers from both countries"
+
+
+def test_fuzzy_similarity_scores_pairs_elementwise() -> None:
+    scores = fuzzy_similarity(pl.Series(["abc", "abc"]), pl.Series(["abc", "xyz"]))
+    assert scores.tolist() == [100.0, 0.0]
+
+
+def test_find_repeated_captions_keeps_first_of_exact_and_near_repeats() -> None:
+    lines = _lines(
+        {
+            "a": [CAPTION + " /AFP", "A paragraph of the article in between.", CAPTION],
+            "b": [CAPTION, "Something else entirely, long enough to count."],
+        }
+    )
+    repeated = find_repeated_captions(lines, similarity=90.0)
+    assert repeated.rows() == [("a", 3)]
+
+
+def test_find_repeated_captions_ignores_short_lines() -> None:
+    lines = _lines({"a": ["He said.", "He said.", "Russia", "Russia"]})
+    assert find_repeated_captions(lines, similarity=90.0).height == 0
+
+
+def test_cluster_short_lines_joins_credit_variants_only() -> None:
+    keys = _lines(
+        {
+            "k": [
+                "a fighter fires near the front line in nagorno-karabakh on sunday /afp",
+                "a fighter fires near the front line in nagorno-karabakh on sunday (afp)",
+                "the minsk group is chaired by russia, france and the united states",
+                "photo: ap",
+            ]
+        }
+    ).select("_key", "_chars")
+    clusters = dict(cluster_short_lines(keys).iter_rows())
+    first, second, other, short = keys.get_column("_key").to_list()
+    assert clusters[first] == clusters[second]
+    assert clusters[other] == other
+    assert clusters[short] == short

@@ -1,0 +1,66 @@
+"""The README documents every command and flag, and every command's Example runs."""
+
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from dedupe.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# Typer vendors its own click; its group exposes `commands` like click's.
+COMMANDS = dict(sorted(get_command(app).commands.items()))
+
+
+def flags() -> list[tuple[str, str]]:
+    found = []
+    for name, command in COMMANDS.items():
+        for param in command.params:
+            for opt in [*param.opts, *getattr(param, "secondary_opts", [])]:
+                if opt.startswith("--") and opt != "--help":
+                    found.append((name, opt))
+    return found
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_documents_every_command(command: str) -> None:
+    assert f"dedupe {command}" in README
+
+
+@pytest.mark.parametrize(("command", "flag"), flags(), ids=lambda value: str(value))
+def test_readme_documents_every_flag(command: str, flag: str) -> None:
+    assert f"`{flag}" in README or f" {flag}" in README, f"{command} {flag} not in README"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_docstring_example_runs_on_samples(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = COMMANDS[command].help or ""
+    example = next(line for line in doc.splitlines() if line.strip().startswith("Example:"))
+    args = shlex.split(example.split("Example:", 1)[1])[1:]
+    monkeypatch.chdir(ROOT)
+    args = [str(tmp_path / a) if a.startswith("out/") else a for a in args]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_flag_field_and_toml_key_share_one_name() -> None:
+    import dataclasses
+
+    from dedupe.config import PipelineConfig
+
+    fields = {
+        f.name
+        for section in dataclasses.fields(PipelineConfig)
+        for f in dataclasses.fields(getattr(PipelineConfig(), section.name))
+    }
+    for command in COMMANDS.values():
+        for param in command.params:
+            name = param.name or ""
+            option_names = {o.lstrip("-").replace("-", "_") for o in param.opts}
+            if name in fields:
+                assert name in option_names, f"flag for {name} is {param.opts}"

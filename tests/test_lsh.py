@@ -1,0 +1,68 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from dedupe import lsh
+from dedupe.lsh import find_candidate_pairs, optimal_bands_rows
+from dedupe.minhash import compute_signatures
+from dedupe.shingles import shingle_hashes
+
+
+def _corpus(rng: np.random.Generator, n_docs: int, n_words: int = 200) -> list[str]:
+    vocab = np.array([f"w{i}" for i in range(5000)])
+    return [" ".join(rng.choice(vocab, n_words)) for _ in range(n_docs)]
+
+
+def _signatures(texts: list[str], num_perm: int = 128) -> np.ndarray:
+    offsets, hashes = shingle_hashes(pl.Series(texts), ngram_size=3)
+    return compute_signatures(offsets, hashes, num_perm=num_perm, seed=1)
+
+
+def test_optimal_bands_rows_fits_num_perm_and_favours_recall() -> None:
+    bands, rows = optimal_bands_rows(0.5, 128)
+    assert bands * rows <= 128
+    balanced_bands, balanced_rows = optimal_bands_rows(0.5, 128, 0.5, 0.5)
+    # Weighting misses more gives an S-curve that starts at a lower similarity.
+    assert (1 / bands) ** (1 / rows) <= (1 / balanced_bands) ** (1 / balanced_rows)
+
+
+def test_find_candidate_pairs_finds_planted_near_duplicate() -> None:
+    rng = np.random.default_rng(0)
+    texts = _corpus(rng, 100)
+    words = texts[10].split()
+    words[50] = "edited"
+    texts.append(" ".join(words))
+    pairs = find_candidate_pairs(_signatures(texts), bands=26, rows=4)
+    assert (10, 100) in set(pairs.iter_rows())
+
+
+def test_find_candidate_pairs_sorted_unique_ordered() -> None:
+    rng = np.random.default_rng(1)
+    base = _corpus(rng, 30)
+    texts = base + base[:10] + base[:5]
+    pairs = find_candidate_pairs(_signatures(texts), bands=16, rows=8)
+    assert pairs.schema == {"left": pl.UInt32, "right": pl.UInt32}
+    assert pairs.equals(pairs.unique().sort("left", "right"))
+    assert (pairs["left"] < pairs["right"]).all()
+    assert {(i, i + 30) for i in range(10)} <= set(pairs.iter_rows())
+
+
+def test_find_candidate_pairs_skips_empty_docs() -> None:
+    pairs = find_candidate_pairs(_signatures(["", "", "", "a b c"]), bands=16, rows=8)
+    assert pairs.height == 0
+
+
+def test_find_candidate_pairs_star_for_huge_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lsh, "MAX_BUCKET_PAIRS_SIZE", 3)
+    pairs = find_candidate_pairs(_signatures(["same words here"] * 6), bands=16, rows=8)
+    assert set(pairs.iter_rows()) == {(0, i) for i in range(1, 6)}
+
+
+def test_find_candidate_pairs_all_pairs_for_small_bucket() -> None:
+    pairs = find_candidate_pairs(_signatures(["same words here"] * 4), bands=16, rows=8)
+    assert set(pairs.iter_rows()) == {(i, j) for i in range(4) for j in range(i + 1, 4)}
+
+
+def test_find_candidate_pairs_rejects_too_many_rows() -> None:
+    with pytest.raises(ValueError, match="bands x rows"):
+        find_candidate_pairs(np.zeros((2, 8), dtype=np.uint32), bands=3, rows=3)

@@ -1,0 +1,118 @@
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dedupe import KeepConfig, NearConfig, PipelineConfig, run
+from dedupe.config import CleanConfig, ExactConfig
+from dedupe.errors import InputError
+
+
+@pytest.fixture
+def syndicated(samples_dir: Path) -> Path:
+    return samples_dir / "syndicated.jsonl"
+
+
+def test_run_keeps_the_five_seed_write_ups_apart(samples_dir: Path) -> None:
+    result = run([samples_dir / "news"])
+    assert result.corpus.height == 5
+    assert result.dropped.height == 0
+    assert result.removed_lines.height > 0
+
+
+def test_run_marks_exact_and_near_copies_of_the_wire_story(syndicated: Path) -> None:
+    result = run([syndicated])
+    harbor = result.corpus.filter(
+        pl.col("doc_id").str.contains("harbor") & (pl.col("cluster_size") > 1)
+    )
+    assert harbor.height == 1
+    assert harbor["cluster_size"].item() == 5
+    reasons = dict(zip(result.dropped["doc_id"], result.dropped["reason"], strict=True))
+    assert reasons.get("daily-harbor-trimmed") == "near_duplicate"
+    assert reasons.get("post-harbor-edited") == "near_duplicate"
+    assert reasons.get("wire-harbor-rescrape") == "exact_duplicate"
+    assert "harbor-followup" in result.corpus["doc_id"].to_list()
+    assert {"library", "rail"} <= set(result.corpus["doc_id"])
+
+
+def test_run_kept_row_lists_its_copies_and_their_urls(syndicated: Path) -> None:
+    result = run([syndicated], PipelineConfig(keep=KeepConfig(keep="earliest")))
+    wire = result.corpus.filter(pl.col("doc_id") == "wire-harbor").row(0, named=True)
+    copies = sorted(result.dropped.filter(pl.col("duplicate_of") == "wire-harbor")["doc_id"])
+    assert wire["duplicate_ids"] == copies
+    assert wire["cluster_size"] == len(copies) + 1
+    assert "https://daily.example/news/harbor" in wire["duplicate_urls"]
+
+
+def test_run_duplicate_of_always_names_a_kept_document(syndicated: Path) -> None:
+    result = run([syndicated])
+    targets = set(result.dropped["duplicate_of"].drop_nulls())
+    assert targets <= set(result.corpus["doc_id"])
+
+
+def test_run_source_priority_keeps_the_wire_copy(syndicated: Path) -> None:
+    config = PipelineConfig(
+        keep=KeepConfig(keep="source-priority", source_priority=("wire.example",))
+    )
+    result = run([syndicated], config)
+    assert "wire-harbor" in result.corpus["doc_id"].to_list()
+
+
+def test_run_emptied_document_is_dropped_with_reason() -> None:
+    frame = pl.DataFrame({"id": ["a", "b"], "text": ["Loading...\nShow More", "A real line."]})
+    result = run(frame)
+    assert result.dropped.select("doc_id", "reason").rows() == [("a", "empty_after_cleaning")]
+
+
+def test_run_invalid_records_are_in_dropped_and_run_goes_on() -> None:
+    frame = pl.DataFrame({"id": ["a", "b"], "text": ["A real sentence here.", None]})
+    result = run(frame)
+    assert result.corpus["doc_id"].to_list() == ["a"]
+    assert result.dropped["reason"].to_list() == ["invalid_record"]
+
+
+def test_run_stages_can_be_turned_off(syndicated: Path) -> None:
+    config = PipelineConfig(
+        clean=CleanConfig(enabled=False),
+        exact=ExactConfig(enabled=False),
+        near=NearConfig(enabled=False),
+    )
+    result = run([syndicated], config)
+    assert result.dropped.height == 0
+    assert result.removed_lines.height == 0
+
+
+def test_run_writes_every_output_file(syndicated: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run([syndicated], output=out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "corpus.parquet",
+        "dropped.parquet",
+        "removed_lines.parquet",
+        "report.json",
+    ]
+
+
+def test_run_refuses_output_inside_input(samples_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="overlaps"):
+        run([folder], output=folder / "out")
+
+
+def test_run_report_counts_stages_and_reasons(syndicated: Path) -> None:
+    report = run([syndicated]).report.to_dict()
+    assert report["counts"]["documents_in"] == 10
+    assert [s["name"] for s in report["stages"]][:2] == ["clean", "empty"]
+    assert report["details"]["near"]["bands"] >= 1
+    assert report["versions"]["polars"] == pl.__version__
+
+
+def test_run_handles_a_50_mb_document_without_error() -> None:
+    paragraph = "The council met again to discuss the harbor and the market district. "
+    big = "\n".join(paragraph * 8 + str(i) for i in range(90_000))
+    assert len(big) > 50_000_000
+    frame = pl.DataFrame({"id": ["big", "small"], "text": [big, "A short article."]})
+    result = run(frame)
+    assert result.report.documents_in == 2

@@ -1,0 +1,98 @@
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe.shingles import shingle_hash, shingle_hashes, shingle_strings, words
+
+WORDS = ["a", "bb", "the", "naïve", "café", "日本", "x1", "2024", "ωmega", "e\u0301t\u00e9"]
+SEPARATORS = [" ", ", ", ". ", " - ", "  ", "\u00bb ", "\u3002", "\t", "\n", "'"]
+
+
+def _reference(text: str, ngram_size: int) -> list[int]:
+    return sorted({shingle_hash(s) for s in shingle_strings(text, ngram_size)})
+
+
+def _split(offsets: np.ndarray, hashes: np.ndarray) -> list[list[int]]:
+    return [hashes[offsets[i] : offsets[i + 1]].tolist() for i in range(len(offsets) - 1)]
+
+
+texts_strategy = st.lists(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=15).map(
+        lambda parts: "".join(w + s for w, s in parts)
+    ),
+    max_size=20,
+)
+
+
+def test_shingle_hash_pinned_value() -> None:
+    # A change here invalidates persisted signatures: bump the format, do not edit the number.
+    assert shingle_hash("the quick brown") == 577368928
+    assert shingle_hash(b"the quick brown") == 577368928
+    assert shingle_hash("naïve café") == shingle_hash("naïve café".encode())
+
+
+def test_words_split_on_punctuation_unicode_aware() -> None:
+    assert words("it's 2024, naïve café—ok 日本語。next") == [
+        "it",
+        "s",
+        "2024",
+        "naïve",
+        "café",
+        "ok",
+        "日本語",
+        "next",
+    ]
+
+
+def test_shingle_strings_short_and_empty_docs() -> None:
+    assert shingle_strings("", 3) == []
+    assert shingle_strings("  ,. ", 3) == []
+    assert shingle_strings("one two", 3) == ["one two"]
+    assert shingle_strings("a b c d", 3) == ["a b c", "b c d"]
+
+
+def test_shingle_hashes_offsets_and_empty_docs() -> None:
+    offsets, hashes = shingle_hashes(pl.Series(["a b c d", "", None, "hi"]), ngram_size=3)
+    assert offsets.tolist() == [0, 2, 2, 2, 3]
+    assert offsets.dtype.name == "int64"
+    assert hashes.dtype.name == "uint32"
+    assert hashes[2] == shingle_hash("hi")
+
+
+def test_shingle_hashes_dedups_within_doc_sorted() -> None:
+    offsets, hashes = shingle_hashes(pl.Series(["a b a b a b", "x y"]), ngram_size=2)
+    docs = _split(offsets, hashes)
+    assert docs[0] == sorted({shingle_hash("a b"), shingle_hash("b a")})
+    assert docs[1] == [shingle_hash("x y")]
+
+
+def test_shingle_hashes_empty_series() -> None:
+    offsets, hashes = shingle_hashes(pl.Series([], dtype=pl.String), ngram_size=3)
+    assert offsets.tolist() == [0]
+    assert len(hashes) == 0
+
+
+def test_shingle_hashes_rejects_bad_ngram_size() -> None:
+    with pytest.raises(ValueError, match="ngram_size"):
+        shingle_hashes(pl.Series(["a"]), ngram_size=0)
+
+
+@settings(deadline=None)
+@given(
+    texts=texts_strategy,
+    ngram_size=st.integers(1, 5),
+    batch_bytes=st.sampled_from([1, 64, 1 << 20]),
+    threads=st.sampled_from([1, 2]),
+)
+def test_shingle_hashes_match_scalar_reference(
+    texts: list[str], ngram_size: int, batch_bytes: int, threads: int
+) -> None:
+    offsets, hashes = shingle_hashes(
+        pl.Series(texts, dtype=pl.String),
+        ngram_size=ngram_size,
+        batch_bytes=batch_bytes,
+        threads=threads,
+    )
+    assert _split(offsets, hashes) == [_reference(text, ngram_size) for text in texts]
