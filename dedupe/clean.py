@@ -111,7 +111,7 @@ def clean_corpus(corpus: pl.DataFrame, config: CleanConfig) -> CleanResult:
     empty_learned = pl.DataFrame(schema=LEARNED_SCHEMA)
     if not config.enabled:
         return CleanResult(corpus, pl.DataFrame(schema=REMOVED_LINES_SCHEMA), empty_learned)
-    validate_patterns((*config.drop_patterns, *config.keep_patterns))
+    validate_patterns((*config.drop_pattern, *config.keep_pattern))
     scope = source_scope(corpus, config.source_column)
     page = config.mode == "page"
     scopes = corpus.select(
@@ -133,7 +133,7 @@ def clean_corpus(corpus: pl.DataFrame, config: CleanConfig) -> CleanResult:
         pl.when((pl.col(LINE).str.len_chars() > 0) & is_blank(LINE)).then(
             pl.lit("builtin:whitespace_only")
         ),
-        user_rule(config.drop_patterns),
+        user_rule(config.drop_pattern),
     ]
     if config.builtin_rules:
         text_rules.append(builtin_rule())
@@ -165,7 +165,7 @@ def clean_corpus(corpus: pl.DataFrame, config: CleanConfig) -> CleanResult:
     if page:
         lines = mark_page_lines(lines, max_chars=config.learn_max_chars)
         rules.append("_page")
-    keep = matches_any(config.keep_patterns)
+    keep = matches_any(config.keep_pattern)
     lines = lines.with_columns(
         pl.when(~keep & (pl.col(LINE).str.len_chars() > 0)).then(pl.coalesce(rules)).alias(RULE)
     )

@@ -43,8 +43,8 @@ class CleanConfig:
 
     enabled: bool = True
     builtin_rules: bool = True
-    drop_patterns: tuple[str, ...] = ()
-    keep_patterns: tuple[str, ...] = ()
+    drop_pattern: tuple[str, ...] = ()
+    keep_pattern: tuple[str, ...] = ()
     mode: CleanMode = "article"
     # A line is learned as site chrome when it recurs in at least this many documents...
     learn_min_docs: int = 5
@@ -62,7 +62,7 @@ class CleanConfig:
         _require(0.0 <= self.learn_min_share <= 1.0, "learn_min_share must be between 0 and 1")
         _require(self.learn_max_chars > 0, "learn_max_chars must be positive")
         _require(0.0 < self.caption_similarity <= 100.0, "caption_similarity must be in (0, 100]")
-        for pattern in (*self.drop_patterns, *self.keep_patterns):
+        for pattern in (*self.drop_pattern, *self.keep_pattern):
             try:
                 re.compile(pattern)
             except re.error as error:

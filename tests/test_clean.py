@@ -83,14 +83,14 @@ def test_clean_corpus_logs_whitespace_lines_but_not_empty_lines() -> None:
 
 def test_clean_corpus_user_drop_pattern_sets_its_rule() -> None:
     corpus = _corpus([f"Subscribe to The Daily Post today\n{PARAGRAPHS[0]}"])
-    config = CleanConfig(drop_patterns=(r"^Subscribe to The Daily",))
+    config = CleanConfig(drop_pattern=(r"^Subscribe to The Daily",))
     removed = clean_corpus(corpus, config).removed_lines
     assert removed.get_column("rule").to_list() == ["user:^Subscribe to The Daily"]
 
 
 def test_clean_corpus_keep_pattern_beats_every_drop_rule() -> None:
     text = f"Loading...\n{PARAGRAPHS[0]}\n{PARAGRAPHS[0]}\nShow More"
-    config = CleanConfig(drop_patterns=("Russia",), keep_patterns=("Russia", "^Loading"))
+    config = CleanConfig(drop_pattern=("Russia",), keep_pattern=("Russia", "^Loading"))
     result = clean_corpus(_corpus([text]), config)
     assert result.removed_lines.get_column("line").to_list() == ["Show More"]
     assert result.corpus.item(0, "text").count(PARAGRAPHS[0]) == 2
@@ -99,14 +99,14 @@ def test_clean_corpus_keep_pattern_beats_every_drop_rule() -> None:
 def test_clean_corpus_catastrophic_pattern_finishes_fast() -> None:
     corpus = _corpus(["a" * 50_000 + "!\n" + PARAGRAPHS[0]] * 20)
     start = time.perf_counter()
-    result = clean_corpus(corpus, CleanConfig(drop_patterns=(r"(a+)+$",)))
+    result = clean_corpus(corpus, CleanConfig(drop_pattern=(r"(a+)+$",)))
     assert time.perf_counter() - start < 10
     assert result.removed_lines.height == 0
 
 
 def test_clean_corpus_rejects_pattern_the_regex_engine_lacks() -> None:
     with pytest.raises(ConfigError, match="look-around"):
-        clean_corpus(_corpus(["x"]), CleanConfig(drop_patterns=(r"(?<!a)b",)))
+        clean_corpus(_corpus(["x"]), CleanConfig(drop_pattern=(r"(?<!a)b",)))
 
 
 def test_clean_corpus_rejects_missing_source_column() -> None:

@@ -9,13 +9,13 @@ from dedupe.errors import ConfigError
 def test_from_toml_reads_sections_and_overrides_win(tmp_path: Path) -> None:
     path = tmp_path / "dedupe.toml"
     path.write_text(
-        '[near]\nthreshold = 0.6\nnum_perm = 64\n[clean]\ndrop_patterns = ["^x$"]\n',
+        '[near]\nthreshold = 0.6\nnum_perm = 64\n[clean]\ndrop_pattern = ["^x$"]\n',
         encoding="utf-8",
     )
     config = PipelineConfig.from_toml(path, near={"threshold": 0.9})
     assert config.near.threshold == 0.9
     assert config.near.num_perm == 64
-    assert config.clean.drop_patterns == ("^x$",)
+    assert config.clean.drop_pattern == ("^x$",)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_keep_config_source_priority_needs_a_list() -> None:
 
 def test_clean_config_rejects_invalid_regex() -> None:
     with pytest.raises(ConfigError, match="not a valid regex"):
-        CleanConfig(drop_patterns=("(unclosed",))
+        CleanConfig(drop_pattern=("(unclosed",))
 
 
 def test_to_dict_round_trips_through_from_dict() -> None:
