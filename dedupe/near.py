@@ -34,6 +34,12 @@ from dedupe.verify import score_pairs
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int], None]
+# A trimmed copy keeps the original's lead: news is written as an inverted pyramid and editors
+# cut from the bottom. A follow-up or another outlet's write-up that reuses background
+# paragraphs has a lead of its own, so a containment match must also find most of the shorter
+# document's lead (its first LEAD_WORDS words) inside the longer one.
+LEAD_WORDS = 50
+LEAD_CONTAINMENT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +65,52 @@ def lsh_parameters(config: NearConfig) -> tuple[int, int]:
     return optimal_bands_rows(target, config.num_perm)
 
 
-def _passes(
-    scored: pl.DataFrame, config: NearConfig
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-    jaccard = scored.get_column("jaccard").to_numpy()
-    containment = scored.get_column("containment").to_numpy()
-    by_containment = containment >= config.containment_threshold
-    passed = (jaccard >= config.threshold) | by_containment
-    similarity = np.where(by_containment & (jaccard < config.threshold), containment, jaccard)
-    return passed, similarity.astype(np.float64)
+def lead_texts(normalized: pl.Series, words: int = LEAD_WORDS) -> pl.Series:
+    """Return the first ``words`` words of each normalized text: the part an editor never cuts."""
+    return normalized.str.split(" ").list.head(words).list.join(" ")
+
+
+@dataclass(frozen=True, slots=True)
+class PairScorer:
+    """Verifies (member, canonical) or candidate pairs of rows on their true shingle sets.
+
+    ``offsets``/``hashes`` hold every document's shingle set, followed by every document's lead
+    set (row ``n_docs + i`` is the lead of document ``i``), so ``score_pairs`` scores both.
+    """
+
+    config: NearConfig
+    n_docs: int
+    offsets: npt.NDArray[np.int64]
+    hashes: npt.NDArray[np.uint32]
+    signatures: npt.NDArray[np.uint32]
+
+    def __call__(
+        self, left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Return which pairs are near duplicates and the similarity that decided."""
+        config = self.config
+        if not config.verify:
+            estimate = (self.signatures[left] == self.signatures[right]).mean(axis=1)
+            return estimate >= config.threshold, estimate.astype(np.float64)
+        scored = score_pairs(_pairs(left, right), self.offsets, self.hashes)
+        jaccard = scored.get_column("jaccard").to_numpy()
+        containment = scored.get_column("containment").to_numpy()
+        by_jaccard = jaccard >= config.threshold
+        maybe = ~by_jaccard & (containment >= config.containment_threshold)
+        by_containment = np.zeros(len(left), dtype=bool)
+        if maybe.any():
+            sizes = np.diff(self.offsets)
+            a, b = left[maybe], right[maybe]
+            shorter = np.where(sizes[a] <= sizes[b], a, b)
+            longer = np.where(sizes[a] <= sizes[b], b, a)
+            lead = score_pairs(_pairs(shorter + self.n_docs, longer), self.offsets, self.hashes)
+            by_containment[maybe] = lead.get_column("containment").to_numpy() >= LEAD_CONTAINMENT
+        similarity = np.where(by_containment, containment, jaccard)
+        return by_jaccard | by_containment, similarity.astype(np.float64)
+
+
+def _pairs(left: IndexArray, right: IndexArray) -> pl.DataFrame:
+    return pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)})
 
 
 def mark_near_duplicates(
@@ -88,22 +131,21 @@ def mark_near_duplicates(
     stats: dict[str, Any] = {"bands": bands, "rows": rows, "documents": alive.height}
     if alive.height < 2:
         return NearResult(corpus, stats | {"candidate_pairs": 0, "verified_pairs": 0})
-    offsets, hashes = shingle_hashes(alive.get_column(NORMALIZED), ngram_size=config.ngram_size)
+    normalized = alive.get_column(NORMALIZED)
+    offsets, hashes = shingle_hashes(normalized, ngram_size=config.ngram_size)
     signatures = compute_signatures(
         offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
     )
     candidates = find_candidate_pairs(signatures, bands=bands, rows=rows)
     stats["candidate_pairs"] = candidates.height
-
-    def check(
-        members: IndexArray, heads: IndexArray
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        pairs = pl.DataFrame({"left": members.astype(np.uint32), "right": heads.astype(np.uint32)})
-        if config.verify:
-            return _passes(score_pairs(pairs, offsets, hashes), config)
-        estimate = (signatures[members] == signatures[heads]).mean(axis=1)
-        return estimate >= config.threshold, estimate.astype(np.float64)
-
+    lead_offsets, lead_hashes = shingle_hashes(lead_texts(normalized), ngram_size=config.ngram_size)
+    check = PairScorer(
+        config,
+        alive.height,
+        np.concatenate([offsets, lead_offsets[1:] + offsets[-1]]),
+        np.concatenate([hashes, lead_hashes]),
+        signatures,
+    )
     left = candidates.get_column("left").to_numpy().astype(np.int64)
     right = candidates.get_column("right").to_numpy().astype(np.int64)
     passed, _ = check(left, right)

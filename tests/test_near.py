@@ -1,0 +1,106 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from dedupe.config import NearConfig
+from dedupe.near import lead_texts, lsh_parameters, mark_near_duplicates
+from dedupe.normalize import normalized_text
+
+PARAGRAPHS = [
+    "the council of the harbor city voted on tuesday to fund a movable flood barrier at the "
+    "mouth of the old port after a storm season that flooded the market district four times",
+    "engineers told the council that the barrier a pair of steel gates resting on the seabed "
+    "would rise when forecasts show a surge of more than one and a half metres above the tide",
+    "the project is expected to cost about 240 million and to take six years to build half of "
+    "the money will come from a regional resilience fund and the rest from a bond issue",
+    "shop owners in the market district welcomed the decision but said they needed help sooner "
+    "several bakeries and a hardware store have closed since the autumn floods this year",
+    "the mayor said temporary pumps and sandbag stations would stay in place until the barrier "
+    "opens and that the city would publish a flood map for every street by the end of the year",
+]
+
+
+def corpus(texts: dict[str, str], ranks: dict[str, int] | None = None) -> pl.DataFrame:
+    ids = list(texts)
+    frame = pl.DataFrame({"doc_id": ids, "text": list(texts.values())})
+    return frame.with_columns(
+        normalized_text().alias("_normalized"),
+        pl.Series("_rank", [(ranks or {}).get(d, i) for i, d in enumerate(ids)]),
+        pl.lit(None, pl.String).alias("reason"),
+        pl.lit(None, pl.String).alias("duplicate_of"),
+        pl.lit(None, pl.Float64).alias("similarity"),
+    )
+
+
+def outcome(frame: pl.DataFrame, config: NearConfig | None = None) -> dict[str, str | None]:
+    marked = mark_near_duplicates(frame, config or NearConfig()).corpus
+    return dict(zip(marked["doc_id"], marked["duplicate_of"], strict=True))
+
+
+def test_mark_near_duplicates_sets_reason_and_similarity() -> None:
+    edited = " ".join(PARAGRAPHS).replace("tuesday", "monday")
+    frame = corpus({"original": " ".join(PARAGRAPHS), "edited": edited})
+    marked = mark_near_duplicates(frame, NearConfig()).corpus
+    row = marked.filter(pl.col("doc_id") == "edited").row(0, named=True)
+    assert row["reason"] == "near_duplicate"
+    assert row["duplicate_of"] == "original"
+    assert 0.8 < row["similarity"] < 1.0
+
+
+def test_mark_near_duplicates_catches_a_trimmed_copy_by_containment() -> None:
+    frame = corpus({"full": " ".join(PARAGRAPHS), "trimmed": " ".join(PARAGRAPHS[:2])})
+    assert outcome(frame)["trimmed"] == "full"
+
+
+def test_mark_near_duplicates_keeps_a_follow_up_reusing_background_paragraphs() -> None:
+    follow_up = (
+        "investors bought the whole issue of harbor resilience bonds within hours on monday "
+        "the city treasurer said and demand was more than twice the amount the city offered "
+        + PARAGRAPHS[1]
+        + " "
+        + PARAGRAPHS[2]
+    )
+    frame = corpus({"original": " ".join(PARAGRAPHS), "follow_up": follow_up})
+    assert outcome(frame, NearConfig(containment_threshold=0.5))["follow_up"] is None
+
+
+def test_mark_near_duplicates_very_short_documents_can_match() -> None:
+    frame = corpus({"a": "flood barrier", "b": "flood barrier!", "c": "apple frost"})
+    result = outcome(frame)
+    assert result["b"] == "a"
+    assert result["c"] is None
+
+
+def test_mark_near_duplicates_only_considers_rows_without_a_reason() -> None:
+    frame = corpus({"a": " ".join(PARAGRAPHS), "b": " ".join(PARAGRAPHS)}).with_columns(
+        pl.when(pl.col("doc_id") == "a").then(pl.lit("invalid_record")).alias("reason")
+    )
+    assert outcome(frame)["b"] is None
+
+
+def test_mark_near_duplicates_without_verify_uses_the_minhash_estimate() -> None:
+    frame = corpus({"a": " ".join(PARAGRAPHS), "b": " ".join(PARAGRAPHS) + " extra words"})
+    assert outcome(frame, NearConfig(verify=False))["b"] == "a"
+
+
+def test_mark_near_duplicates_disabled_marks_nothing() -> None:
+    frame = corpus({"a": "same text here", "b": "same text here"})
+    assert set(outcome(frame, NearConfig(enabled=False)).values()) == {None}
+
+
+def test_lsh_parameters_explicit_and_derived() -> None:
+    assert lsh_parameters(NearConfig(bands=8, rows=4)) == (8, 4)
+    bands, rows = lsh_parameters(NearConfig())
+    assert bands * rows <= NearConfig().num_perm
+
+
+@pytest.mark.parametrize(("words", "expected"), [(3, "a b c"), (10, "a b c d e")])
+def test_lead_texts_takes_the_first_words(words: int, expected: str) -> None:
+    assert lead_texts(pl.Series(["a b c d e"]), words).to_list() == [expected]
+
+
+def test_mark_near_duplicates_stats_count_pairs() -> None:
+    frame = corpus({"a": " ".join(PARAGRAPHS), "b": " ".join(PARAGRAPHS)})
+    stats = mark_near_duplicates(frame, NearConfig()).stats
+    assert stats["candidate_pairs"] == stats["verified_pairs"] == 1
+    assert np.isfinite(stats["bands"])
