@@ -1,13 +1,14 @@
-"""The near-duplicate stage: shingles, MinHash signatures, LSH candidates, verification, clusters.
+"""The near-duplicate stage: fingerprints per batch, then LSH, verification and guarded clusters.
 
-Each step lives in its own module; this one composes them over the documents still alive and
-marks each non-canonical member of a cluster as ``near_duplicate`` of its canonical copy.
+``fingerprint`` works on one batch of texts at a time (shingle sets, lead sets, MinHash
+signatures as NumPy arrays), so a corpus larger than memory is fingerprinted in a streaming
+pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpus, never the text.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ from dedupe.verify import score_pairs
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int], None]
+U32Array = npt.NDArray[np.uint32]
+I64Array = npt.NDArray[np.int64]
 # A trimmed copy keeps the original's lead: news is written as an inverted pyramid and editors
 # cut from the bottom. A follow-up or another outlet's write-up that reuses background
 # paragraphs has a lead of its own, so a containment match must also find most of the shorter
@@ -71,8 +74,78 @@ def lead_texts(normalized: pl.Series, words: int = LEAD_WORDS) -> pl.Series:
 
 
 @dataclass(frozen=True, slots=True)
+class Fingerprints:
+    """What the near-duplicate stage keeps of each document instead of its text.
+
+    Row ``i`` describes document ``i``: its distinct shingle hashes
+    ``hashes[offsets[i]:offsets[i + 1]]`` (sorted), the shingle hashes of its lead likewise,
+    and its MinHash signature ``signatures[i]``. About ``4 * (shingles + num_perm)`` bytes a
+    document, so a corpus is fingerprinted batch by batch and only this is kept.
+    """
+
+    offsets: I64Array
+    hashes: U32Array
+    lead_offsets: I64Array
+    lead_hashes: U32Array
+    signatures: U32Array
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @staticmethod
+    def concat(parts: Sequence[Fingerprints], num_perm: int) -> Fingerprints:
+        """Stack the fingerprints of consecutive batches."""
+        if not parts:
+            empty = np.zeros(1, dtype=np.int64)
+            none = np.empty(0, dtype=np.uint32)
+            return Fingerprints(empty, none, empty, none, np.empty((0, num_perm), np.uint32))
+        return Fingerprints(
+            _concat_offsets([p.offsets for p in parts]),
+            np.concatenate([p.hashes for p in parts]),
+            _concat_offsets([p.lead_offsets for p in parts]),
+            np.concatenate([p.lead_hashes for p in parts]),
+            np.concatenate([p.signatures for p in parts]),
+        )
+
+    def take(self, rows: IndexArray) -> Fingerprints:
+        """Return the fingerprints of ``rows``, in that order."""
+        offsets, hashes = _take(self.offsets, self.hashes, rows)
+        lead_offsets, lead_hashes = _take(self.lead_offsets, self.lead_hashes, rows)
+        return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, self.signatures[rows])
+
+
+def _concat_offsets(parts: Sequence[I64Array]) -> I64Array:
+    shifted = [parts[0]]
+    for offsets in parts[1:]:
+        shifted.append(offsets[1:] + shifted[-1][-1])
+    return np.concatenate(shifted)
+
+
+def _take(offsets: I64Array, values: U32Array, rows: IndexArray) -> tuple[I64Array, U32Array]:
+    sizes = offsets[rows + 1] - offsets[rows]
+    new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=new_offsets[1:])
+    gather = np.arange(int(new_offsets[-1])) + np.repeat(offsets[rows] - new_offsets[:-1], sizes)
+    return new_offsets, values[gather]
+
+
+def fingerprint(
+    normalized: pl.Series, config: NearConfig, *, on_progress: ProgressCallback | None = None
+) -> Fingerprints:
+    """Compute the fingerprints of normalized texts (a null or "" has none, and matches none)."""
+    offsets, hashes = shingle_hashes(normalized, ngram_size=config.ngram_size)
+    lead_offsets, lead_hashes = shingle_hashes(
+        lead_texts(normalized.fill_null("")), ngram_size=config.ngram_size
+    )
+    signatures = compute_signatures(
+        offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
+    )
+    return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
+
+
+@dataclass(frozen=True, slots=True)
 class PairScorer:
-    """Verifies (member, canonical) or candidate pairs of rows on their true shingle sets.
+    """Verifies pairs of rows on their true shingle sets (or, without verify, on signatures).
 
     ``offsets``/``hashes`` hold every document's shingle set, followed by every document's lead
     set (row ``n_docs + i`` is the lead of document ``i``), so ``score_pairs`` scores both.
@@ -80,9 +153,9 @@ class PairScorer:
 
     config: NearConfig
     n_docs: int
-    offsets: npt.NDArray[np.int64]
-    hashes: npt.NDArray[np.uint32]
-    signatures: npt.NDArray[np.uint32]
+    offsets: I64Array
+    hashes: U32Array
+    signatures: U32Array
 
     def __call__(
         self, left: IndexArray, right: IndexArray
@@ -114,37 +187,42 @@ def _pairs(left: IndexArray, right: IndexArray) -> pl.DataFrame:
 
 
 def mark_near_duplicates(
-    corpus: pl.DataFrame, config: NearConfig, *, on_progress: ProgressCallback | None = None
+    corpus: pl.DataFrame,
+    config: NearConfig,
+    *,
+    fingerprints: Fingerprints | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> NearResult:
     """Mark documents that nearly duplicate a better-ranked one as ``near_duplicate``.
 
-    Needs the `_normalized` and `_rank` columns; only rows without a drop reason take part.
+    Needs `_rank`, and either ``fingerprints`` (row ``i`` for the corpus's row ``i``) or
+    `_normalized` to compute them from. Only rows without a drop reason take part.
     Candidates come from LSH over MinHash signatures; with ``config.verify`` each candidate's
     true Jaccard and containment on the shingle sets decide, else the MinHash estimate does.
     Each member of a cluster must pass against the canonical copy (see ``clusters``).
     """
     if not config.enabled:
         return NearResult(corpus)
-    alive_mask = corpus.get_column(DROP_REASON).is_null()
-    alive = corpus.filter(alive_mask).select(DOC_ID, NORMALIZED, CANONICAL_RANK)
+    alive_rows = np.flatnonzero(corpus.get_column(DROP_REASON).is_null().to_numpy())
+    alive = corpus[alive_rows].select(DOC_ID, CANONICAL_RANK)
     bands, rows = lsh_parameters(config)
     stats: dict[str, Any] = {"bands": bands, "rows": rows, "documents": alive.height}
     if alive.height < 2:
         return NearResult(corpus, stats | {"candidate_pairs": 0, "verified_pairs": 0})
-    normalized = alive.get_column(NORMALIZED)
-    offsets, hashes = shingle_hashes(normalized, ngram_size=config.ngram_size)
-    signatures = compute_signatures(
-        offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
-    )
-    candidates = find_candidate_pairs(signatures, bands=bands, rows=rows)
+    if fingerprints is None:
+        prints = fingerprint(
+            corpus[alive_rows].get_column(NORMALIZED), config, on_progress=on_progress
+        )
+    else:
+        prints = fingerprints.take(alive_rows)
+    candidates = find_candidate_pairs(prints.signatures, bands=bands, rows=rows)
     stats["candidate_pairs"] = candidates.height
-    lead_offsets, lead_hashes = shingle_hashes(lead_texts(normalized), ngram_size=config.ngram_size)
     check = PairScorer(
         config,
         alive.height,
-        np.concatenate([offsets, lead_offsets[1:] + offsets[-1]]),
-        np.concatenate([hashes, lead_hashes]),
-        signatures,
+        np.concatenate([prints.offsets, prints.lead_offsets[1:] + prints.offsets[-1]]),
+        np.concatenate([prints.hashes, prints.lead_hashes]),
+        prints.signatures,
     )
     left = candidates.get_column("left").to_numpy().astype(np.int64)
     right = candidates.get_column("right").to_numpy().astype(np.int64)

@@ -19,7 +19,7 @@ import polars as pl
 from dedupe.canonical import find_column, rank_documents, source_key
 from dedupe.clean import clean_corpus
 from dedupe.config import PipelineConfig
-from dedupe.exact import mark_exact_duplicates
+from dedupe.exact import add_content_keys, mark_exact_duplicates
 from dedupe.io import (
     check_output_path,
     corpus_from_frame,
@@ -245,7 +245,10 @@ def run(
 
     timed("clean", clean)
     timed("empty", _mark_empty)
-    timed("normalize", lambda frame: frame.with_columns(normalized_text(TEXT).alias(NORMALIZED)))
+    timed(
+        "normalize",
+        lambda frame: add_content_keys(frame.with_columns(normalized_text(TEXT).alias(NORMALIZED))),
+    )
     timed("rank", lambda frame: rank_documents(frame, config.keep))
     timed("exact", lambda frame: mark_exact_duplicates(frame, config.exact))
     timed("near", near)

@@ -25,7 +25,9 @@ DUPLICATE_SOURCES = "duplicate_sources"
 # Internal columns, removed before output.
 ROW_INDEX = "_row"
 NORMALIZED = "_normalized"
+CONTENT_KEY = "_content_key"  # stable 64-bit hash of the normalized text
 CANONICAL_RANK = "_rank"
+PREVIOUS = "_previous"  # a canonical document of an earlier run (--against)
 
 # Columns of the line frame and of removed_lines.
 LINE_NO = "line_no"

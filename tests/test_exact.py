@@ -5,12 +5,12 @@ from dedupe.config import ExactConfig
 from dedupe.exact import mark_exact_duplicates
 
 
-def frame(normalized: list[str], ranks: list[int], reasons: list[str | None]) -> pl.DataFrame:
-    n = len(normalized)
+def frame(keys: list[str], ranks: list[int], reasons: list[str | None]) -> pl.DataFrame:
+    n = len(keys)
     return pl.DataFrame(
         {
             "doc_id": [chr(ord("a") + i) for i in range(n)],
-            "_normalized": normalized,
+            "_content_key": [ord(k) for k in keys],
             "_rank": ranks,
             "reason": reasons,
             "duplicate_of": [None] * n,
@@ -38,3 +38,11 @@ def test_mark_exact_duplicates_ignores_rows_already_dropped() -> None:
 def test_mark_exact_duplicates_disabled_returns_input() -> None:
     corpus = frame(["x", "x"], [0, 1], [None, None])
     assert_frame_equal(mark_exact_duplicates(corpus, ExactConfig(enabled=False)), corpus)
+
+
+def test_add_content_keys_equal_for_equal_normalized_text() -> None:
+    from dedupe.exact import add_content_keys
+
+    keyed = add_content_keys(pl.DataFrame({"_normalized": ["a b", "a b", "a c"]}))
+    keys = keyed["_content_key"].to_list()
+    assert keys[0] == keys[1] != keys[2]
