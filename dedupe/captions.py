@@ -7,18 +7,17 @@ rule of `dedupe.boilerplate` counts a credit reused with small changes as one li
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from dedupe.lines import CHARS, KEY
 from dedupe.schema import DOC_ID, LINE_NO
 
 logger = logging.getLogger(__name__)
-
-KEY = "_key"
-CHARS = "_chars"
 
 # Lines shorter than this are not captions: "Russia" or "He said." may repeat legitimately.
 CAPTION_MIN_CHARS = 20
@@ -36,8 +35,13 @@ ROWS = 4
 CLUSTER_JACCARD = 0.7
 # Buckets bigger than this are linked without pairwise verification (as a star, not all pairs).
 MAX_VERIFIED_BUCKET = 64
-# About 64 MB of uint64 per chunk of the (shingles, NUM_PERM) permutation matrix.
-_CHUNK_SHINGLES = 131_072
+# Shingles per chunk of one permutation: 512 KB of uint64, which stays in a core's cache.
+_CHUNK_SHINGLES = 65_536
+# Candidate caption pairs whose histograms are compared at once (about 8 MB of int16).
+_CHUNK_PAIRS = 131_072
+# Buckets of the character histograms that bound the Indel distance of a caption pair: the
+# low five bits of a character's first byte keep a-z apart and fold digits onto letters.
+HISTOGRAM_BUCKETS = 32
 
 
 def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
@@ -51,6 +55,44 @@ def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
     return np.asarray(scores, dtype=np.float64)
 
 
+def _char_histograms(keys: pl.Series) -> np.ndarray:
+    """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
+
+    A character counts once, in the bucket of its first UTF-8 byte; continuation bytes are skipped.
+    """
+    lengths = keys.str.len_bytes().to_numpy().astype(np.int64)
+    joined = keys.str.join("").item() if keys.len() else ""
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    first = (data & 0xC0) != 0x80
+    cells = owner[first] * np.int32(HISTOGRAM_BUCKETS) + (data[first] % HISTOGRAM_BUCKETS)
+    counts = np.bincount(cells, minlength=len(lengths) * HISTOGRAM_BUCKETS)
+    return counts.reshape(len(lengths), HISTOGRAM_BUCKETS).astype(np.int16)
+
+
+def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs ``(i, j)`` of one document whose lengths allow ratio >= similarity.
+
+    ``lines`` is sorted by document and length, so each line's partners form a window that
+    ends at the first longer line out of reach; pairs are generated window by window.
+    """
+    document = lines.get_column("_doc").to_numpy().astype(np.int64)
+    chars = lines.get_column(CHARS).to_numpy().astype(np.int64)
+    position = document * (CAPTION_MAX_CHARS * 4 + 1) + chars
+    # |a - b| <= slack * (a + b) with a <= b is b <= a * (1 + slack) / (1 - slack).
+    reach = np.floor(chars * (1.0 + slack) / max(1.0 - slack, 1e-9) + 1e-9).astype(np.int64)
+    reach = np.minimum(reach, CAPTION_MAX_CHARS * 4)
+    ends = np.searchsorted(position, document * (CAPTION_MAX_CHARS * 4 + 1) + reach, side="right")
+    counts = np.maximum(ends - np.arange(len(chars)) - 1, 0)
+    left = np.repeat(np.arange(len(chars), dtype=np.int64), counts)
+    offsets = np.arange(counts.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    right = left + 1 + offsets
+    within = np.abs(chars[left] - chars[right]) <= slack * (chars[left] + chars[right])
+    return left[within], right[within]
+
+
 def find_repeated_captions(lines: pl.DataFrame, *, similarity: float) -> pl.DataFrame:
     """Return ``(doc_id, line_no)`` of lines that repeat an earlier line of the same document.
 
@@ -59,41 +101,56 @@ def find_repeated_captions(lines: pl.DataFrame, *, similarity: float) -> pl.Data
     happened to them, so a kept line never resembles any earlier line and a second pass finds
     nothing.
 
+    Only the first occurrence of each text in a document is scored (a later copy is an exact
+    repeat already), and only pairs that pass two bounds on the Indel distance the ratio is
+    built on: the length difference, and the difference of character histograms.
+
     Args:
         lines: a line frame with ``_key`` (normalized line) and ``_chars`` (its length).
         similarity: rapidfuzz ratio (0-100) from which two lines are the same caption.
     """
     eligible = (
-        lines.lazy()
-        .filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
-        .select(DOC_ID, LINE_NO, KEY, pl.col(CHARS).cast(pl.Int64))
+        lines.lazy().filter(pl.col(CHARS) >= CAPTION_MIN_CHARS).select(DOC_ID, LINE_NO, KEY, CHARS)
     )
-    exact = eligible.filter(~pl.col(KEY).is_first_distinct().over(DOC_ID)).select(DOC_ID, LINE_NO)
-    short = eligible.filter(pl.col(CHARS) <= CAPTION_MAX_CHARS)
-    # Indel distance is at least the length difference, so ratio >= s needs
-    # |a - b| / (a + b) <= 1 - s / 100: a cheap filter before scoring.
-    slack = 1.0 - similarity / 100.0
-    pairs = (
-        short.join(short, on=DOC_ID, suffix="_b")
-        .filter(
-            (pl.col(LINE_NO) < pl.col(f"{LINE_NO}_b"))
-            & (pl.col(KEY) != pl.col(f"{KEY}_b"))
-            & (
-                (pl.col(CHARS) - pl.col(f"{CHARS}_b")).abs()
-                <= slack * (pl.col(CHARS) + pl.col(f"{CHARS}_b"))
-            )
-        )
-        .select(DOC_ID, f"{LINE_NO}_b", KEY, f"{KEY}_b")
+    first = pl.col(KEY).is_first_distinct().over(DOC_ID)
+    exact = eligible.filter(~first).select(DOC_ID, LINE_NO)
+    firsts = (
+        eligible.filter(first & (pl.col(CHARS) <= CAPTION_MAX_CHARS))
+        .with_columns(pl.col(DOC_ID).rank("dense").alias("_doc"))
+        .sort("_doc", CHARS)
         .collect()
     )
-    scores = fuzzy_similarity(pairs.get_column(KEY), pairs.get_column(f"{KEY}_b"))
-    fuzzy = (
-        pairs.filter(pl.Series(scores >= similarity))
-        .select(DOC_ID, pl.col(f"{LINE_NO}_b").alias(LINE_NO))
-        .lazy()
-    )
+    # ratio = 100 * (1 - indel / (a + b)), so ratio >= s needs indel <= (1 - s / 100) * (a + b).
+    slack = 1.0 - similarity / 100.0
+    left, right = _length_compatible_pairs(firsts, slack)
+    chars = firsts.get_column(CHARS).to_numpy().astype(np.int64)
+    budget = slack * (chars[left] + chars[right]) + 0.5
+    # Every inserted or deleted character moves one histogram count by one, so the histograms'
+    # L1 distance is a lower bound of the Indel distance (bucketing only lowers it further).
+    involved = np.zeros(firsts.height, dtype=bool)
+    involved[left] = True
+    involved[right] = True
+    row = np.cumsum(involved) - 1
+    histograms = _char_histograms(firsts.get_column(KEY).filter(pl.Series(involved)))
+    keep = np.zeros(len(left), dtype=bool)
+    for lo in range(0, len(left), _CHUNK_PAIRS):
+        hi = lo + _CHUNK_PAIRS
+        distance = np.abs(histograms[row[left[lo:hi]]] - histograms[row[right[lo:hi]]]).sum(axis=1)
+        keep[lo:hi] = distance <= budget[lo:hi]
+    left, right = left[keep], right[keep]
+    keys = firsts.get_column(KEY)
+    scores = fuzzy_similarity(keys.gather(left), keys.gather(right))
+    matched = scores >= similarity
+    line_no = firsts.get_column(LINE_NO).to_numpy()
+    later = np.maximum(line_no[left[matched]], line_no[right[matched]])
+    fuzzy = pl.DataFrame(
+        {
+            DOC_ID: firsts.get_column(DOC_ID).gather(left[matched]),
+            LINE_NO: pl.Series(later, dtype=firsts.schema[LINE_NO]),
+        }
+    ).lazy()
     repeated = pl.concat([exact, fuzzy]).unique().sort(DOC_ID, LINE_NO).collect()
-    logger.debug("scored %d caption pairs, %d repeated lines", pairs.height, repeated.height)
+    logger.debug("scored %d caption pairs, %d repeated lines", len(left), repeated.height)
     return repeated
 
 
@@ -109,8 +166,6 @@ def _signatures(keys: pl.DataFrame, *, seed: int) -> np.ndarray:
         )
         .explode("_at")
         .select("_id", pl.col(KEY).str.slice(pl.col("_at"), SHINGLE_CHARS).hash(seed).alias("_h"))
-        .unique(maintain_order=True)
-        .sort("_id")
         .collect()
     )
     ids = shingles.get_column("_id").to_numpy()
@@ -120,18 +175,28 @@ def _signatures(keys: pl.DataFrame, *, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     a = rng.integers(0, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64)
+    # A key's shingles are contiguous (explode keeps row order); repeated shingles of one key
+    # do not change its minimum.
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    signatures = np.empty((len(starts), NUM_PERM), dtype=np.uint64)
-    # Chunks end on key boundaries so reduceat never straddles two chunks.
-    shingles_per_key = max(1, len(ids) // max(1, len(starts)))
-    chunk_keys = max(1, _CHUNK_SHINGLES // shingles_per_key)
-    for first in range(0, len(starts), chunk_keys):
-        last = min(first + chunk_keys, len(starts))
+    signatures = np.empty((NUM_PERM, len(starts)), dtype=np.uint64)
+    # One permutation at a time over cache-sized chunks that end on key boundaries.
+    bounds = np.unique(
+        np.r_[np.searchsorted(starts, np.arange(0, len(ids), _CHUNK_SHINGLES)), len(starts)]
+    )
+    buffer = np.empty(min(len(ids), 2 * _CHUNK_SHINGLES + 1), dtype=np.uint64)
+    shift = np.uint64(32)
+    for first, last in itertools.pairwise(bounds):
         lo = starts[first]
         hi = starts[last] if last < len(starts) else len(ids)
-        permuted = (hashes[lo:hi, None] * a + b) >> np.uint64(32)
-        signatures[first:last] = np.minimum.reduceat(permuted, starts[first:last] - lo, axis=0)
-    return signatures
+        chunk = hashes[lo:hi]
+        permuted = buffer[: hi - lo] if hi - lo <= len(buffer) else np.empty(hi - lo, np.uint64)
+        offsets = starts[first:last] - lo
+        for perm in range(NUM_PERM):
+            np.multiply(chunk, a[perm], out=permuted)
+            permuted += b[perm]
+            permuted >>= shift
+            signatures[perm, first:last] = np.minimum.reduceat(permuted, offsets)
+    return np.ascontiguousarray(signatures.T)
 
 
 def _components(edges: pl.DataFrame, nodes: pl.Series) -> pl.DataFrame:

@@ -13,6 +13,17 @@ from dataclasses import dataclass
 import polars as pl
 
 from dedupe.boilerplate import (
+    builtin_rule,
+    is_sentence_like,
+    matches_any,
+    user_rule,
+    validate_patterns,
+)
+from dedupe.captions import cluster_short_lines, find_repeated_captions
+from dedupe.config import CleanConfig
+from dedupe.errors import ConfigError
+from dedupe.learned import mark_learned_lines
+from dedupe.lines import (
     ALIVE,
     CHARS,
     CLUSTER,
@@ -21,21 +32,11 @@ from dedupe.boilerplate import (
     SENTENCE,
     STOP,
     WORDS,
-    builtin_rule,
-    is_sentence_like,
-    mark_learned_lines,
-    mark_page_lines,
-    matches_any,
-    page_feature_rule,
-    stop_word_share,
-    user_rule,
-    validate_patterns,
+    explode_lines,
+    fold_lines,
 )
-from dedupe.captions import cluster_short_lines, find_repeated_captions
-from dedupe.config import CleanConfig
-from dedupe.errors import ConfigError
-from dedupe.lines import explode_lines, fold_lines
 from dedupe.normalize import is_blank, normalized_text
+from dedupe.page import mark_page_lines, page_feature_rule, stop_word_share
 from dedupe.schema import DOC_ID, LINE, LINE_NO, REMOVED_LINES_SCHEMA, RULE
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,56 @@ def source_scope(corpus: pl.DataFrame, source_column: str | None) -> pl.Expr | N
     return None
 
 
+def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
+    """Return per distinct ``line``: its key, length, words, sentence shape and first text rule.
+
+    Every feature depends on the line's text alone, so each distinct line is worked out once
+    (pages repeat their menus, syndicated copies their paragraphs). A printable-ASCII line
+    without double spaces normalizes to itself stripped and lower-cased, which skips NFKC and
+    the space regex; any other line goes through `normalized_text`.
+    """
+    distinct = lines.select(LINE).unique()
+    simple = pl.col(LINE).str.contains(r"^[ -~]*$") & ~pl.col(LINE).str.contains("  ", literal=True)
+    ascii_key = pl.col(KEY).str.contains(r"^[\x00-\x7f]*$")
+    keyed = pl.concat(
+        [
+            distinct.filter(simple).with_columns(
+                pl.col(LINE).str.strip_chars(" ").str.to_lowercase().alias(KEY),
+                pl.lit(value=False).alias("_blank"),
+            ),
+            distinct.filter(~simple).with_columns(
+                normalized_text(LINE).alias(KEY),
+                ((pl.col(LINE).str.len_chars() > 0) & is_blank(LINE)).alias("_blank"),
+            ),
+        ]
+    ).with_columns(
+        pl.col(KEY).str.len_chars().alias(CHARS),
+        pl.col(KEY).str.count_matches(r"\S+").alias(WORDS),
+    )
+    keyed = keyed.with_columns(is_sentence_like().alias(SENTENCE))
+    page = config.mode == "page"
+    if page:
+        keyed = keyed.with_columns(stop_word_share().alias(STOP))
+    builtin = "_builtin"
+    if config.builtin_rules:
+        keyed = pl.concat(
+            [
+                keyed.filter(ascii_key).with_columns(builtin_rule(ascii_only=True).alias(builtin)),
+                keyed.filter(~ascii_key).with_columns(builtin_rule().alias(builtin)),
+            ]
+        )
+    else:
+        keyed = keyed.with_columns(pl.lit(None, pl.String).alias(builtin))
+    text_rules = [
+        pl.when(pl.col("_blank")).then(pl.lit("builtin:whitespace_only")),
+        user_rule(config.drop_pattern),
+        pl.col(builtin),
+    ]
+    if page:
+        text_rules.append(page_feature_rule(config.learn_max_chars))
+    return keyed.with_columns(pl.coalesce(text_rules).alias("_text_rule")).drop("_blank", builtin)
+
+
 def clean_corpus(corpus: pl.DataFrame, config: CleanConfig) -> CleanResult:
     r"""Remove boilerplate lines and repeated captions from every document.
 
@@ -117,29 +168,10 @@ def clean_corpus(corpus: pl.DataFrame, config: CleanConfig) -> CleanResult:
     scopes = corpus.select(
         DOC_ID, (scope if scope is not None else pl.lit(None, pl.String)).fill_null("").alias(SCOPE)
     )
-    lines = (
-        explode_lines(corpus)
-        .join(scopes, on=DOC_ID, how="left", maintain_order="left")
-        .with_columns(normalized_text(LINE).alias(KEY))
-        .with_columns(
-            pl.col(KEY).str.len_chars().alias(CHARS),
-            pl.col(KEY).str.count_matches(r"\S+").alias(WORDS),
-        )
-        .with_columns(is_sentence_like().alias(SENTENCE))
+    exploded = explode_lines(corpus)
+    lines = exploded.join(scopes, on=DOC_ID, how="left", maintain_order="left").join(
+        line_features(exploded, config), on=LINE, how="left", maintain_order="left"
     )
-    if page:
-        lines = lines.with_columns(stop_word_share().alias(STOP))
-    text_rules = [
-        pl.when((pl.col(LINE).str.len_chars() > 0) & is_blank(LINE)).then(
-            pl.lit("builtin:whitespace_only")
-        ),
-        user_rule(config.drop_pattern),
-    ]
-    if config.builtin_rules:
-        text_rules.append(builtin_rule())
-    if page:
-        text_rules.append(page_feature_rule(config.learn_max_chars))
-    lines = lines.with_columns(pl.coalesce(text_rules).alias("_text_rule"))
     repeated = find_repeated_captions(
         lines.filter(pl.col(CHARS) > 0), similarity=config.caption_similarity
     ).with_columns(pl.lit("repeated_caption").alias("_caption"))

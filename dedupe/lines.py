@@ -6,6 +6,18 @@ import polars as pl
 
 from dedupe.schema import DOC_ID, LINE, LINE_NO, TEXT
 
+# Internal columns of the line frame, added by the cleaning stage and its rules: the normalized
+# line, its length and word count, whether it reads as a sentence, its stop-word share (page
+# mode), whether no text rule removed it, its document's source and its caption cluster.
+KEY = "_key"
+CHARS = "_chars"
+WORDS = "_words"
+SENTENCE = "_sentence"
+STOP = "_stop"
+ALIVE = "_alive"
+SCOPE = "_scope"
+CLUSTER = "_cluster"
+
 # "\r\n" and a lone "\r" (old Mac files, some CMS exports) are newlines too.
 NEWLINE_PATTERN = r"\r\n?"
 

@@ -28,7 +28,7 @@ from dedupe.io import (
     write_output,
 )
 from dedupe.near import mark_near_duplicates
-from dedupe.normalize import is_blank, normalized_text
+from dedupe.normalize import is_blank, normalize_texts
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_ID,
@@ -247,7 +247,9 @@ def run(
     timed("empty", _mark_empty)
     timed(
         "normalize",
-        lambda frame: add_content_keys(frame.with_columns(normalized_text(TEXT).alias(NORMALIZED))),
+        lambda frame: add_content_keys(
+            frame.with_columns(normalize_texts(frame.get_column(TEXT)).alias(NORMALIZED))
+        ),
     )
     timed("rank", lambda frame: rank_documents(frame, config.keep))
     timed("exact", lambda frame: mark_exact_duplicates(frame, config.exact))

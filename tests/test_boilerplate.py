@@ -60,6 +60,23 @@ def test_builtin_rule_keeps_article_sentences(line: str) -> None:
     assert _rule(line) is None
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sign up for our daily newsletter",
+        "Subscribe to our YouTube channel",
+        "Follow us on Twitter, Facebook & Instagram",
+        "Share on WhatsApp",
+        "Get the Morning Briefing newsletter",
+        "Russia has offered to host peace talks between Armenia and Azerbaijan.",
+    ],
+    ids=lambda value: str(value)[:24],
+)
+def test_builtin_rule_ascii_form_agrees_on_ascii_keys(line: str) -> None:
+    frame = pl.DataFrame({"line": [line]}).with_columns(normalized_text("line").alias("_key"))
+    assert frame.select(builtin_rule(ascii_only=True)).item() == frame.select(builtin_rule()).item()
+
+
 def test_builtin_rules_are_anchored_on_both_ends() -> None:
     for name, pattern in BUILTIN_RULES.items():
         assert pattern.startswith("^"), name

@@ -2,7 +2,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedupe.normalize import is_blank, normalized_text
+from dedupe.normalize import is_blank, normalize_texts, normalized_text
 
 
 def normalize(text: str) -> str:
@@ -26,3 +26,14 @@ def test_is_blank_counts_nbsp_and_zero_width_as_blank() -> None:
 def test_normalized_text_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
+
+
+TRICKY = " \t\n\u00a0\u2003\u3000\u0085aAe\u0301\ufb01\u2460\u2019\u201c\u2014\u200b\u0130\u2121x"
+tricky_text = st.text(alphabet=st.sampled_from(list(TRICKY)), max_size=30)
+
+
+@given(st.lists(tricky_text | st.text(), max_size=8))
+def test_normalize_texts_equals_the_expression(texts: list[str]) -> None:
+    series = pl.Series("text", texts, dtype=pl.String)
+    expected = series.to_frame().select(normalized_text()).to_series()
+    assert normalize_texts(series).to_list() == expected.to_list()
