@@ -11,6 +11,7 @@ import io
 import json
 import lzma
 import platform
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,60 @@ def speed(data: Path, mode: str) -> dict[str, float]:
     }
 
 
+def chrome_classifier(titles: set[str]) -> Any:
+    """Return a function naming the kind of generator chrome a line is, or None.
+
+    The kinds come from the site templates of ``benchmarks/synth.py``: ``template`` (header,
+    footer, navigation, share and credit lines), ``byline`` (bylines, datelines, image urls),
+    ``related`` (another base article's title) and ``headline_suffix``.
+    """
+    from benchmarks.synth import AGENCIES, AUTHORS, SITES
+
+    exact = {"Sign up for our newsletter", "We use cookies to improve your experience. Accept"}
+    patterns = [re.compile(r"^https://media\.")]
+    authors = "|".join(map(re.escape, AUTHORS))
+    for site in SITES:
+        exact |= {*site.header, *site.footer, *site.nav, site.share}
+        exact |= (
+            {site.credit.format(agency=agency) for agency in AGENCIES} if site.credit else set()
+        )
+        for part in site.byline.split("\n"):
+            shape = re.escape(part).replace(r"\{author\}", f"({authors})")
+            patterns.append(
+                re.compile("^" + shape.replace(r"\{date\}", r"[A-Z][a-z]+ \d{2} \d{4}") + "$")
+            )
+    exact.discard("")
+
+    def classify(line: str, title: str) -> str | None:
+        line = " ".join(line.split())
+        if line in exact:
+            return "template"
+        if any(pattern.match(line) for pattern in patterns):
+            return "byline"
+        if line in titles and line != " ".join(title.split()):
+            return "related"
+        return "headline_suffix" if line.endswith(" | World News") else None
+
+    return classify
+
+
+def synthetic_residue(path: Path, data: Path) -> dict[str, int]:
+    """Count generator chrome lines left in the cleaned non-original documents of a corpus."""
+    from benchmarks.synth import load_base_articles
+
+    corpus = pl.read_parquet(path)
+    classify = chrome_classifier({article.title.strip() for article in load_base_articles(data)})
+    cleaned = clean_corpus(corpus.select("doc_id", "text", "url", "source"), CleanConfig()).corpus
+    counts: dict[str, int] = {"documents_with_residue": 0}
+    rows = zip(cleaned["text"], corpus["title"], corpus["kind"], strict=True)
+    for text, title, kind in rows:
+        found = [classify(line, title) for line in text.split("\n")] if kind != "original" else []
+        for name in filter(None, found):
+            counts[name] = counts.get(name, 0) + 1
+        counts["documents_with_residue"] += any(found)
+    return counts
+
+
 def print_table(title: str, shares: dict[str, Any]) -> None:
     """Print one data set's shares as a small table."""
     print(f"\n{title}")
@@ -125,6 +180,9 @@ def main() -> None:
     """Run every measurement, print the tables and write ``benchmarks/results/cleaning.json``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument(
+        "--synthetic", type=Path, default=None, help="a labelled corpus from benchmarks/synth.py"
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {"seeds": seeds()}
     print_table("seeds (samples/news_lines.jsonl)", results["seeds"])
@@ -138,6 +196,9 @@ def main() -> None:
             f"\nscraped_pages, mode={mode}: {run['lines']} lines of {run['documents']} pages "
             f"in {run['seconds']:.2f}s = {run['lines_per_second']:,.0f} lines/s"
         )
+    if args.synthetic is not None:
+        results["synthetic_residue"] = synthetic_residue(args.synthetic, args.data)
+        print(f"\nsynthetic chrome left after cleaning: {results['synthetic_residue']}")
     results["machine"] = {
         "python": platform.python_version(),
         "polars": pl.__version__,

@@ -12,8 +12,8 @@ from dedupe.config import (
     PipelineConfig,
 )
 from dedupe.errors import ConfigError, DedupeError, InputError, SchemaError
-from dedupe.io import read_corpus
-from dedupe.pipeline import PipelineResult, run, write_result
+from dedupe.inputs import read_corpus
+from dedupe.pipeline import PipelineResult, run
 from dedupe.schema import DropReason
 
 __version__ = "0.1.0"
@@ -35,7 +35,6 @@ __all__ = [
     "__version__",
     "read_corpus",
     "run",
-    "write_result",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

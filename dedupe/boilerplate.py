@@ -12,8 +12,8 @@ import logging
 import polars as pl
 
 from dedupe.errors import ConfigError
-from dedupe.lines import KEY, WORDS
-from dedupe.schema import LINE
+from dedupe.lines import CHARS, KEY, SENTENCE, WORDS
+from dedupe.schema import DOC_ID, LINE
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +25,20 @@ SENTENCE_MIN_WORDS = 6
 # Each is anchored on both ends, so it matches a whole short line and never an article sentence.
 _SEP = r"\s*[|:/\-\u2013\u2014\u00b7\u2022,]?\s*"
 _SHARE_WORDS = (
-    r"(share|share this|share on \w+|tweet|tweet this|pin it|pin|email|e-mail|print|whatsapp|"
-    r"facebook|twitter|x|linkedin|reddit|telegram|copy link|comment|comments|save|flipboard)"
+    r"(share|share this|share on \w+|share via \w+|tweet|tweet this|pin it|pin|email|e-mail|"
+    r"print|whatsapp|facebook|twitter|x|linkedin|reddit|telegram|copy link|comment|comments|save|flipboard)"
 )
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
     rf"({_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|"
     r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})"
 )
+# An optional clock time after a date, as in "March 3, 2023 10:15 am est".
+_TIME = r"(\s*(at\s+)?\d{1,2}:\d{2}\s*(am|pm)?( [a-z]{2,4})?)?"
+# A person's or desk's name: one to four words of letters, with ' . - inside.
+_NAME = r"\p{L}[\w'.\-]*( \p{L}[\w'.\-]*){0,3}"
+# Separators that join a name and a date on one line; a plain comma or space is too weak there.
+_STRONG_SEP = r"(\s*[|\u2013\u2014\u00b7\u2022]\s*|\s+-\s+)"
 BUILTIN_RULES: dict[str, str] = {
     "widget": (
         r"^(loading|load more|show more|show less|see more|view more|read more|more stories|"
@@ -81,15 +87,18 @@ BUILTIN_RULES: dict[str, str] = {
         r"^[\[(]?(getty images|afp via getty images|shutterstock|/afp|\(afp\)|afp)[\])]?$"
     ),
     "image_url": r"^(https?://|www\.)\S+\.(jpe?g|png|gif|webp|svg|bmp|tiff?|avif)(\?\S*)?$",
+    # A byline or dateline: "by"/"posted by" a name with a date, or a short name and a date
+    # joined by a strong separator ("News Desk | March 25 2004"), or a news desk alone.
     "byline": (
-        rf"^by\s+[^\s.!?,;:][^.!?;:]{{0,50}}?\s*([-\u2013\u2014|,]|\s)\s*({_DATE})"
-        r"(\s*(at\s+)?\d{1,2}:\d{2}\s*(am|pm)?( [a-z]{2,4})?)?$"
+        rf"^(((posted|written|published|reported) )?by\s+[^\s.!?,;:][^.!?;:]{{0,50}}?"
+        rf"\s*([-\u2013\u2014|,]|\s|\s+on)\s*({_DATE}){_TIME}|"
+        rf"(published|posted|updated)( on)?:?\s*({_DATE}){_TIME},?\s+by\s+{_NAME}|"
+        rf"{_NAME}{_STRONG_SEP}({_DATE}){_TIME}|({_DATE}){_TIME}{_STRONG_SEP}{_NAME}|"
+        r"(news|web|city|foreign|metro|online|digital|staff|wire|sports?|business) "
+        r"(desk|reporter|reporters|correspondent|writer|services?))$"
     ),
     "tag_list": r"^[^\s;][^;]{0,40}(;[^\s;][^;]{0,40})+$",
-    "date_stamp": (
-        rf"^((published|updated|last updated|posted)( on)?\s*:?\s*)?({_DATE})"
-        r"(\s*(at\s+)?\d{1,2}:\d{2}\s*(am|pm)?( [a-z]{2,4})?)?$"
-    ),
+    "date_stamp": rf"^((published|updated|last updated|posted)( on)?\s*:?\s*)?({_DATE}){_TIME}$",
 }
 
 
@@ -100,8 +109,10 @@ def is_sentence_like(key: str = KEY, words: str = WORDS) -> pl.Expr:
 
 # On pure-ASCII keys Unicode \w and ASCII \w match the same characters, but the ASCII class keeps
 # the regex engine's DFA small: "[\w ]{0,30}" alone made the share rule 20 times slower.
+# The same holds for \p{L}.
 _ASCII_RULES = {
-    name: pattern.replace(r"\w", "[0-9A-Za-z_]") for name, pattern in BUILTIN_RULES.items()
+    name: pattern.replace(r"\w", "[0-9A-Za-z_]").replace(r"\p{L}", "[A-Za-z]")
+    for name, pattern in BUILTIN_RULES.items()
 }
 
 
@@ -121,6 +132,56 @@ def builtin_rule(key: str = KEY, *, ascii_only: bool = False) -> pl.Expr:
             .otherwise(rule)
         )
     return rule
+
+
+# Headings of a related-content block: "Related Articles", "Most Read", "More from Sport".
+RELATED_HEADING = (
+    r"^(related|related (articles|stories|posts|news|content|links|coverage|reading)|"
+    r"most (read|popular|viewed|shared)|trending( now| stories)?|popular (posts|stories)|"
+    r"more (stories|news|from [\w .&'\-]{1,40})|read more|you (may|might) also like|"
+    r"recommended( for you| stories)?|also read|see also|top stories|latest (news|stories|posts))"
+    r"[\s.:!\u2026>\u00bb\u203a]*$"
+)
+# A block line ending like a sentence is content, even when short ("He resigned.").
+_ENDS_SENTENCE = r"[.!\u2026][\"'\u201d\u2019)\]]*$"
+
+
+def related_block_rule(mark: str, *, max_chars: int) -> pl.Expr:
+    """Return ``builtin:related_block`` for the lines of a related-content block, or ``mark``.
+
+    After a related heading, the headlines of other articles run to the end of the document or
+    to other chrome: short lines (at most ``max_chars``) that are not sentences and that no rule
+    removed. Such a run is a block only when it ends there; a run that ends at a content line is
+    kept, as is the heading's own fate when its rule is already set. Blank lines are skipped.
+    A heading that no rule removed ("More from Sport") goes with a valid block. Runs over a line
+    frame in line order, with ``_key``, ``_chars`` and ``_sentence``.
+
+    Args:
+        mark: the column of the rule each line already has (null when none).
+        max_chars: longest normalized line that can be a block line.
+    """
+    marked = pl.col(mark).is_not_null()
+    visible = pl.col(CHARS) > 0
+    block_line = (
+        ~marked
+        & visible
+        & (pl.col(CHARS) <= max_chars)
+        & ~pl.col(SENTENCE)
+        & ~pl.col(KEY).str.contains(_ENDS_SENTENCE)
+    )
+    heading = visible & pl.col(KEY).str.contains(RELATED_HEADING)
+    boundary = visible & ~block_line
+    after_heading = pl.when(boundary).then(heading).forward_fill().over(DOC_ID).fill_null(False)
+    # The next boundary below a line; none means the block runs to the end of the document.
+    ends_in_chrome = (
+        pl.when(boundary).then(marked).shift(-1).backward_fill().over(DOC_ID).fill_null(value=True)
+    )
+    in_block = (block_line & after_heading) | (heading & ~marked)
+    return (
+        pl.when(in_block & ends_in_chrome)
+        .then(pl.lit("builtin:related_block"))
+        .otherwise(pl.col(mark))
+    )
 
 
 def validate_patterns(patterns: tuple[str, ...]) -> None:

@@ -11,7 +11,7 @@ import logging
 import polars as pl
 
 from dedupe.config import KeepConfig
-from dedupe.schema import CANONICAL_RANK, DOC_ID, ROW_INDEX, TEXT
+from dedupe.schema import CANONICAL_RANK, DOC_ID, LENGTH, PREVIOUS, ROW_INDEX, TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ def rank_documents(corpus: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:
     (oldest first, missing dates last), ``source-priority`` by the position of the document's
     source in ``config.source_priority`` (unlisted sources after listed ones, then longest),
     and ``first`` by input order. Other ties break on ``doc_id``, never on input order, so the
-    choice does not depend on how the rows were shuffled (except under ``first``).
+    choice does not depend on how the rows were shuffled (except under ``first``). Documents of
+    an earlier output (``_previous``) rank before all others: what was published stays
+    canonical, and a new copy of it is dropped as its duplicate.
     """
     keys: list[pl.Expr] = []
     descending: list[bool] = []
@@ -82,8 +84,12 @@ def rank_documents(corpus: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:
             order = {name.lower(): i for i, name in enumerate(config.source_priority)}
             keys = [source.replace_strict(order, default=len(order), return_dtype=pl.Int64)]
             descending = [False]
-    keys += [pl.col(TEXT).str.len_chars(), pl.col(DOC_ID)]
+    length = pl.col(LENGTH) if LENGTH in corpus.columns else pl.col(TEXT).str.len_chars()
+    keys += [length, pl.col(DOC_ID)]
     descending += [True, False]
+    if PREVIOUS in corpus.columns:
+        # A canonical document already published (--against) stays canonical.
+        keys, descending = [pl.col(PREVIOUS).fill_null(False), *keys], [True, *descending]
     order_frame = corpus.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_position"),
         *[key.alias(f"_k{i}") for i, key in enumerate(keys)],

@@ -15,7 +15,16 @@ import polars as pl
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from dedupe import __version__
@@ -47,7 +56,14 @@ ConfigFile = Annotated[
 IdField = Annotated[str | None, typer.Option(help="Field holding the document id.")]
 TextField = Annotated[str | None, typer.Option(help="Field holding the article text.")]
 Force = Annotated[bool | None, typer.Option("--force", help="Replace a non-empty output folder.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress or table: errors and one summary line.")
+]
+BatchSize = Annotated[int | None, typer.Option(help="Records per batch (memory follows it).")]
+Against = Annotated[
+    Path | None,
+    typer.Option(help="An earlier --output folder: drop new copies of its documents too."),
+]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")]
 Format = Annotated[OutputFormat | None, typer.Option(help="Corpus file format.")]
@@ -90,12 +106,18 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     )
 
 
+def _settings(ctx: typer.Context) -> PipelineConfig:
+    """Build the config from --config and the command's flags: flags win over the file."""
+    flags = dict(ctx.params)
+    return _build_config(flags.pop("config", None), **flags)
+
+
 def _build_config(config_file: Path | None, **flags: Any) -> PipelineConfig:
-    """Route each flag to the config section with a field of the same name."""
+    """Route each flag to the config section with a field of the same name; ignore the rest."""
     sections = {f.name: f.type for f in dataclasses.fields(PipelineConfig)}
     overrides: dict[str, dict[str, Any]] = {}
     for name, value in flags.items():
-        if value is None:
+        if value is None or value == []:
             continue
         owners = [
             section
@@ -131,20 +153,31 @@ def _progress(quiet: bool) -> Iterator[Any]:
         yield None
         return
     columns = (
-        TextColumn("{task.description:>10}"),
+        TextColumn("{task.description:>11}"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=stderr, transient=True) as bars:
         tasks: dict[str, TaskID] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
+        def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = bars.add_task(stage, total=total)
             bars.update(tasks[stage], completed=done, total=total)
 
         yield update
+
+
+def _summary_line(report: Report, title: str) -> str:
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in report.dropped_by_reason.items())
+    return (
+        f"{title}: {report.documents_in:,} documents in, {report.kept:,} kept, "
+        f"{report.dropped:,} dropped{f' ({reasons})' if reasons else ''}, "
+        f"{report.lines_removed:,} lines removed, {report.seconds:.1f} s"
+    )
 
 
 def _render_summary(report: Report, *, title: str) -> None:
@@ -163,9 +196,12 @@ def _render_summary(report: Report, *, title: str) -> None:
 
 
 def _finish(result: PipelineResult, *, title: str, as_json: bool, quiet: bool) -> None:
+    """Print the report: a table on a terminal, else (or with --quiet) one summary line."""
     if as_json:
         sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
-    if not quiet:
+    if quiet or not stderr.is_terminal:
+        stderr.print(_summary_line(result.report, title), highlight=False, soft_wrap=True)
+    else:
         _render_summary(result.report, title=title)
 
 
@@ -192,6 +228,7 @@ def main(
 
 @app.command("run")
 def run_command(
+    ctx: typer.Context,
     inputs: Inputs,
     output: OutputDir,
     config: ConfigFile = None,
@@ -213,6 +250,8 @@ def run_command(
     keep: Keep = None,
     date_column: DateColumn = None,
     source_priority: SourcePriority = None,
+    batch_size: BatchSize = None,
+    against: Against = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
@@ -223,34 +262,15 @@ def run_command(
     """
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
-        settings = _build_config(
-            config,
-            format=format,
-            force=force,
-            id_column=id_column,
-            text_column=text_column,
-            drop_pattern=drop_pattern,
-            keep_pattern=keep_pattern,
-            mode=mode,
-            source_column=source_column,
-            threshold=threshold,
-            containment_threshold=containment_threshold,
-            ngram_size=ngram_size,
-            num_perm=num_perm,
-            bands=bands,
-            rows=rows,
-            verify=verify,
-            keep=keep,
-            date_column=date_column,
-            source_priority=source_priority,
-        )
+        settings = _settings(ctx)
         with _progress(quiet) as on_progress:
-            result = run(inputs, settings, output=output, on_progress=on_progress)
+            result = run(inputs, settings, output=output, against=against, on_progress=on_progress)
     _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet)
 
 
 @app.command("clean")
 def clean_command(
+    ctx: typer.Context,
     inputs: Inputs,
     output: Annotated[
         Path | None,
@@ -280,17 +300,7 @@ def clean_command(
     with _errors_as_messages():
         if output is None and not dry_run:
             raise typer.BadParameter("give --output DIR, or --dry-run to only look")
-        settings = _build_config(
-            config,
-            format=format,
-            force=force,
-            id_column=id_column,
-            text_column=text_column,
-            drop_pattern=drop_pattern,
-            keep_pattern=keep_pattern,
-            mode=mode,
-            source_column=source_column,
-        )
+        settings = _settings(ctx)
         settings = dataclasses.replace(
             settings,
             exact=dataclasses.replace(settings.exact, enabled=False),
@@ -323,6 +333,7 @@ def _render_removed_lines(removed: pl.DataFrame, examples: int = 3) -> None:
 
 @app.command("dups")
 def dups_command(
+    ctx: typer.Context,
     inputs: Inputs,
     output: Annotated[
         Path | None,
@@ -354,22 +365,7 @@ def dups_command(
     """
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
-        settings = _build_config(
-            config,
-            id_column=id_column,
-            text_column=text_column,
-            threshold=threshold,
-            containment_threshold=containment_threshold,
-            ngram_size=ngram_size,
-            num_perm=num_perm,
-            bands=bands,
-            rows=rows,
-            verify=verify,
-            keep=keep,
-            date_column=date_column,
-            source_priority=source_priority,
-            source_column=source_column,
-        )
+        settings = _settings(ctx)
         result = run(inputs, settings)
         if output is not None:
             _write_clusters(result.clusters, output)

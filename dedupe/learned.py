@@ -17,123 +17,238 @@
    it is in the body directly between two content lines (anchors or sentence-like lines), like a
    recurring subheading. Elsewhere, notably in the top and bottom blocks, it is chrome.
 
-Counts only fall and anchors only gain when a cleaned corpus is cleaned again, which makes the
-rule idempotent (see ``tests/test_clean.py``).
+Counting is split so that it runs batch by batch: `count_line_statistics` reduces one batch to
+hashed counts, `learn_frequent_lines` learns from the statistics of every batch, and
+`mark_learned_lines` applies what was learned to one batch. Counts only fall and anchors only
+gain when a cleaned corpus is cleaned again, which makes the rule idempotent (see
+``tests/test_clean.py``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import polars as pl
 
-from dedupe.lines import ALIVE, CHARS, CLUSTER, KEY, SCOPE, SENTENCE
+from dedupe.captions import cluster_short_lines
+from dedupe.lines import (
+    ALIVE,
+    ARTICLE,
+    CHARS,
+    CLUSTER,
+    ELIGIBLE,
+    HASH_SEED,
+    KEY,
+    KEY_HASH,
+    OCCURRENCES,
+    SCOPE,
+    SENTENCE,
+)
 from dedupe.schema import DOC_ID, LINE_NO, RULE
 
 logger = logging.getLogger(__name__)
 
+LEARNED_SCHEMA = {
+    "rule": pl.String,
+    "scope": pl.String,
+    "line": pl.String,
+    "variants": pl.UInt32,
+    "documents": pl.UInt32,
+    "share": pl.Float64,
+    "removed_lines": pl.UInt32,
+}
+# The statistics of one batch, three kinds of rows told apart by their nulls: a document row
+# (scope, article), a count row (scope, article, key hash, occurrences) per eligible line key of
+# a document's article, and a key row (key hash, key) per distinct alive short line.
+STATISTICS_SCHEMA = {
+    SCOPE: pl.String,
+    ARTICLE: pl.UInt64,
+    KEY_HASH: pl.UInt64,
+    OCCURRENCES: pl.UInt32,
+    KEY: pl.String,
+}
+# One batch's removals per learned key, summed over batches by `report_learned_lines`.
+LEARNED_COUNTS_SCHEMA = {
+    RULE: pl.String,
+    "scope": pl.String,
+    KEY_HASH: pl.UInt64,
+    "removed_lines": pl.UInt32,
+}
+# The learned table, one row per member line key of a learned cluster.
+_LEARNED_KEYS_SCHEMA = {
+    RULE: pl.String,
+    "scope": pl.String,
+    KEY_HASH: pl.UInt64,
+    "line": pl.String,
+    "variants": pl.UInt32,
+    "documents": pl.UInt32,
+    "share": pl.Float64,
+}
+_REPORT_ORDER = (["rule", "scope", "documents", "line"], [False, False, True, False])
 
-def article_keys(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
-    """Return each document's article key: its longest alive line above ``max_chars``, or its id."""
+
+def _article_keys(lines: pl.LazyFrame, *, max_chars: int) -> pl.LazyFrame:
+    """Each document's scope and article key: the hash of its longest long alive line, or its id."""
     longest = (
-        lines.lazy()
-        .filter(pl.col(ALIVE) & (pl.col(CHARS) > max_chars))
+        lines.filter(pl.col(ALIVE) & (pl.col(CHARS) > max_chars))
         .sort([DOC_ID, CHARS, LINE_NO], descending=[False, True, False])
         .group_by(DOC_ID)
-        .agg(pl.col(KEY).first().alias("_article"))
+        .agg(pl.col(KEY_HASH).first().alias(ARTICLE))
+    )
+    by_id = (pl.lit("\x00id:") + pl.col(DOC_ID)).hash(HASH_SEED)
+    return (
+        lines.select(DOC_ID, SCOPE)
+        .unique(DOC_ID, maintain_order=True)
+        .join(longest, on=DOC_ID, how="left")
+        .with_columns(pl.coalesce(ARTICLE, by_id).alias(ARTICLE))
+    )
+
+
+def count_line_statistics(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
+    """Reduce one batch's line frame to what learning needs (``STATISTICS_SCHEMA``).
+
+    The statistics of several batches concatenated are the statistics of their union: every
+    count is per document or per distinct key, and documents never span batches.
+    """
+    frame = lines.lazy()
+    articles = _article_keys(frame, max_chars=max_chars)
+    counts = (
+        frame.filter(pl.col(ELIGIBLE))
+        .group_by(DOC_ID, KEY_HASH)
+        .agg(pl.len().cast(pl.UInt32).alias(OCCURRENCES))
+        .join(articles, on=DOC_ID)
+        .group_by(SCOPE, ARTICLE, KEY_HASH)
+        .agg(pl.col(OCCURRENCES).sum())
+    )
+    keys = (
+        frame.filter(pl.col(ALIVE) & (pl.col(CHARS) <= max_chars))
+        .select(KEY_HASH, KEY)
+        .unique(KEY_HASH)
     )
     return (
-        lines.lazy()
-        .select(DOC_ID, SCOPE)
-        .unique(DOC_ID)
-        .join(longest, on=DOC_ID, how="left")
-        .with_columns(pl.coalesce("_article", pl.lit("\x00id:") + pl.col(DOC_ID)))
+        pl.concat([articles.drop(DOC_ID), counts, keys], how="diagonal_relaxed")
+        .select(pl.col(name).cast(dtype) for name, dtype in STATISTICS_SCHEMA.items())
         .collect()
     )
 
 
-def _learned_clusters(
-    lines: pl.DataFrame, articles: pl.DataFrame, *, by_source: bool, min_docs: int, share: float
+def _count_clusters(
+    counts: pl.DataFrame, articles: pl.DataFrame, *, by_source: bool, min_docs: int, share: float
 ) -> pl.DataFrame:
+    """Documents, variants and most frequent key of each cluster of a scope, kept if frequent."""
     scope = [SCOPE] if by_source else []
-    totals = articles.group_by(scope or pl.lit(1)).agg(
-        pl.col("_article").n_unique().alias("_total")
+    if by_source:
+        totals = articles.group_by(SCOPE).agg(pl.col(ARTICLE).n_unique().alias("_total"))
+    else:
+        totals = articles.select(pl.col(ARTICLE).n_unique().alias("_total"))
+    by_key = counts.group_by([*scope, CLUSTER, KEY]).agg(pl.col(OCCURRENCES).sum())
+    # The cluster's name is its most frequent line, the least such key on a tie.
+    names = (
+        by_key.sort(OCCURRENCES, KEY, descending=[True, False])
+        .group_by([*scope, CLUSTER])
+        .agg(pl.col(KEY).first().alias("line"), pl.len().alias("variants"))
     )
     counted = (
-        lines.filter(pl.col("_eligible"))
-        .join(articles.select(DOC_ID, "_article"), on=DOC_ID)
-        .group_by([*scope, CLUSTER])
-        .agg(
-            pl.col("_article").n_unique().alias("documents"),
-            pl.col(KEY).n_unique().alias("variants"),
-            pl.col(KEY).mode().min().alias("line"),
-        )
+        counts.group_by([*scope, CLUSTER])
+        .agg(pl.col(ARTICLE).n_unique().alias("documents"))
+        .join(names, on=[*scope, CLUSTER])
     )
-    if by_source:
-        counted = counted.join(totals, on=SCOPE)
-    else:
-        counted = counted.with_columns(pl.lit(totals.item(0, "_total")).alias("_total"))
+    counted = counted.join(totals, on=SCOPE) if by_source else counted.join(totals, how="cross")
     return counted.with_columns((pl.col("documents") / pl.col("_total")).alias("share")).filter(
         (pl.col("documents") >= min_docs) & (pl.col("share") >= share)
     )
 
 
-def mark_learned_lines(
-    lines: pl.DataFrame,
-    *,
-    min_docs: int,
-    min_share: float,
-    max_chars: int,
-    has_source: bool,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Find frequent short lines and decide which occurrences are chrome (see the module docstring).
+def learn_frequent_lines(
+    statistics: pl.DataFrame, *, min_docs: int, min_share: float, max_chars: int
+) -> pl.DataFrame:
+    """Learn the frequent short lines from the statistics of every batch, concatenated.
+
+    Near-identical keys are first joined into caption clusters (`cluster_short_lines`); a
+    cluster is learned per source when documents carry one, and over the whole corpus.
 
     Args:
-        lines: the line frame with ``_key``, ``_chars``, ``_words``, ``_sentence``, ``_alive``,
-            ``_scope`` and ``_cluster``, in line order within each document.
+        statistics: `count_line_statistics` of every batch, concatenated in any order.
         min_docs: fewest distinct articles a learned line occurs in.
         min_share: smallest share of its scope's articles a learned line occurs in.
         max_chars: longest normalized line that can be learned.
-        has_source: whether ``_scope`` holds a source; without one only the corpus is a scope.
 
     Returns:
-        ``lines`` with a ``_learned`` rule column (null where kept), and the learned lines with
-        ``rule``, ``scope``, ``line``, ``variants``, ``documents``, ``share``, ``removed_lines``.
+        One row per line key of each learned cluster: ``rule``, ``scope`` (null for
+        ``learned:corpus``), ``_key_hash``, and the cluster's ``line``, ``variants``,
+        ``documents`` and ``share``.
     """
-    lines = lines.with_columns(
-        (
-            pl.col(ALIVE)
-            & (pl.col(CHARS) <= max_chars)
-            # Numbers and punctuation alone ("12", "---") are table cells and rules, not chrome.
-            & pl.col(KEY).str.contains(r"\p{L}")
-        ).alias("_eligible")
+    articles = statistics.filter(pl.col(KEY_HASH).is_null()).select(SCOPE, ARTICLE)
+    keys = (
+        statistics.filter(pl.col(KEY).is_not_null())
+        .select(KEY_HASH, KEY)
+        .unique(KEY_HASH)
+        .with_columns(pl.col(KEY).str.len_chars().alias(CHARS))
     )
-    articles = article_keys(lines, max_chars=max_chars)
+    clusters = keys.join(cluster_short_lines(keys.select(KEY, CHARS)), on=KEY).select(
+        KEY_HASH, KEY, CLUSTER
+    )
+    counts = (
+        statistics.filter(pl.col(KEY_HASH).is_not_null() & pl.col(ARTICLE).is_not_null())
+        .select(SCOPE, ARTICLE, KEY_HASH, OCCURRENCES)
+        .join(clusters, on=KEY_HASH)
+    )
     found = []
-    if has_source:
+    # Without a source column every scope is null, and only the corpus is a scope.
+    if articles.get_column(SCOPE).is_not_null().any():
         found.append(
-            _learned_clusters(
-                lines, articles, by_source=True, min_docs=min_docs, share=min_share
+            _count_clusters(
+                counts, articles, by_source=True, min_docs=min_docs, share=min_share
             ).with_columns(pl.lit("learned:source").alias(RULE))
         )
     found.append(
-        _learned_clusters(
-            lines, articles, by_source=False, min_docs=min_docs, share=min_share
+        _count_clusters(
+            counts, articles, by_source=False, min_docs=min_docs, share=min_share
         ).with_columns(pl.lit("learned:corpus").alias(RULE), pl.lit(None, pl.String).alias(SCOPE))
     )
     columns = [RULE, SCOPE, CLUSTER, "line", "variants", "documents", "share"]
-    learned = pl.concat([frame.select(columns) for frame in found])
+    learned = (
+        pl.concat([frame.select(columns) for frame in found])
+        .join(clusters.select(CLUSTER, KEY_HASH), on=CLUSTER)
+        .rename({SCOPE: "scope"})
+        .select(pl.col(name).cast(dtype) for name, dtype in _LEARNED_KEYS_SCHEMA.items())
+        .sort(RULE, "scope", KEY_HASH)
+    )
+    logger.info(
+        "learned %d frequent lines from %d keys of %d documents",
+        learned.unique([RULE, "scope", "line"]).height,
+        keys.height,
+        articles.height,
+    )
+    return learned
+
+
+def mark_learned_lines(
+    lines: pl.DataFrame, learned: pl.DataFrame, *, max_chars: int
+) -> pl.DataFrame:
+    """Add ``_learned``: the rule of each learned line the guards do not protect, else null.
+
+    Args:
+        lines: one batch's line frame with ``_key_hash``, ``_chars``, ``_sentence``, ``_alive``,
+            ``_eligible`` and ``_scope``, in line order within each document.
+        learned: the table of `learn_frequent_lines`.
+        max_chars: longest normalized line that can be learned.
+    """
     by_source_rule = learned.filter(pl.col(RULE) == "learned:source").select(
-        SCOPE, CLUSTER, pl.col(RULE).alias("_rule_source")
+        pl.col("scope").alias(SCOPE), KEY_HASH, pl.col(RULE).alias("_rule_source")
     )
     by_corpus_rule = learned.filter(pl.col(RULE) == "learned:corpus").select(
-        CLUSTER, pl.col(RULE).alias("_rule_corpus")
+        KEY_HASH, pl.col(RULE).alias("_rule_corpus")
     )
-    lines = (
-        lines.join(by_source_rule, on=[SCOPE, CLUSTER], how="left", maintain_order="left")
-        .join(by_corpus_rule, on=CLUSTER, how="left", maintain_order="left")
+    alive = (
+        lines.lazy()
+        .filter(pl.col(ALIVE))
+        .select(DOC_ID, LINE_NO, SCOPE, KEY_HASH, SENTENCE, CHARS, ELIGIBLE)
+        .join(by_source_rule.lazy(), on=[SCOPE, KEY_HASH], how="left", maintain_order="left")
+        .join(by_corpus_rule.lazy(), on=KEY_HASH, how="left", maintain_order="left")
         .with_columns(
-            pl.when(pl.col("_eligible"))
+            pl.when(pl.col(ELIGIBLE))
             .then(pl.coalesce("_rule_source", "_rule_corpus"))
             .alias("_candidate_rule")
         )
@@ -141,7 +256,6 @@ def mark_learned_lines(
     sentence = pl.col(SENTENCE)
     candidate = pl.col("_candidate_rule").is_not_null()
     anchor = (pl.col(CHARS) > max_chars) | (sentence & ~candidate)
-    alive = lines.filter(pl.col(ALIVE)).select(DOC_ID, LINE_NO, SENTENCE, CHARS, "_candidate_rule")
     anchors = pl.col("_anchor").cast(pl.Int32)
     alive = alive.with_columns(anchor.alias("_anchor")).with_columns(
         (
@@ -158,31 +272,64 @@ def mark_learned_lines(
     decided = alive.select(
         DOC_ID, LINE_NO, pl.when(~protected).then(pl.col("_candidate_rule")).alias("_learned")
     )
-    lines = lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
-    removed = (
-        lines.filter(pl.col("_learned").is_not_null())
-        .group_by(pl.col("_learned").alias(RULE), SCOPE, CLUSTER)
-        .len("removed_lines")
+    return (
+        lines.lazy()
+        .join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
+        .collect()
     )
-    learned = (
-        learned.join(
-            removed.with_columns(
-                pl.when(pl.col(RULE) == "learned:corpus")
-                .then(None)
-                .otherwise(pl.col(SCOPE))
-                .alias(SCOPE)
-            )
-            .group_by(RULE, SCOPE, CLUSTER)
-            .agg(pl.col("removed_lines").sum()),
-            on=[RULE, SCOPE, CLUSTER],
-            how="left",
-            nulls_equal=True,
+
+
+def count_learned_removals(removed_lines: pl.DataFrame) -> pl.DataFrame:
+    """Count one batch's removals per learned key (``LEARNED_COUNTS_SCHEMA``).
+
+    Args:
+        removed_lines: the removed rows of a line frame, with ``rule``, ``_scope`` and
+            ``_key_hash``.
+    """
+    return (
+        removed_lines.filter(pl.col(RULE).str.starts_with("learned:"))
+        .group_by(
+            RULE,
+            pl.when(pl.col(RULE) == "learned:source").then(pl.col(SCOPE)).alias("scope"),
+            KEY_HASH,
         )
-        .with_columns(pl.col("removed_lines").fill_null(0).cast(pl.UInt32))
-        .rename({SCOPE: "scope"})
-        .sort(["rule", "scope", "documents", "line"], descending=[False, False, True, False])
-        .drop(CLUSTER)
+        .agg(pl.len().alias("removed_lines"))
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_COUNTS_SCHEMA.items())
     )
-    logger.info("learned %d frequent lines", learned.height)
-    helper = ["_eligible", "_rule_source", "_rule_corpus", "_candidate_rule"]
-    return lines.drop(helper), learned
+
+
+def report_learned_lines(learned: pl.DataFrame, counts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Return the learned lines for ``report.json`` (``LEARNED_SCHEMA``), with lines removed.
+
+    Args:
+        learned: the table of `learn_frequent_lines`.
+        counts: `count_learned_removals` of every batch.
+    """
+    keys = [RULE, "scope", KEY_HASH]
+    removed = (
+        pl.concat([pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA), *counts])
+        .join(learned.select(*keys, "line"), on=keys, nulls_equal=True)
+        .group_by(RULE, "scope", "line")
+        .agg(pl.col("removed_lines").sum())
+    )
+    by, descending = _REPORT_ORDER
+    return (
+        learned.unique([RULE, "scope", "line"])
+        .join(removed, on=[RULE, "scope", "line"], how="left", nulls_equal=True)
+        .with_columns(pl.col("removed_lines").fill_null(0))
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_SCHEMA.items())
+        .sort(by, descending=descending)
+    )
+
+
+def merge_learned_reports(reports: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Sum the ``removed_lines`` of per-batch reports of one learned table (``LEARNED_SCHEMA``)."""
+    columns = [name for name in LEARNED_SCHEMA if name != "removed_lines"]
+    by, descending = _REPORT_ORDER
+    return (
+        pl.concat([pl.DataFrame(schema=LEARNED_SCHEMA), *reports])
+        .group_by(columns)
+        .agg(pl.col("removed_lines").sum())
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_SCHEMA.items())
+        .sort(by, descending=descending)
+    )

@@ -7,16 +7,30 @@ import polars as pl
 from dedupe.schema import DOC_ID, LINE, LINE_NO, TEXT
 
 # Internal columns of the line frame, added by the cleaning stage and its rules: the normalized
-# line, its length and word count, whether it reads as a sentence, its stop-word share (page
-# mode), whether no text rule removed it, its document's source and its caption cluster.
+# line (kept for short lines only) and its 64-bit hash, its length and word count, whether it
+# reads as a sentence, its stop-word share (page mode), whether no text rule removed it, whether
+# the learned rule may count it, whether nothing may remove it (a keep pattern, an empty line),
+# the rule of its document alone (text rule or repeated caption), its document's source, and its
+# caption cluster.
 KEY = "_key"
+KEY_HASH = "_key_hash"
 CHARS = "_chars"
 WORDS = "_words"
 SENTENCE = "_sentence"
 STOP = "_stop"
 ALIVE = "_alive"
+ELIGIBLE = "_eligible"
+PROTECTED = "_protected"
+MARK = "_mark"
 SCOPE = "_scope"
 CLUSTER = "_cluster"
+# Columns of the learning statistics: a document's article key (a hash) and how often a line
+# occurs in it.
+ARTICLE = "_article"
+OCCURRENCES = "_occurrences"
+# Seed of `pl.Expr.hash` for line and article keys: stable within one run (one Polars version),
+# which is all the keys need, since they are never persisted beyond a run.
+HASH_SEED = 0
 
 # "\r\n" and a lone "\r" (old Mac files, some CMS exports) are newlines too.
 NEWLINE_PATTERN = r"\r\n?"
@@ -47,7 +61,7 @@ def explode_lines(corpus: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def fold_lines(corpus: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
+def fold_kept_lines(corpus: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
     """Rewrite ``text`` from the kept lines: trailing spaces stripped, empty lines left out.
 
     Args:

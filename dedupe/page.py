@@ -274,7 +274,7 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
         lines.filter(pl.col(ALIVE) & pl.col("_learned").is_null())
-        .select(DOC_ID, LINE_NO, CHARS, WORDS, STOP, SENTENCE, KEY)
+        .select(DOC_ID, LINE_NO, CHARS, WORDS, STOP, SENTENCE)
         .with_columns(
             pl.int_range(pl.len()).over(DOC_ID).alias("_pos"), is_good(max_chars).alias("_good")
         )

@@ -1,38 +1,49 @@
-"""The ordered stage list and ``run()``: read, clean, rank, exact, near, then split and write.
+"""The ordered stages and ``run()``: three streaming passes around corpus-wide decisions.
 
-Stages add columns and never delete rows; only ``_split`` at the end separates the kept rows
-from the dropped ones, and ``_check_ledger`` proves that every record is in exactly one of them
-before anything is published.
+Pass A reads the inputs batch by batch, applies the line rules that look at one document and
+gathers the line statistics learned rules need. Pass B finishes cleaning each batch, then
+normalizes it and keeps only what deduplication needs: a small table of keys and the
+documents' fingerprints. The corpus-wide stages (rank, exact, near, clusters) work on those,
+never on the text. Pass C joins the decisions back onto the cleaned batches and writes them.
+Memory follows the batch size and the fingerprints, not the corpus.
+
+Stages add columns and never delete rows; only the split at the end separates kept rows from
+dropped ones, and the ledger check proves every record is in exactly one before anything is
+published.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import polars as pl
 
-from dedupe.canonical import find_column, rank_documents, source_key
-from dedupe.clean import clean_corpus
-from dedupe.config import PipelineConfig
-from dedupe.exact import add_content_keys, mark_exact_duplicates
-from dedupe.io import (
-    check_output_path,
-    corpus_from_frame,
-    empty_removed_lines,
-    read_corpus,
-    write_output,
+from dedupe.canonical import (
+    DATE_CANDIDATES,
+    SOURCE_CANDIDATES,
+    URL_CANDIDATES,
+    find_column,
+    rank_documents,
+    source_key,
 )
-from dedupe.near import mark_near_duplicates
+from dedupe.clean import apply_learned, count_statistics, learn_lines, mark_lines, rewrite_texts
+from dedupe.config import PipelineConfig
+from dedupe.errors import InputError
+from dedupe.exact import add_content_keys, mark_exact_duplicates
+from dedupe.inputs import ReadResult, frame_batches, iter_batches, read_state_tables
+from dedupe.near import Fingerprints, fingerprint, mark_near_duplicates
 from dedupe.normalize import is_blank, normalize_texts
+from dedupe.outputs import Workspace, check_output_path
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
+    CONTENT_KEY,
     DETAIL,
     DOC_ID,
     DROP_REASON,
@@ -42,17 +53,22 @@ from dedupe.schema import (
     DUPLICATE_SOURCES,
     DUPLICATE_URLS,
     INTERNAL_PREFIX,
+    LENGTH,
     NORMALIZED,
+    PREVIOUS,
+    REMOVED_LINES_SCHEMA,
     ROW_INDEX,
     SIMILARITY,
     TEXT,
     DropReason,
 )
+from dedupe.state import check_meta, from_state_tables, meta, state_tables
 
 logger = logging.getLogger(__name__)
 
-# on_progress(stage, done, total): the CLI draws it; the library never prints.
-Progress = Callable[[str, int, int], None]
+# on_progress(stage, done, total): the CLI draws it; the library never prints. total is None
+# while it is not known yet (reading).
+Progress = Callable[[str, int, int | None], None]
 Source = pl.DataFrame | Sequence[str | Path]
 
 CLUSTERS_SCHEMA = {
@@ -62,21 +78,62 @@ CLUSTERS_SCHEMA = {
     DROP_REASON: pl.String,
     SIMILARITY: pl.Float64,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineResult:
-    """What a run produced: the kept corpus, the ledger tables, the clusters and the report."""
-
-    corpus: pl.DataFrame
-    dropped: pl.DataFrame
-    removed_lines: pl.DataFrame
-    clusters: pl.DataFrame
-    report: Report
+_LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
+_KEY_COLUMNS = (DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *_LEDGER)
+_STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
+_EMPTY_KEYS = {
+    DOC_ID: pl.String,
+    ROW_INDEX: pl.UInt32,
+    LENGTH: pl.UInt32,
+    CONTENT_KEY: pl.UInt64,
+    **{c: t for c, t in DROPPED_SCHEMA.items() if c != DOC_ID},
+}
+_CLUSTER_COLUMNS = (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
 
 
 class LedgerError(RuntimeError):
     """The kept and dropped tables do not account for every input record: a bug, never input."""
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineResult:
+    """What a run produced: the kept corpus, the ledger tables, the clusters and the report.
+
+    With an output folder the large tables are read from it when first used, so a run over a
+    million documents does not hold its corpus in memory.
+    """
+
+    corpus_rows: pl.LazyFrame
+    dropped: pl.DataFrame
+    removed_lines_rows: pl.LazyFrame
+    clusters: pl.DataFrame
+    report: Report
+
+    @property
+    def corpus(self) -> pl.DataFrame:
+        """The kept documents with their cleaned text and cluster columns."""
+        return self.corpus_rows.collect()
+
+    @property
+    def removed_lines(self) -> pl.DataFrame:
+        """Every removed line with its document, line number and rule."""
+        return self.removed_lines_rows.collect()
+
+
+@dataclass(slots=True)
+class _Passes:
+    """What the streaming passes gather about the whole corpus."""
+
+    parts: list[int] = field(default_factory=list)
+    statistics: list[pl.DataFrame] = field(default_factory=list)
+    invalid: list[pl.DataFrame] = field(default_factory=list)
+    keys: list[pl.DataFrame] = field(default_factory=list)
+    fingerprints: list[Fingerprints] = field(default_factory=list)
+    records: int = 0
+    valid: int = 0
+    emptied: int = 0
+    decoded_with_fallback: int = 0
+    columns: set[str] = field(default_factory=set)
 
 
 def _mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
@@ -89,91 +146,313 @@ def _mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _resolve_chains(corpus: pl.DataFrame) -> pl.DataFrame:
+def _resolve_chains(table: pl.DataFrame) -> pl.DataFrame:
     """Point every duplicate at a kept document: an exact copy of a near duplicate follows it."""
     while True:
-        targets = corpus.filter(pl.col(DUPLICATE_OF).is_not_null()).select(
+        targets = table.filter(pl.col(DUPLICATE_OF).is_not_null()).select(
             pl.col(DOC_ID).alias("_target"),
             pl.col(DUPLICATE_OF).alias("_next"),
             pl.col(SIMILARITY).alias("_next_similarity"),
         )
-        corpus = corpus.join(
+        table = table.join(
             targets, left_on=DUPLICATE_OF, right_on="_target", how="left", maintain_order="left"
         )
-        if corpus.get_column("_next").null_count() == corpus.height:
-            return corpus.drop("_next", "_next_similarity")
-        corpus = corpus.with_columns(
+        if table.get_column("_next").null_count() == table.height:
+            return table.drop("_next", "_next_similarity")
+        table = table.with_columns(
             pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF),
             pl.min_horizontal(SIMILARITY, "_next_similarity").alias(SIMILARITY),
         ).drop("_next", "_next_similarity")
 
 
-def _add_cluster_columns(corpus: pl.DataFrame, config: PipelineConfig) -> pl.DataFrame:
+def _add_cluster_columns(table: pl.DataFrame, config: PipelineConfig) -> pl.DataFrame:
     """Give each kept row its cluster id (its own doc_id), size and its copies' ids and urls."""
-    copies = corpus.filter(pl.col(DUPLICATE_OF).is_not_null())
+    copies = table.filter(pl.col(DUPLICATE_OF).is_not_null())
     aggregations = [pl.col(DOC_ID).sort().alias(DUPLICATE_IDS)]
-    url = find_column(corpus, None, ("url",))
+    url = find_column(table, None, ("url",))
     if url is not None:
         aggregations.append(pl.col(url).sort_by(DOC_ID).alias(DUPLICATE_URLS))
-    source = source_key(corpus, config.keep.source_column)
+    source = source_key(table, config.keep.source_column)
     if source is not None:
         aggregations.append(source.sort_by(DOC_ID).alias(DUPLICATE_SOURCES))
     grouped = copies.group_by(DUPLICATE_OF).agg(aggregations).rename({DUPLICATE_OF: DOC_ID})
-    return corpus.join(grouped, on=DOC_ID, how="left", maintain_order="left").with_columns(
+    return table.join(grouped, on=DOC_ID, how="left", maintain_order="left").with_columns(
         pl.col(DUPLICATE_IDS).fill_null(pl.lit([], dtype=pl.List(pl.String))),
         pl.when(pl.col(DROP_REASON).is_null()).then(pl.col(DOC_ID)).alias(CLUSTER_ID),
         (pl.col(DUPLICATE_IDS).list.len().fill_null(0) + 1).cast(pl.UInt32).alias(CLUSTER_SIZE),
     )
 
 
-def _split(
-    corpus: pl.DataFrame, invalid: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    kept = corpus.filter(pl.col(DROP_REASON).is_null()).sort(ROW_INDEX)
-    dropped_rows = corpus.filter(pl.col(DROP_REASON).is_not_null()).sort(ROW_INDEX)
-    dropped = pl.concat(
-        [
-            dropped_rows.select(list(DROPPED_SCHEMA)),
-            invalid.with_columns(
-                pl.lit(None, pl.String).alias(DUPLICATE_OF),
-                pl.lit(None, pl.Float64).alias(SIMILARITY),
-            ).select(list(DROPPED_SCHEMA)),
-        ],
-        how="vertical",
-    )
-    clusters = (
-        corpus.filter(pl.col(DROP_REASON).is_null() & (pl.col(CLUSTER_SIZE) > 1))
-        .select(pl.col(DOC_ID).alias(CLUSTER_ID), ROW_INDEX)
+def _clusters(table: pl.DataFrame) -> pl.DataFrame:
+    return (
+        table.filter(pl.col(DROP_REASON).is_null() & (pl.col(CLUSTER_SIZE) > 1))
+        .select(pl.col(DOC_ID).alias(CLUSTER_ID), pl.col(ROW_INDEX).alias("_order"))
         .join(
-            corpus.select(
-                DOC_ID,
-                DROP_REASON,
-                SIMILARITY,
-                pl.coalesce(DUPLICATE_OF, DOC_ID).alias(CLUSTER_ID),
+            table.select(
+                DOC_ID, DROP_REASON, SIMILARITY, pl.coalesce(DUPLICATE_OF, DOC_ID).alias(CLUSTER_ID)
             ),
             on=CLUSTER_ID,
         )
         .with_columns((pl.col(DOC_ID) == pl.col(CLUSTER_ID)).alias("canonical"))
-        .sort([ROW_INDEX, "canonical", DOC_ID], descending=[False, True, False])
+        .sort(["_order", "canonical", DOC_ID], descending=[False, True, False])
         .select(list(CLUSTERS_SCHEMA))
     )
-    public = [c for c in kept.columns if not c.startswith(INTERNAL_PREFIX)]
-    ledger = {DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL}
-    kept = kept.select([c for c in public if c not in ledger])
-    return kept, dropped, clusters
 
 
-def _check_ledger(records_in: int, kept: pl.DataFrame, dropped: pl.DataFrame) -> None:
-    if kept.height + dropped.height != records_in:
+def _check_ledger(records_in: int, kept: int, dropped: pl.DataFrame, kept_ids: pl.Series) -> None:
+    if kept + dropped.height != records_in:
         raise LedgerError(
-            f"ledger mismatch: {records_in} records in, {kept.height} kept + "
-            f"{dropped.height} dropped"
+            f"ledger mismatch: {records_in} records in, {kept} kept + {dropped.height} dropped"
         )
-    overlap = kept.join(
-        dropped.filter(pl.col(DROP_REASON) != DropReason.INVALID_RECORD.value), on=DOC_ID
-    )
+    valid = dropped.filter(pl.col(DROP_REASON) != DropReason.INVALID_RECORD.value)
+    overlap = valid.filter(pl.col(DOC_ID).is_in(kept_ids.implode()))
     if overlap.height:
         raise LedgerError(f"documents both kept and dropped: {overlap[DOC_ID].head(5).to_list()}")
+
+
+class _Runner:
+    """One run's passes over a workspace; a plain holder for what they share."""
+
+    def __init__(
+        self, config: PipelineConfig, workspace: Workspace, report: Report, on_progress: Progress
+    ) -> None:
+        self.config = config
+        self.workspace = workspace
+        self.report = report
+        self.progress = on_progress
+        self.passes = _Passes()
+        self.timings: dict[str, float] = {}
+
+    def timed(self, name: str, started: float) -> None:
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+    def read(self, batches: Iterator[ReadResult], *, allow_empty: bool) -> pl.DataFrame | None:
+        """Pass A: read, apply one-document line rules, gather line statistics."""
+        clean = self.config.clean
+        passes = self.passes
+        started = time.perf_counter()
+        for index, batch in enumerate(batches):
+            passes.invalid.append(batch.invalid)
+            passes.records += batch.corpus.height + batch.invalid.height
+            passes.decoded_with_fallback += batch.decoded_with_fallback
+            passes.valid += batch.corpus.height
+            if batch.corpus.height:
+                passes.columns.update(batch.corpus.columns)
+                if clean.enabled:
+                    lines = mark_lines(batch.corpus, clean)
+                    passes.statistics.append(count_statistics(lines, clean))
+                    self.workspace.write_spill("lines", index, lines)
+                self.workspace.write_spill("raw", index, batch.corpus)
+                passes.parts.append(index)
+            self.progress("read", passes.records, None)
+        if passes.records == 0 and not allow_empty:
+            raise InputError("the inputs hold no records")
+        learned = None
+        if clean.enabled and passes.statistics:
+            learned = learn_lines(pl.concat(passes.statistics, how="diagonal_relaxed"), clean)
+        self.timed("read", started)
+        return learned
+
+    def _rank_columns(self) -> list[str]:
+        keep = self.config.keep
+        columns = self.passes.columns
+        names = [
+            find_column_in(columns, keep.date_column, DATE_CANDIDATES),
+            find_column_in(columns, keep.source_column, SOURCE_CANDIDATES),
+            find_column_in(columns, None, URL_CANDIDATES),
+        ]
+        return [name for name in names if name is not None and name not in _KEY_COLUMNS]
+
+    def clean_and_fingerprint(self, learned: pl.DataFrame | None) -> pl.DataFrame:
+        """Pass B: finish cleaning each batch, normalize, keep keys and fingerprints."""
+        config = self.config
+        rank_columns = self._rank_columns()
+        learned_counts: list[pl.DataFrame] = []
+        done = 0
+        for index in self.passes.parts:
+            started = time.perf_counter()
+            corpus = pl.read_parquet(self.workspace.spill_path("raw", index))
+            if learned is not None:
+                lines = pl.read_parquet(self.workspace.spill_path("lines", index))
+                lines = apply_learned(lines, learned, config.clean)
+                cleaned = rewrite_texts(corpus, lines, learned)
+                corpus = cleaned.corpus
+                self.workspace.write_spill("removed", index, cleaned.removed_lines)
+                learned_counts.append(cleaned.learned)
+            self.timed("clean", started)
+            started = time.perf_counter()
+            frame = _mark_empty(
+                corpus.with_columns(
+                    pl.lit(None, pl.String).alias(DROP_REASON),
+                    pl.lit(None, pl.String).alias(DUPLICATE_OF),
+                    pl.lit(None, pl.Float64).alias(SIMILARITY),
+                    pl.lit(None, pl.String).alias(DETAIL),
+                )
+            )
+            frame = add_content_keys(
+                frame.with_columns(
+                    pl.when(pl.col(DROP_REASON).is_null())
+                    .then(normalize_texts(frame.get_column(TEXT)))
+                    .otherwise(pl.lit(""))
+                    .alias(NORMALIZED),
+                    pl.col(TEXT).str.len_chars().alias(LENGTH),
+                )
+            )
+            normalized = frame.get_column(NORMALIZED)
+            self.passes.emptied += frame.get_column(DROP_REASON).count()
+            self.timed("normalize", started)
+            started = time.perf_counter()
+            if config.near.enabled:
+                self.passes.fingerprints.append(fingerprint(normalized, config.near))
+            self.timed("fingerprint", started)
+            self.passes.keys.append(
+                frame.select(*_KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns])
+            )
+            public = [
+                c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX
+            ]
+            self.workspace.write_spill(
+                "clean", index, frame.select([c for c in public if c not in _LEDGER])
+            )
+            done += frame.height
+            self.progress("clean", done, None)
+        if learned is not None and learned_counts:
+            self.report.details["clean"] = {
+                "learned_lines": _total_learned(learned, learned_counts).to_dicts()
+            }
+        if not self.passes.keys:
+            return pl.DataFrame(schema=_EMPTY_KEYS)
+        return pl.concat(self.passes.keys, how="diagonal_relaxed")
+
+    def decide(
+        self, table: pl.DataFrame, previous: tuple[pl.DataFrame, Fingerprints] | None
+    ) -> tuple[pl.DataFrame, Fingerprints]:
+        """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints."""
+        config = self.config
+        prints = Fingerprints.concat(self.passes.fingerprints, config.near.num_perm)
+        if previous is not None:
+            old_table, old_prints = previous
+            table = pl.concat(
+                [old_table.with_columns(pl.lit(True).alias(PREVIOUS)), table],
+                how="diagonal_relaxed",
+            )
+            prints = Fingerprints.concat([old_prints, prints], config.near.num_perm)
+        self._stage("rank", lambda t: rank_documents(t, config.keep), table)
+        self._stage("exact", lambda t: mark_exact_duplicates(t, config.exact), None)
+
+        def near(frame: pl.DataFrame) -> pl.DataFrame:
+            found = mark_near_duplicates(
+                frame, config.near, fingerprints=prints if len(prints) == frame.height else None
+            )
+            self.report.details["near"] = found.stats
+            return found.corpus
+
+        self._stage("near", near, None)
+        self._stage("clusters", lambda t: _add_cluster_columns(_resolve_chains(t), config), None)
+        return self._table, prints
+
+    def _stage(
+        self,
+        name: str,
+        stage: Callable[[pl.DataFrame], pl.DataFrame],
+        table: pl.DataFrame | None,
+    ) -> None:
+        if table is not None:
+            self._table = table
+        alive_in = self._table.get_column(DROP_REASON).null_count()
+        started = time.perf_counter()
+        self._table = stage(self._table)
+        self.report.stages.append(
+            StageRecord(
+                name,
+                alive_in,
+                self._table.get_column(DROP_REASON).null_count(),
+                time.perf_counter() - started,
+            )
+        )
+        self.progress(name, 1, 1)
+
+    def write_corpus(self, table: pl.DataFrame) -> pl.LazyFrame:
+        """Pass C: join the decisions onto each cleaned batch; spill the corpus parts."""
+        cluster_columns = [
+            c
+            for c in (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
+            if c in table.columns
+        ]
+        kept = table.filter(pl.col(DROP_REASON).is_null() & ~pl.col(PREVIOUS)).select(
+            DOC_ID, *cluster_columns
+        )
+        parts = []
+        for index in self.passes.parts:
+            started = time.perf_counter()
+            clean = pl.read_parquet(self.workspace.spill_path("clean", index))
+            corpus = clean.join(kept, on=DOC_ID, how="inner").sort(ROW_INDEX).drop(ROW_INDEX)
+            parts.append(self.workspace.write_spill("corpus", index, corpus))
+            self.timed("write", started)
+        if not parts:
+            return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
+        return pl.concat([pl.scan_parquet(p) for p in parts], how="diagonal_relaxed")
+
+    def batch_stages(self) -> list[StageRecord]:
+        """The streaming stages' records: documents alive before and after, and wall time."""
+        passes = self.passes
+        alive = passes.valid - passes.emptied
+        counts = {
+            "read": (passes.records, passes.valid),
+            "clean": (passes.valid, alive),
+            "normalize": (alive, alive),
+            "fingerprint": (alive, alive),
+        }
+        return [
+            StageRecord(name, *counts[name], self.timings.get(name, 0.0))
+            for name in counts
+            if name in self.timings
+        ]
+
+    def removed_lines(self) -> pl.LazyFrame:
+        paths = [self.workspace.spill_path("removed", i) for i in self.passes.parts]
+        paths = [p for p in paths if p.exists()]
+        if not paths:
+            return pl.LazyFrame(schema=REMOVED_LINES_SCHEMA)
+        return pl.concat([pl.scan_parquet(p) for p in paths], how="vertical")
+
+
+def _rank_columns_of(table: pl.DataFrame) -> list[str]:
+    """The pass-through columns the key table carries for ranking (date, source, url)."""
+    reserved = {DOC_ID, *_LEDGER, *_CLUSTER_COLUMNS}
+    return [c for c in table.columns if not c.startswith(INTERNAL_PREFIX) and c not in reserved]
+
+
+def find_column_in(
+    columns: set[str], configured: str | None, candidates: tuple[str, ...]
+) -> str | None:
+    """Return the configured column if present, or the first candidate among ``columns``."""
+    if configured is not None:
+        return configured if configured in columns else None
+    return next((c for c in candidates if c in columns), None)
+
+
+def _total_learned(learned: pl.DataFrame, counts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Sum the per-batch removed-line counts of the learned table."""
+    if "removed_lines" not in learned.columns:
+        return learned
+    totals = pl.concat(counts, how="diagonal_relaxed")
+    keys = [c for c in learned.columns if c != "removed_lines"]
+    return totals.group_by(keys, maintain_order=True).agg(pl.col("removed_lines").sum())
+
+
+def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult]]:
+    size = config.input.batch_size
+    if isinstance(source, pl.DataFrame):
+        return ["<DataFrame>"], frame_batches(source, config.input, batch_size=size)
+    inputs = [str(path) for path in source]
+    return inputs, iter_batches(inputs, config.input, batch_size=size)
+
+
+def _load_previous(against: Path, config: PipelineConfig) -> tuple[pl.DataFrame, Fingerprints]:
+    tables, found = read_state_tables(against)
+    check_meta(found, config.near, origin=str(against))
+    return from_state_tables(tables, config.near)
 
 
 def run(
@@ -181,17 +460,20 @@ def run(
     config: PipelineConfig | None = None,
     *,
     output: Path | None = None,
+    against: Path | None = None,
     on_progress: Progress | None = None,
 ) -> PipelineResult:
     """Clean and deduplicate a corpus; write the output folder when ``output`` is given.
 
     ``source`` is a Polars DataFrame or a list of input paths (folders, JSONL, Parquet, CSV,
-    ``-`` for stdin). The stages run in the order of the data flow: clean lines, mark emptied
-    documents, normalize, rank copies, exact duplicates, near duplicates.
+    ``-`` for stdin). With ``against``, an earlier output folder, new documents are also
+    compared with that output's canonical documents (read from its ``state/``, not its text):
+    a copy of one is dropped with ``duplicate_of`` naming it.
 
     Raises:
         InputError: an input cannot be read, or the output folder is not usable.
         SchemaError: an input lacks the text column or the requested id column.
+        ConfigError: ``against`` was built with other near-duplicate settings.
 
     Example:
         >>> from dedupe import run
@@ -200,84 +482,84 @@ def run(
         5
     """
     config = config or PipelineConfig()
-    if isinstance(source, pl.DataFrame):
-        inputs, read = ["<DataFrame>"], corpus_from_frame(source, config.input)
-    else:
-        inputs = [str(path) for path in source]
-        if output is not None:
-            check_output_path(output, inputs, force=config.output.force)
-        read = read_corpus(inputs, config.input)
-    report = Report(parameters=config.to_dict(), inputs=inputs)
-    report.details["read"] = {"decoded_with_fallback": read.decoded_with_fallback}
-    corpus = read.corpus.with_columns(
-        pl.lit(None, pl.String).alias(DROP_REASON),
-        pl.lit(None, pl.String).alias(DUPLICATE_OF),
-        pl.lit(None, pl.Float64).alias(SIMILARITY),
-        pl.lit(None, pl.String).alias(DETAIL),
-    )
-    removed_lines = empty_removed_lines()
-
-    def timed(name: str, stage: Callable[[pl.DataFrame], pl.DataFrame]) -> None:
-        nonlocal corpus
-        alive_in = corpus.get_column(DROP_REASON).null_count()
-        started = time.perf_counter()
-        corpus = stage(corpus)
-        alive_out = corpus.get_column(DROP_REASON).null_count()
-        report.stages.append(StageRecord(name, alive_in, alive_out, time.perf_counter() - started))
-        if on_progress is not None:
-            on_progress(name, corpus.height, corpus.height)
-
-    def clean(frame: pl.DataFrame) -> pl.DataFrame:
-        nonlocal removed_lines
-        cleaned = clean_corpus(frame, config.clean)
-        removed_lines = cleaned.removed_lines
-        report.details["clean"] = {"learned_lines": cleaned.learned.to_dicts()}
-        return cleaned.corpus
-
-    def near(frame: pl.DataFrame) -> pl.DataFrame:
-        total = frame.get_column(DROP_REASON).null_count()
-        progress = (
-            None if on_progress is None else (lambda done: on_progress("signatures", done, total))
-        )
-        result = mark_near_duplicates(frame, config.near, on_progress=progress)
-        report.details["near"] = result.stats
-        return result.corpus
-
-    timed("clean", clean)
-    timed("empty", _mark_empty)
-    timed(
-        "normalize",
-        lambda frame: add_content_keys(
-            frame.with_columns(normalize_texts(frame.get_column(TEXT)).alias(NORMALIZED))
-        ),
-    )
-    timed("rank", lambda frame: rank_documents(frame, config.keep))
-    timed("exact", lambda frame: mark_exact_duplicates(frame, config.exact))
-    timed("near", near)
-    timed("clusters", lambda frame: _add_cluster_columns(_resolve_chains(frame), config))
-
-    kept, dropped, clusters = _split(corpus, read.invalid)
-    _check_ledger(read.corpus.height + read.invalid.height, kept, dropped)
-    report.count_outcome(kept, dropped, removed_lines)
-    report.count_clusters(kept.get_column(CLUSTER_SIZE))
-    result = PipelineResult(kept, dropped, removed_lines, clusters, report)
+    inputs, batches = _open(source, config)
     if output is not None:
-        write_result(result, output, config)
-    return result
+        check_output_path(output, inputs, force=config.output.force)
+    previous = _load_previous(against, config) if against is not None else None
+    report = Report(parameters=config.to_dict(), inputs=inputs)
+    workspace = Workspace(output)
+    try:
+        runner = _Runner(config, workspace, report, on_progress or (lambda *_: None))
+        learned = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
+        table = runner.clean_and_fingerprint(learned)
+        table, prints = runner.decide(table.with_columns(pl.lit(False).alias(PREVIOUS)), previous)
+        is_new = ~pl.col(PREVIOUS)
+        dropped = pl.concat(
+            [
+                table.filter(pl.col(DROP_REASON).is_not_null() & is_new)
+                .sort(ROW_INDEX)
+                .select(list(DROPPED_SCHEMA)),
+                *[
+                    part.with_columns(
+                        pl.lit(None, pl.String).alias(DUPLICATE_OF),
+                        pl.lit(None, pl.Float64).alias(SIMILARITY),
+                    ).select(list(DROPPED_SCHEMA))
+                    for part in runner.passes.invalid
+                ],
+            ],
+            how="vertical",
+        )
+        corpus = runner.write_corpus(table)
+        kept_ids = table.filter(pl.col(DROP_REASON).is_null() & is_new).get_column(DOC_ID)
+        _check_ledger(runner.passes.records, len(kept_ids), dropped, kept_ids)
+        removed = runner.removed_lines()
+        report.details["read"] = {"decoded_with_fallback": runner.passes.decoded_with_fallback}
+        report.count_outcome(len(kept_ids), dropped, removed)
+        new_table = table.filter(is_new)
+        report.count_clusters(
+            new_table.filter(pl.col(DROP_REASON).is_null()).get_column(CLUSTER_SIZE)
+        )
+        report.stages[:0] = runner.batch_stages()
+        clusters = _clusters(new_table)
+        if output is None:
+            return PipelineResult(
+                corpus.collect().lazy(), dropped, removed.collect().lazy(), clusters, report
+            )
+        started = time.perf_counter()
+        _write(workspace, config, corpus, dropped, removed, table, prints)
+        seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
+        report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
+        workspace.publish(report.to_dict())
+        corpus_file = output / f"corpus.{'jsonl' if config.output.format == 'jsonl' else 'parquet'}"
+        return PipelineResult(
+            pl.scan_ndjson(corpus_file)
+            if config.output.format == "jsonl"
+            else pl.scan_parquet(corpus_file),
+            dropped,
+            pl.scan_parquet(output / "removed_lines.parquet"),
+            clusters,
+            report,
+        )
+    finally:
+        workspace.close()
 
 
-def write_result(result: PipelineResult, output: Path, config: PipelineConfig) -> None:
-    """Write a result's corpus, ledger tables and report.json into ``output`` atomically.
-
-    Raises:
-        InputError: the output folder cannot be written.
-    """
-    started = time.perf_counter()
-    tables = {
-        "corpus": result.corpus,
-        "dropped": result.dropped,
-        "removed_lines": result.removed_lines,
-    }
-    report: dict[str, Any] = result.report.to_dict()
-    write_output(output, tables, report, config.output)
-    logger.info("wrote %s in %.2fs", output, time.perf_counter() - started)
+def _write(
+    workspace: Workspace,
+    config: PipelineConfig,
+    corpus: pl.LazyFrame,
+    dropped: pl.DataFrame,
+    removed: pl.LazyFrame,
+    table: pl.DataFrame,
+    prints: Fingerprints,
+) -> None:
+    """Write the output tables, and the state a later ``--against`` run compares with."""
+    tables = {"corpus": corpus, "dropped": dropped.lazy(), "removed_lines": removed}
+    if not config.near.enabled or len(prints) != table.height:
+        workspace.write_tables(tables, config.output)
+        return
+    kept = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
+    state_columns = [c for c in _STATE_COLUMNS if c in table.columns]
+    documents = table[kept].select(*state_columns, *_rank_columns_of(table))
+    state = {k: v.lazy() for k, v in state_tables(documents, prints.take(kept)).items()}
+    workspace.write_tables(tables, config.output, state=state, state_meta=meta(config.near))

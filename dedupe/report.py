@@ -73,13 +73,11 @@ class Report:
         """Wall time of all stages."""
         return sum(stage.seconds for stage in self.stages)
 
-    def count_outcome(
-        self, corpus: pl.DataFrame, dropped: pl.DataFrame, removed_lines: pl.DataFrame
-    ) -> None:
+    def count_outcome(self, kept: int, dropped: pl.DataFrame, removed_lines: pl.LazyFrame) -> None:
         """Fill the counts from the final tables."""
-        self.kept = corpus.height
-        self.documents_in = corpus.height + dropped.height
-        self.dropped_by_reason = _counts(dropped, DROP_REASON)
+        self.kept = kept
+        self.documents_in = kept + dropped.height
+        self.dropped_by_reason = _counts(dropped.lazy(), DROP_REASON)
         self.lines_removed_by_rule = _counts(removed_lines, RULE)
 
     def count_clusters(self, sizes: pl.Series) -> None:
@@ -120,8 +118,6 @@ class Report:
         }
 
 
-def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
-    if frame.height == 0:
-        return {}
-    counted = frame.group_by(column).len().sort(["len", column], descending=[True, False])
+def _counts(frame: pl.LazyFrame, column: str) -> dict[str, int]:
+    counted = frame.group_by(column).len().sort(["len", column], descending=[True, False]).collect()
     return {str(key): int(n) for key, n in counted.iter_rows()}

@@ -27,6 +27,7 @@ ROW_INDEX = "_row"
 NORMALIZED = "_normalized"
 CONTENT_KEY = "_content_key"  # stable 64-bit hash of the normalized text
 CANONICAL_RANK = "_rank"
+LENGTH = "_length"  # characters of the cleaned text
 PREVIOUS = "_previous"  # a canonical document of an earlier run (--against)
 
 # Columns of the line frame and of removed_lines.

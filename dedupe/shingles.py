@@ -30,7 +30,15 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["shingle_hash", "shingle_hashes", "shingle_strings", "text_hash", "text_hashes", "words"]
+__all__ = [
+    "shingle_hash",
+    "shingle_hashes",
+    "shingle_hashes_with_leads",
+    "shingle_strings",
+    "text_hash",
+    "text_hashes",
+    "words",
+]
 
 POLY_BASE = 0x100000001B3
 _MASK64 = (1 << 64) - 1
@@ -39,14 +47,13 @@ _POLY_BASE_INVERSE = pow(POLY_BASE, -1, 1 << 64)
 _FMIX64_M1 = 0xFF51AFD7ED558CCD
 _FMIX64_M2 = 0xC4CEB9FE1A85EC53
 
-# Non-ASCII characters that are not letters, digits or marks become spaces in Polars (rare, so the
-# regex is cheap); ASCII bytes are classified in NumPy with a lookup table.
-_NON_ASCII_SEPARATOR = r"[^\p{L}\p{N}\p{M}\x00-\x7F]+"
-_WORD_BYTE = np.zeros(256, dtype=np.bool_)
-_WORD_BYTE[np.frombuffer(b"0123456789", dtype=np.uint8)] = True
-_WORD_BYTE[np.arange(ord("a"), ord("z") + 1)] = True
-_WORD_BYTE[np.arange(ord("A"), ord("Z") + 1)] = True
-_WORD_BYTE[0x80:] = True
+# ASCII bytes are classified arithmetically; the rare non-ASCII characters are decoded in NumPy
+# and classified with ``unicodedata``, as the scalar reference :func:`words` does.
+_UTF8_LENGTH = np.ones(256, dtype=np.int64)
+_UTF8_LENGTH[0xC0:0xE0] = 2
+_UTF8_LENGTH[0xE0:0xF0] = 3
+_UTF8_LENGTH[0xF0:] = 4
+_UTF8_LEAD_MASK = np.array([0, 0x7F, 0x1F, 0x0F, 0x07], dtype=np.int64)
 _SPACE = 0x20
 _DOC_SEPARATOR = "\n"
 # Text bytes per batch: bounds the temporary arrays (about 40 bytes per text byte).
@@ -150,25 +157,55 @@ def _fmix64(values: U64Array) -> U64Array:
 
 
 def _word_bytes(raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """Whether each byte belongs to a word: an ASCII letter or digit, or any non-ASCII byte."""
+    """Whether each byte belongs to a word: it is part of a letter, digit or mark (UTF-8)."""
     letter = raw | np.uint8(0x20)
     letter -= np.uint8(ord("a"))
     is_word = letter < np.uint8(26)
     digit = raw - np.uint8(ord("0"))
     is_word |= digit < np.uint8(10)
-    is_word |= raw >= np.uint8(0x80)
+    leads = np.flatnonzero(raw >= np.uint8(0xC0))
+    if len(leads) == 0:
+        return is_word
+    # Decode each non-ASCII character from its lead byte and continuation bytes (valid UTF-8,
+    # as Polars strings are), then classify the few distinct code points once each.
+    length = _UTF8_LENGTH[raw[leads]]
+    code = raw[leads].astype(np.int64) & _UTF8_LEAD_MASK[length]
+    for k in range(1, 4):
+        more = length > k
+        follow = raw[np.minimum(leads + k, len(raw) - 1)].astype(np.int64) & 0x3F
+        code = np.where(more, (code << 6) | follow, code)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    word_code = np.array([_is_word_char(chr(c)) for c in distinct.tolist()], dtype=np.bool_)
+    char_is_word = word_code[inverse]
+    for k in range(4):
+        part = length > k
+        is_word[leads[part] + k] = char_is_word[part]
     return is_word
 
 
+def _sorted_sets(doc: I64Array, hashes: U64Array, n_docs: int) -> tuple[I64Array, U32Array]:
+    """Sort each document's hashes and drop repeats: per-document counts and the hashes."""
+    keys = hashes | (doc.astype(np.uint64) << np.uint64(32))
+    keys.sort()
+    unique = np.ones(len(keys), dtype=np.bool_)
+    np.not_equal(keys[1:], keys[:-1], out=unique[1:])
+    keys = keys[unique]
+    counts = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=n_docs)
+    return counts.astype(np.int64), keys.astype(np.uint32)
+
+
 def _batch_shingles(
-    texts: pl.Series, ngram_size: int, powers: U64Array, inverse_powers: U64Array
-) -> tuple[I64Array, U32Array]:
-    """Shingle hashes of one batch: per-document counts and the sorted, unique hashes."""
+    texts: pl.Series,
+    ngram_size: int,
+    powers: U64Array,
+    inverse_powers: U64Array,
+    lead_words: int | None,
+) -> tuple[I64Array, U32Array, I64Array, U32Array]:
+    """Shingle sets of one batch: per-document counts and sorted unique hashes, then the leads'."""
     n_docs = len(texts)
-    cleaned = texts.fill_null("").str.replace_all(_NON_ASCII_SEPARATOR, " ")
-    raw_lengths = cleaned.str.len_bytes().to_numpy().astype(np.int64)
+    raw_lengths = texts.str.len_bytes().to_numpy().astype(np.int64)
     # A trailing separator so that every word, the last included, ends before the buffer does.
-    blob = cleaned.str.join(_DOC_SEPARATOR) + _DOC_SEPARATOR
+    blob = texts.str.join(_DOC_SEPARATOR) + _DOC_SEPARATOR
     raw = np.frombuffer(blob.cast(pl.Binary).item(), dtype=np.uint8)
     is_word = _word_bytes(raw)
     # Word boundaries alternate: a start (non-word to word), then an end (word to non-word).
@@ -179,8 +216,9 @@ def _batch_shingles(
     starts = boundaries[0::2]
     ends = boundaries[1::2]
     n_words = len(starts)
+    empty = np.zeros(n_docs, dtype=np.int64), np.empty(0, dtype=np.uint32)
     if n_words == 0:
-        return np.zeros(n_docs, dtype=np.int64), np.empty(0, dtype=np.uint32)
+        return *empty, *empty
     doc_starts = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(raw_lengths + 1, out=doc_starts[1:])
     doc_words = np.diff(np.searchsorted(starts, doc_starts))
@@ -190,37 +228,50 @@ def _batch_shingles(
     # polynomial of that buffer: sum(b[j] * P**(j - starts[k] + compact[k])) + 32 * P**(...).
     lengths = ends - starts
     compact = np.cumsum(lengths + 1) - (lengths + 1)
-    prefix = np.zeros(len(raw) + 1, dtype=np.uint64)
+    prefix = np.empty(len(raw) + 1, dtype=np.uint64)
+    prefix[0] = 0
     np.multiply(raw, powers[: len(raw)], out=prefix[1:])
     np.cumsum(prefix, out=prefix)
     word_poly = prefix[ends]
     word_poly -= prefix[starts]
+    del prefix
     word_poly *= inverse_powers[starts - compact]
     space = powers[compact + lengths]
     space *= np.uint64(_SPACE)
     word_poly += space
     word_prefix = np.zeros(n_words + 1, dtype=np.uint64)
     np.cumsum(word_poly, out=word_prefix[1:])
-    # Shingles: the words at which an n-gram starts, and the word it ends on.
     first_word = np.cumsum(doc_words) - doc_words
-    span = np.minimum(doc_words, ngram_size)
     position = np.arange(n_words) - first_word[word_doc]
-    shingle_first = np.flatnonzero(position <= (doc_words - span)[word_doc])
-    shingle_doc = word_doc[shingle_first]
-    shingle_last = shingle_first + span[shingle_doc] - 1
-    poly = word_prefix[shingle_last + 1]
-    poly -= word_prefix[shingle_first]
-    poly -= space[shingle_last]
-    poly *= inverse_powers[compact[shingle_first]]
-    hashes = _fmix64(poly) >> np.uint64(32)
-    # Sort by (document, hash) and drop repeats within a document.
-    keys = hashes | (shingle_doc.astype(np.uint64) << np.uint64(32))
-    keys.sort()
-    unique = np.ones(len(keys), dtype=np.bool_)
-    np.not_equal(keys[1:], keys[:-1], out=unique[1:])
-    keys = keys[unique]
-    counts = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=n_docs)
-    return counts.astype(np.int64), keys.astype(np.uint32)
+
+    def hash_sets(words_in_doc: I64Array) -> tuple[I64Array, U32Array]:
+        """Shingle sets of each document cut to its first ``words_in_doc`` words."""
+        # Shingles: the words at which an n-gram starts, and the word it ends on.
+        span = np.minimum(words_in_doc, ngram_size)
+        shingle_first = np.flatnonzero(position <= (words_in_doc - span)[word_doc])
+        shingle_doc = word_doc[shingle_first]
+        shingle_last = shingle_first + span[shingle_doc] - 1
+        poly = word_prefix[shingle_last + 1]
+        poly -= word_prefix[shingle_first]
+        poly -= space[shingle_last]
+        poly *= inverse_powers[compact[shingle_first]]
+        return _sorted_sets(shingle_doc, _fmix64(poly) >> np.uint64(32), n_docs)
+
+    counts, hashes = hash_sets(doc_words)
+    if lead_words is None:
+        return counts, hashes, *empty
+    # The lead is the first ``lead_words`` space-separated tokens (``str.split(" ")``, so an
+    # empty token between two spaces counts too): the words that start before the document's
+    # ``lead_words``-th space, or all its words when it has fewer spaces.
+    space_at = np.flatnonzero(raw == np.uint8(_SPACE))
+    first_space = np.searchsorted(space_at, doc_starts)
+    cut_space = first_space[:-1] + (lead_words - 1)
+    has_cut = cut_space < first_space[1:]
+    cut = doc_starts[1:].copy()
+    cut[has_cut] = space_at[cut_space[has_cut]]
+    in_lead = starts < cut[word_doc]
+    lead_counts = np.bincount(word_doc[in_lead], minlength=n_docs).astype(np.int64)
+    return counts, hashes, *hash_sets(lead_counts)
 
 
 def _batch_bounds(byte_lengths: I64Array, batch_bytes: int) -> list[tuple[int, int]]:
@@ -230,6 +281,43 @@ def _batch_bounds(byte_lengths: I64Array, batch_bytes: int) -> list[tuple[int, i
     bounds = np.unique(np.concatenate([[0], cuts + 1, [len(byte_lengths)]]))
     bounds = bounds[bounds <= len(byte_lengths)]
     return [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+
+
+def _shingle_sets(
+    texts: pl.Series, ngram_size: int, threads: int, batch_bytes: int, lead_words: int | None
+) -> tuple[I64Array, U32Array, I64Array, U32Array]:
+    """Offsets and hashes of every document's shingle set, then of every document's lead."""
+    if ngram_size < 1:
+        raise ValueError("ngram_size must be at least 1")
+    if lead_words is not None and lead_words < 1:
+        raise ValueError("lead_words must be at least 1")
+    n_docs = len(texts)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    lead_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    if n_docs == 0:
+        return offsets, np.empty(0, dtype=np.uint32), lead_offsets, np.empty(0, dtype=np.uint32)
+    texts = texts.cast(pl.String).fill_null("")
+    byte_lengths = texts.str.len_bytes().to_numpy().astype(np.int64)
+    bounds = _batch_bounds(byte_lengths, batch_bytes)
+    longest = max(int(byte_lengths[a:b].sum()) + (b - a) + 1 for a, b in bounds)
+    powers = _powers(POLY_BASE, longest)
+    inverse_powers = _powers(_POLY_BASE_INVERSE, longest)
+
+    def run(bound: tuple[int, int]) -> tuple[I64Array, U32Array, I64Array, U32Array]:
+        start, end = bound
+        batch = texts.slice(start, end - start)
+        return _batch_shingles(batch, ngram_size, powers, inverse_powers, lead_words)
+
+    if threads > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(run, bounds))
+    else:
+        results = [run(bound) for bound in bounds]
+    np.cumsum(np.concatenate([result[0] for result in results]), out=offsets[1:])
+    np.cumsum(np.concatenate([result[2] for result in results]), out=lead_offsets[1:])
+    hashes = np.concatenate([result[1] for result in results])
+    lead_hashes = np.concatenate([result[3] for result in results])
+    return offsets, hashes, lead_offsets, lead_hashes
 
 
 def shingle_hashes(
@@ -255,30 +343,36 @@ def shingle_hashes(
         >>> int(hashes[2]) == shingle_hash("a b c")
         True
     """
-    if ngram_size < 1:
-        raise ValueError("ngram_size must be at least 1")
-    n_docs = len(texts)
-    offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    if n_docs == 0:
-        return offsets, np.empty(0, dtype=np.uint32)
-    texts = texts.cast(pl.String)
-    byte_lengths = texts.fill_null("").str.len_bytes().to_numpy().astype(np.int64)
-    bounds = _batch_bounds(byte_lengths, batch_bytes)
-    longest = max(int(byte_lengths[a:b].sum()) + (b - a) + 1 for a, b in bounds)
-    powers = _powers(POLY_BASE, longest)
-    inverse_powers = _powers(_POLY_BASE_INVERSE, longest)
+    offsets, hashes, _, _ = _shingle_sets(texts, ngram_size, threads, batch_bytes, None)
+    return offsets, hashes
 
-    def run(bound: tuple[int, int]) -> tuple[I64Array, U32Array]:
-        start, end = bound
-        return _batch_shingles(texts.slice(start, end - start), ngram_size, powers, inverse_powers)
 
-    if threads > 1 and len(bounds) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(run, bounds))
-    else:
-        results = [run(bound) for bound in bounds]
-    np.cumsum(np.concatenate([counts for counts, _ in results]), out=offsets[1:])
-    return offsets, np.concatenate([batch for _, batch in results])
+def shingle_hashes_with_leads(
+    texts: pl.Series,
+    *,
+    ngram_size: int,
+    lead_words: int,
+    threads: int = 2,
+    batch_bytes: int = BATCH_BYTES,
+) -> tuple[I64Array, U32Array, I64Array, U32Array]:
+    """Hash every document's shingle set and its lead's, in one pass over the text.
+
+    The lead of a text is its first ``lead_words`` space-separated tokens, exactly
+    ``text.split(" ")[:lead_words]`` joined by spaces; its shingle set is the one
+    :func:`shingle_hashes` gives for that joined string.
+
+    Returns:
+        ``(offsets, hashes, lead_offsets, lead_hashes)``, each pair laid out as
+        :func:`shingle_hashes` returns it.
+
+    Example:
+        >>> _, _, lead_offsets, lead_hashes = shingle_hashes_with_leads(
+        ...     pl.Series(["a b c d"]), ngram_size=3, lead_words=3
+        ... )
+        >>> lead_offsets.tolist(), int(lead_hashes[0]) == shingle_hash("a b c")
+        ([0, 1], True)
+    """
+    return _shingle_sets(texts, ngram_size, threads, batch_bytes, lead_words)
 
 
 def text_hash(text: str) -> int:

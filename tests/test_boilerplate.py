@@ -1,7 +1,7 @@
 import polars as pl
 import pytest
 
-from dedupe.boilerplate import BUILTIN_RULES, builtin_rule, validate_patterns
+from dedupe.boilerplate import BUILTIN_RULES, builtin_rule, related_block_rule, validate_patterns
 from dedupe.errors import ConfigError
 from dedupe.normalize import normalized_text
 
@@ -32,6 +32,13 @@ def _rule(line: str) -> str | None:
         ("AP Photo/Evan Vucci", "builtin:photo_credit"),
         ("https://media.example.co/uploads/2023/02/flags.jpg", "builtin:image_url"),
         ("By News Desk - February 28 2023", "builtin:byline"),
+        ("News Desk | March 25 1987", "builtin:byline"),
+        ("Posted by Alec Fenn on June 16 2004", "builtin:byline"),
+        ("By Tom Okafor, March 20 1987", "builtin:byline"),
+        ("Published April 01 1987 by Tom Okafor", "builtin:byline"),
+        ("May 24 2004 | Tom Okafor", "builtin:byline"),
+        ("News Desk", "builtin:byline"),
+        ("Share on Facebook Share on Twitter Share via Email", "builtin:share"),
         ("Europe;Russia", "builtin:tag_list"),
         ("Updated: March 3, 2023 10:15 am", "builtin:date_stamp"),
     ],
@@ -53,6 +60,9 @@ def test_builtin_rule_names_the_family(line: str, rule: str) -> None:
         "Photo opportunities were rare; the summit was closed to the press.",
         "Alec Fenn",
         "Armenia and Nagorno Karabakh do not give in",
+        "The summit | March 3 2005 was a success",
+        "Prices rose - March 2004 figures",
+        "Posted by the minister on June 16 2004, the letter was never answered.",
     ],
     ids=lambda value: str(value)[:24],
 )
@@ -90,3 +100,25 @@ def test_validate_patterns_rejects_look_around_naming_the_pattern() -> None:
 
 def test_validate_patterns_accepts_linear_time_patterns() -> None:
     validate_patterns((r"^Subscribe", r"(a+)+$"))
+
+
+def _block_rules(lines: list[str], marks: list[str | None]) -> list[str | None]:
+    frame = pl.DataFrame({"line": lines, "_mark": marks}, schema_overrides={"_mark": pl.String})
+    frame = frame.with_columns(normalized_text("line").alias("_key"), pl.lit("a").alias("doc_id"))
+    frame = frame.with_columns(
+        pl.col("_key").str.len_chars().alias("_chars"), pl.lit(value=False).alias("_sentence")
+    )
+    return frame.select(related_block_rule("_mark", max_chars=120)).to_series().to_list()
+
+
+def test_related_block_rule_removes_headlines_to_the_end_or_to_chrome() -> None:
+    lines = ["Body of the article.", "Related Articles", "Title one", "", "TITLE TWO", "Show More"]
+    marks = [None, "builtin:widget", None, None, None, "builtin:widget"]
+    block = "builtin:related_block"
+    assert _block_rules(lines, marks) == [None, "builtin:widget", block, None, block, marks[-1]]
+    assert _block_rules(lines[:5], marks[:5]) == [None, "builtin:widget", block, None, block]
+
+
+def test_related_block_rule_keeps_a_run_that_ends_in_content() -> None:
+    lines = ["More from Sport", "A subheading", "The minister resigned on Tuesday."]
+    assert _block_rules(lines, [None, None, None]) == [None, None, None]

@@ -1,3 +1,4 @@
+import itertools
 import json
 import time
 from pathlib import Path
@@ -6,8 +7,18 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
-from dedupe.clean import clean_corpus
+from dedupe.clean import (
+    CleanResult,
+    apply_learned,
+    clean_corpus,
+    count_statistics,
+    learn_lines,
+    mark_lines,
+    merge_learned_reports,
+    rewrite_texts,
+)
 from dedupe.config import CleanConfig
 from dedupe.errors import ConfigError
 from dedupe.schema import REMOVED_LINES_SCHEMA
@@ -260,3 +271,56 @@ def test_clean_corpus_is_idempotent_on_arbitrary_text(texts: list[str]) -> None:
     twice = clean_corpus(once.corpus, CleanConfig(learn_min_docs=2))
     assert twice.removed_lines.height == 0, twice.removed_lines.rows()
     assert twice.corpus.equals(once.corpus)
+
+
+def _clean_in_batches(corpus: pl.DataFrame, config: CleanConfig, cuts: list[int]) -> CleanResult:
+    """Clean as a streaming pipeline does: mark and count per batch, learn once, finish each."""
+    bounds = [0, *sorted(set(cuts)), corpus.height]
+    batches = [corpus[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+    marked = [mark_lines(batch, config) for batch in batches]
+    learned = learn_lines(pl.concat([count_statistics(lines, config) for lines in marked]), config)
+    results = [
+        rewrite_texts(batch, apply_learned(lines, learned, config), learned)
+        for batch, lines in zip(batches, marked, strict=True)
+    ]
+    return CleanResult(
+        pl.concat([result.corpus for result in results]),
+        pl.concat([result.removed_lines for result in results]),
+        merge_learned_reports(result.learned for result in results),
+    )
+
+
+@settings(deadline=None)
+@given(
+    CORPORA,
+    st.lists(st.integers(min_value=0, max_value=10), max_size=4),
+    st.sampled_from(["article", "page"]),
+    st.booleans(),
+)
+def test_clean_corpus_in_batches_equals_one_batch(
+    docs: list[list[str]], cuts: list[int], mode: str, sourced: bool
+) -> None:
+    columns = {"source": ["a" if i % 3 else "b" for i in range(len(docs))]} if sourced else {}
+    corpus = _corpus(["\n".join(doc) for doc in docs], **columns)
+    config = CleanConfig(mode=mode, learn_min_docs=2)  # type: ignore[arg-type]
+    whole = clean_corpus(corpus, config)
+    batched = _clean_in_batches(corpus, config, [min(cut, corpus.height) for cut in cuts])
+    assert_frame_equal(batched.corpus, whole.corpus)
+    assert_frame_equal(batched.removed_lines, whole.removed_lines)
+    assert_frame_equal(batched.learned, whole.learned)
+
+
+def test_clean_corpus_in_batches_learns_chrome_split_over_batches() -> None:
+    corpus = _site_corpus("Daily Planet Weekly Digest", 6)
+    batched = _clean_in_batches(corpus, CleanConfig(), [1, 3, 5])
+    assert batched.removed_lines.height == 12
+    by_source = batched.learned.filter(pl.col("rule") == "learned:source")
+    assert by_source.get_column("removed_lines").to_list() == [6, 6]
+    assert_frame_equal(batched.learned, clean_corpus(corpus, CleanConfig()).learned)
+
+
+def test_mark_lines_frame_holds_no_line_text() -> None:
+    lines = mark_lines(_site_corpus("Daily Planet Weekly Digest", 2), CleanConfig())
+    assert "line" not in lines.columns
+    long_keys = lines.filter(pl.col("_chars") > 120).get_column("_key")
+    assert long_keys.null_count() == long_keys.len()

@@ -37,7 +37,8 @@ def test_run_json_prints_report_on_stdout(samples_dir: Path, tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["counts"]["documents_in"] == 5
-    assert result.stderr == ""
+    assert result.stderr.startswith("dedupe run -> ")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_run_reads_jsonl_from_stdin(samples_dir: Path, tmp_path: Path) -> None:

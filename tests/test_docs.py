@@ -58,7 +58,17 @@ def test_flag_field_and_toml_key_share_one_name() -> None:
         for section in dataclasses.fields(PipelineConfig)
         for f in dataclasses.fields(getattr(PipelineConfig(), section.name))
     }
-    not_config = {"inputs", "output", "config", "dry_run", "as_json", "quiet", "verbose", "limit"}
+    not_config = {
+        "inputs",
+        "output",
+        "config",
+        "dry_run",
+        "as_json",
+        "quiet",
+        "verbose",
+        "limit",
+        "against",
+    }
     for command in COMMANDS.values():
         for param in command.params:
             name = param.name or ""

@@ -90,6 +90,14 @@ def test_run_writes_every_output_file(syndicated: Path, tmp_path: Path) -> None:
         "dropped.parquet",
         "removed_lines.parquet",
         "report.json",
+        "state",
+    ]
+    assert sorted(p.name for p in (out / "state").iterdir()) == [
+        "documents.parquet",
+        "lead.parquet",
+        "meta.json",
+        "shingles.parquet",
+        "signatures.parquet",
     ]
 
 
@@ -104,7 +112,16 @@ def test_run_refuses_output_inside_input(samples_dir: Path, tmp_path: Path) -> N
 def test_run_report_counts_stages_and_reasons(syndicated: Path) -> None:
     report = run([syndicated]).report.to_dict()
     assert report["counts"]["documents_in"] == 10
-    assert [s["name"] for s in report["stages"]][:2] == ["clean", "empty"]
+    assert [s["name"] for s in report["stages"]] == [
+        "read",
+        "clean",
+        "normalize",
+        "fingerprint",
+        "rank",
+        "exact",
+        "near",
+        "clusters",
+    ]
     assert report["details"]["near"]["bands"] >= 1
     assert report["versions"]["polars"] == pl.__version__
 

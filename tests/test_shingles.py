@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.shingles import shingle_hash, shingle_hashes, shingle_strings, words
+from dedupe.shingles import (
+    shingle_hash,
+    shingle_hashes,
+    shingle_hashes_with_leads,
+    shingle_strings,
+    words,
+)
 
 WORDS = ["a", "bb", "the", "naïve", "café", "日本", "x1", "2024", "ωmega", "e\u0301t\u00e9"]
 SEPARATORS = [" ", ", ", ". ", " - ", "  ", "\u00bb ", "\u3002", "\t", "\n", "'"]
@@ -104,3 +110,47 @@ def test_text_hashes_match_the_scalar_reference(texts: list[str], batch_bytes: i
 
     hashed = text_hashes(pl.Series(texts, dtype=pl.String), batch_bytes=batch_bytes)
     assert [int(h) for h in hashed] == [text_hash(t) for t in texts]
+
+
+def _lead(text: str, lead_words: int) -> str:
+    return " ".join(text.split(" ")[:lead_words])
+
+
+@settings(deadline=None)
+@given(
+    texts=texts_strategy,
+    ngram_size=st.integers(1, 4),
+    lead_words=st.integers(1, 6),
+    batch_bytes=st.sampled_from([1, 64, 1 << 20]),
+)
+def test_shingle_hashes_with_leads_match_shingles_of_the_lead(
+    texts: list[str], ngram_size: int, lead_words: int, batch_bytes: int
+) -> None:
+    series = pl.Series(texts, dtype=pl.String)
+    offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
+        series, ngram_size=ngram_size, lead_words=lead_words, batch_bytes=batch_bytes
+    )
+    assert _split(offsets, hashes) == [_reference(text, ngram_size) for text in texts]
+    expected = [_reference(_lead(text, lead_words), ngram_size) for text in texts]
+    assert _split(lead_offsets, lead_hashes) == expected
+
+
+def test_shingle_hashes_with_leads_counts_empty_tokens_and_nulls() -> None:
+    texts = pl.Series(["a  b c d e", None, " x y z"])
+    _, _, lead_offsets, lead_hashes = shingle_hashes_with_leads(texts, ngram_size=2, lead_words=3)
+    assert _split(lead_offsets, lead_hashes) == [
+        [shingle_hash("a b")],
+        [],
+        [shingle_hash("x y")],
+    ]
+
+
+def test_shingle_hashes_with_leads_rejects_bad_lead_words() -> None:
+    with pytest.raises(ValueError, match="lead_words"):
+        shingle_hashes_with_leads(pl.Series(["a"]), ngram_size=1, lead_words=0)
+
+
+def test_shingle_hashes_split_on_non_ascii_separators() -> None:
+    texts = pl.Series(["café » naïve— 日本語 © x", "\u00e9t\u0301e \u00a0 ok"])
+    offsets, hashes = shingle_hashes(texts, ngram_size=2)
+    assert _split(offsets, hashes) == [_reference(text, 2) for text in texts]

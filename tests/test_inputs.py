@@ -5,9 +5,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dedupe.config import InputConfig, OutputConfig
+from dedupe.config import InputConfig
 from dedupe.errors import InputError, SchemaError
-from dedupe.io import check_output_path, corpus_from_frame, read_corpus, write_output
+from dedupe.inputs import collect, frame_batches, iter_batches, read_corpus
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -83,7 +83,7 @@ def test_read_corpus_null_or_missing_text_becomes_invalid_record(tmp_path: Path)
     result = read_corpus([path])
     assert result.corpus["doc_id"].to_list() == ["3"]
     assert result.invalid["doc_id"].to_list() == ["1", "2"]
-    assert all("is null, missing or not text" in d for d in result.invalid["detail"])
+    assert all("is null or missing" in d for d in result.invalid["detail"])
 
 
 def test_read_corpus_missing_text_column_lists_columns_and_flag(tmp_path: Path) -> None:
@@ -146,33 +146,32 @@ def test_read_corpus_whole_input_problems_raise_input_error(
         read_corpus([path])
 
 
-def test_corpus_from_frame_applies_the_same_checks() -> None:
+def test_frame_batches_apply_the_same_checks() -> None:
     frame = pl.DataFrame({"id": ["x", "x", None], "text": ["a", "b", "c"]})
-    result = corpus_from_frame(frame)
+    result = collect(frame_batches(frame))
     assert result.corpus["doc_id"].to_list() == ["x"]
     assert result.invalid.height == 2
 
 
-def test_check_output_path_refuses_folder_holding_input(tmp_path: Path) -> None:
-    (tmp_path / "in").mkdir()
-    with pytest.raises(InputError, match="overlaps input"):
-        check_output_path(tmp_path, [tmp_path / "in"], force=True)
+def test_iter_batches_numbers_rows_and_finds_repeated_ids_across_batches(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": str(i % 7), "text": f"text {i} " * 500}) for i in range(10)]
+    path = write_lines(tmp_path / "x.jsonl", lines)
+    batches = list(iter_batches([path], batch_size=2))
+    assert len(batches) > 1
+    result = collect(iter(batches))
+    assert result.corpus["_row"].to_list() == list(range(7))
+    assert result.corpus["doc_id"].to_list() == [str(i) for i in range(7)]
+    assert result.invalid.height == 3
+    assert f"{path}:9: doc_id '1' repeats the id of {path}:2" in result.invalid["detail"][1]
 
 
-def test_check_output_path_refuses_non_empty_folder_without_force(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "old").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match="--force"):
-        check_output_path(out, ["-"], force=False)
-    check_output_path(out, ["-"], force=True)
-
-
-def test_write_output_replaces_folder_atomically(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("old", encoding="utf-8")
-    frame = pl.DataFrame({"doc_id": ["a"]})
-    write_output(out, {"corpus": frame}, {"k": 1}, OutputConfig(format="jsonl"))
-    assert sorted(p.name for p in out.iterdir()) == ["corpus.jsonl", "report.json"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+def test_iter_batches_splits_folders_and_tables(tmp_path: Path, tiny_corpus: pl.DataFrame) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"{i}.txt").write_text(f"text {i}", encoding="utf-8")
+    csv = tmp_path / "c.csv"
+    tiny_corpus.write_csv(csv)
+    batches = list(iter_batches([folder, csv], batch_size=2))
+    assert [b.corpus.height for b in batches] == [2, 2, 1, 2, 2]
+    assert collect(iter(batches)).corpus["_row"].to_list() == list(range(9))
