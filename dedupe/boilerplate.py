@@ -26,7 +26,8 @@ SENTENCE_MIN_WORDS = 6
 _SEP = r"\s*[|:/\-\u2013\u2014\u00b7\u2022,]?\s*"
 _SHARE_WORDS = (
     r"(share|share this|share on \w+|share via \w+|tweet|tweet this|pin it|pin|email|e-mail|"
-    r"print|whatsapp|facebook|twitter|x|linkedin|reddit|telegram|copy link|comment|comments|save|flipboard)"
+    r"print|whatsapp|facebook|twitter|x|linkedin|reddit|telegram|copy link|comment|comments|"
+    r"save|flipboard)"
 )
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (

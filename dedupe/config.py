@@ -89,14 +89,16 @@ class NearConfig:
     """
 
     enabled: bool = True
+    # Word 3-grams: 2-grams merge different write-ups sharing stock phrases, 4- and 5-grams
+    # lose lightly edited copies (benchmarks/quality.py; README "Choosing the defaults").
     ngram_size: int = 3
     num_perm: int = 128
     seed: int = 1
-    # Jaccard similarity of shingle sets above which two documents are near duplicates.
+    # Jaccard similarity of shingle sets at or above which two documents are near duplicates.
     threshold: float = 0.5
-    # Share of the shorter document's shingles found in the longer one above which the shorter
-    # is a trimmed copy of the longer; 1.0 or above turns containment off.
-    containment_threshold: float = 0.8
+    # Share of the shorter document's shingles found in the longer one at or above which the
+    # shorter is a trimmed copy (its lead must be there too); 1.0 or above turns it off.
+    containment_threshold: float = 0.6
     # Explicit LSH banding; None derives both from the threshold.
     bands: int | None = None
     rows: int | None = None

@@ -29,7 +29,7 @@ from dedupe.schema import (
     SIMILARITY,
     DropReason,
 )
-from dedupe.shingles import shingle_hashes
+from dedupe.shingles import shingle_hashes_with_leads
 from dedupe.verify import score_pairs
 
 logger = logging.getLogger(__name__)
@@ -66,11 +66,6 @@ def lsh_parameters(config: NearConfig) -> tuple[int, int]:
     if config.containment_threshold < 1.0:
         target = min(target, config.containment_threshold / 2)
     return optimal_bands_rows(target, config.num_perm)
-
-
-def lead_texts(normalized: pl.Series, words: int = LEAD_WORDS) -> pl.Series:
-    """Return the first ``words`` words of each normalized text: the part an editor never cuts."""
-    return normalized.str.split(" ").list.head(words).list.join(" ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +128,8 @@ def fingerprint(
     normalized: pl.Series, config: NearConfig, *, on_progress: ProgressCallback | None = None
 ) -> Fingerprints:
     """Compute the fingerprints of normalized texts (a null or "" has none, and matches none)."""
-    offsets, hashes = shingle_hashes(normalized, ngram_size=config.ngram_size)
-    lead_offsets, lead_hashes = shingle_hashes(
-        lead_texts(normalized.fill_null("")), ngram_size=config.ngram_size
+    offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
+        normalized.fill_null(""), ngram_size=config.ngram_size, lead_words=LEAD_WORDS
     )
     signatures = compute_signatures(
         offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
@@ -182,6 +176,79 @@ class PairScorer:
         return by_jaccard | by_containment, similarity.astype(np.float64)
 
 
+# Standard deviations of the MinHash estimate kept as margin by the pre-filter: a pair that could
+# pass verification is discarded with probability below 1e-4 (normal tail at 4 sigma).
+PREFILTER_SIGMAS = 4.0
+
+
+def _plausible(
+    prints: Fingerprints, left: IndexArray, right: IndexArray, config: NearConfig
+) -> npt.NDArray[np.bool_]:
+    """Which candidates could pass verification, judged by their MinHash estimate.
+
+    Verifying a pair costs a merge of two shingle sets, estimating its Jaccard costs
+    ``num_perm`` comparisons, so pairs whose estimate lies far below the lowest Jaccard that
+    could still pass are dropped first. A pair passes on Jaccard ``>= threshold`` or on
+    containment ``c >= containment_threshold``; with set sizes ``a <= b`` containment ``c``
+    means Jaccard ``c*a / (a + b - c*a)``, the least a passing pair can have.
+    """
+    sizes = np.diff(prints.offsets)
+    small = np.minimum(sizes[left], sizes[right]).astype(np.float64)
+    large = np.maximum(sizes[left], sizes[right]).astype(np.float64)
+    containment = min(config.containment_threshold, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_containment = containment * small / (small + large - containment * small)
+    lowest = np.minimum(config.threshold, np.nan_to_num(by_containment, nan=0.0))
+    estimate = np.empty(len(left), dtype=np.float64)
+    for start in range(0, len(left), 1 << 16):
+        stop = start + (1 << 16)
+        equal = prints.signatures[left[start:stop]] == prints.signatures[right[start:stop]]
+        estimate[start:stop] = equal.mean(axis=1)
+    sigma = np.sqrt(np.maximum(lowest * (1 - lowest), 0.0) / config.num_perm)
+    plausible: npt.NDArray[np.bool_] = (
+        estimate >= lowest - PREFILTER_SIGMAS * sigma - 1 / config.num_perm
+    )
+    return plausible
+
+
+class _CachedCheck:
+    """A PairScorer that remembers its answers: the cluster guard re-checks many pairs.
+
+    The cache is a sorted array of pair keys (``low << 32 | high``), looked up with
+    ``searchsorted``, so neither the lookups nor the inserts loop over pairs in Python.
+    """
+
+    def __init__(self, scorer: PairScorer) -> None:
+        self.scorer = scorer
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.passed = np.empty(0, dtype=np.bool_)
+        self.similarity = np.empty(0, dtype=np.float64)
+
+    def __call__(
+        self, left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Return which pairs are near duplicates and their similarity, scoring only new ones."""
+        keys = (np.minimum(left, right).astype(np.uint64) << np.uint64(32)) | np.maximum(
+            left, right
+        ).astype(np.uint64)
+        where = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        hit = (self.keys[where] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        passed = np.zeros(len(keys), dtype=np.bool_)
+        similarity = np.zeros(len(keys), dtype=np.float64)
+        passed[hit], similarity[hit] = self.passed[where[hit]], self.similarity[where[hit]]
+        miss = ~hit
+        if miss.any():
+            new_passed, new_similarity = self.scorer(left[miss], right[miss])
+            passed[miss], similarity[miss] = new_passed, new_similarity
+            new_keys, first = np.unique(keys[miss], return_index=True)
+            merged = np.concatenate([self.keys, new_keys])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.passed = np.concatenate([self.passed, new_passed[first]])[order]
+            self.similarity = np.concatenate([self.similarity, new_similarity[first]])[order]
+        return passed, similarity
+
+
 def _pairs(left: IndexArray, right: IndexArray) -> pl.DataFrame:
     return pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)})
 
@@ -217,15 +284,21 @@ def mark_near_duplicates(
         prints = fingerprints.take(alive_rows)
     candidates = find_candidate_pairs(prints.signatures, bands=bands, rows=rows)
     stats["candidate_pairs"] = candidates.height
-    check = PairScorer(
-        config,
-        alive.height,
-        np.concatenate([prints.offsets, prints.lead_offsets[1:] + prints.offsets[-1]]),
-        np.concatenate([prints.hashes, prints.lead_hashes]),
-        prints.signatures,
+    check = _CachedCheck(
+        PairScorer(
+            config,
+            alive.height,
+            np.concatenate([prints.offsets, prints.lead_offsets[1:] + prints.offsets[-1]]),
+            np.concatenate([prints.hashes, prints.lead_hashes]),
+            prints.signatures,
+        )
     )
     left = candidates.get_column("left").to_numpy().astype(np.int64)
     right = candidates.get_column("right").to_numpy().astype(np.int64)
+    if config.verify:
+        plausible = _plausible(prints, left, right, config)
+        left, right = left[plausible], right[plausible]
+        stats["plausible_pairs"] = len(left)
     passed, _ = check(left, right)
     left, right = left[passed], right[passed]
     stats["verified_pairs"] = int(passed.sum())

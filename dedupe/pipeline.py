@@ -31,7 +31,14 @@ from dedupe.canonical import (
     rank_documents,
     source_key,
 )
-from dedupe.clean import apply_learned, count_statistics, learn_lines, mark_lines, rewrite_texts
+from dedupe.clean import (
+    apply_learned,
+    count_statistics,
+    learn_lines,
+    mark_lines,
+    merge_learned_reports,
+    rewrite_texts,
+)
 from dedupe.config import PipelineConfig
 from dedupe.errors import InputError
 from dedupe.exact import add_content_keys, mark_exact_duplicates
@@ -318,7 +325,7 @@ class _Runner:
             self.progress("clean", done, None)
         if learned is not None and learned_counts:
             self.report.details["clean"] = {
-                "learned_lines": _total_learned(learned, learned_counts).to_dicts()
+                "learned_lines": merge_learned_reports(learned_counts).to_dicts()
             }
         if not self.passes.keys:
             return pl.DataFrame(schema=_EMPTY_KEYS)
@@ -430,15 +437,6 @@ def find_column_in(
     if configured is not None:
         return configured if configured in columns else None
     return next((c for c in candidates if c in columns), None)
-
-
-def _total_learned(learned: pl.DataFrame, counts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Sum the per-batch removed-line counts of the learned table."""
-    if "removed_lines" not in learned.columns:
-        return learned
-    totals = pl.concat(counts, how="diagonal_relaxed")
-    keys = [c for c in learned.columns if c != "removed_lines"]
-    return totals.group_by(keys, maintain_order=True).agg(pl.col("removed_lines").sum())
 
 
 def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult]]:

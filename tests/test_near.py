@@ -1,9 +1,8 @@
 import numpy as np
 import polars as pl
-import pytest
 
 from dedupe.config import NearConfig
-from dedupe.near import lead_texts, lsh_parameters, mark_near_duplicates
+from dedupe.near import lsh_parameters, mark_near_duplicates
 from dedupe.normalize import normalized_text
 
 PARAGRAPHS = [
@@ -92,11 +91,6 @@ def test_lsh_parameters_explicit_and_derived() -> None:
     assert lsh_parameters(NearConfig(bands=8, rows=4)) == (8, 4)
     bands, rows = lsh_parameters(NearConfig())
     assert bands * rows <= NearConfig().num_perm
-
-
-@pytest.mark.parametrize(("words", "expected"), [(3, "a b c"), (10, "a b c d e")])
-def test_lead_texts_takes_the_first_words(words: int, expected: str) -> None:
-    assert lead_texts(pl.Series(["a b c d e"]), words).to_list() == [expected]
 
 
 def test_mark_near_duplicates_stats_count_pairs() -> None:
