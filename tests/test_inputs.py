@@ -175,3 +175,13 @@ def test_iter_batches_splits_folders_and_tables(tmp_path: Path, tiny_corpus: pl.
     batches = list(iter_batches([folder, csv], batch_size=2))
     assert [b.corpus.height for b in batches] == [2, 2, 1, 2, 2]
     assert collect(iter(batches)).corpus["_row"].to_list() == list(range(9))
+
+
+def test_read_corpus_non_utf8_jsonl_line_becomes_invalid_record(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    good = json.dumps({"id": "1", "text": "fine"}).encode()
+    bad = '{"id": "2", "text": "caf\u00e9"}'.encode("cp1252")
+    path.write_bytes(good + b"\n" + bad + b"\n")
+    result = read_corpus([path])
+    assert result.corpus["doc_id"].to_list() == ["1"]
+    assert f"{path}:2: line is not UTF-8" in result.invalid["detail"][0]
