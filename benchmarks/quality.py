@@ -329,7 +329,7 @@ def environment() -> dict[str, Any]:
     except (OSError, subprocess.CalledProcessError):
         sha, dirty = "unknown", False
     versions: dict[str, str | None] = {"python": platform.python_version()}
-    for package in ("polars", "numpy", "datasketch", "rapidfuzz", "xxhash", "dedupe-corpus"):
+    for package in ("polars", "numpy", "datasketch", "rapidfuzz", "dedupe-corpus"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:

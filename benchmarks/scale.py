@@ -115,13 +115,15 @@ def current_rss_kib(status: str) -> int | None:
     return None
 
 
-def phase_of(spills: dict[str, int]) -> str:
+def phase_of(spills: dict[str, int] | None) -> str:
     """Name the pass a run is in from the counts of its spilled parts by kind.
 
     Pass A writes ``raw`` (and ``lines``) parts, pass B ``clean`` (and ``removed``) parts, the
     corpus-wide decisions write nothing, and pass C writes ``corpus`` parts before the output
-    files are written; no workspace yet means start-up.
+    files are written; no workspace yet (None) means start-up, an empty one the first batch.
     """
+    if spills is None:
+        return "start-up"
     raw, clean, corpus = (spills.get(kind, 0) for kind in ("raw", "clean", "corpus"))
     if corpus:
         return "pass C + write"
@@ -129,9 +131,7 @@ def phase_of(spills: dict[str, int]) -> str:
         return "decide"
     if clean:
         return "pass B"
-    if raw or spills:
-        return "pass A"
-    return "start-up"
+    return "pass A"
 
 
 def phase_summary(samples: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -437,12 +437,12 @@ def _command(jsonl: Path, out: Path) -> list[str]:
     return [*head, "run", str(jsonl), "-o", str(out), "-q", "--force"]
 
 
-def _spill_counts(out: Path, pid: int) -> dict[str, int]:
+def _spill_counts(out: Path, pid: int) -> dict[str, int] | None:
     counts: dict[str, int] = {}
     try:
         names = os.listdir(out.parent / f".{out.name}.tmp-{pid}" / "_spill")
     except OSError:
-        return counts
+        return None
     for name in names:
         kind = name.split("-", 1)[0]
         counts[kind] = counts.get(kind, 0) + 1
@@ -459,7 +459,8 @@ def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict
     peak_kib: int | None = None
     killed = False
     started = time.perf_counter()
-    with open(log, "wb") as stderr:
+    # The samples also go to a JSON Lines file as they come, to watch (or salvage) a long run.
+    with open(log, "wb") as stderr, open(log.with_suffix(".rss.jsonl"), "w") as live:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         next_sample = started
         while True:
@@ -484,6 +485,8 @@ def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict
                         "phase": phase_of(spills),
                     }
                 )
+                live.write(json.dumps(samples[-1]) + "\n")
+                live.flush()
                 next_sample += 1.0
             if rss is not None and rss / 2**20 > kill_above_gib and not killed:
                 _log(f"RSS {rss / 2**20:.1f} GiB above --kill-above-gib: killing {process.pid}")
@@ -578,6 +581,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--keep-output", action="store_true", help="keep the output folders")
     parser.add_argument("--output", type=Path, default=None, help="JSON file to write")
+    parser.add_argument(
+        "--reference-results",
+        type=Path,
+        default=None,
+        help="a previous scale-*.json whose runs of sizes not in --sizes (the 100k reference)"
+        " are carried into this table",
+    )
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -604,6 +614,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": [],
     }
     rows: list[dict[str, Any]] = record["results"]
+    if args.reference_results is not None:
+        previous = json.loads(args.reference_results.read_text())
+        for row in previous["results"]:
+            if row["size"] not in args.sizes:
+                rows.append({**row, "from": str(args.reference_results)})
+        record["corpora"] += [c for c in previous["corpora"] if c["docs"] not in args.sizes]
     for size in args.sizes:
         spec = CorpusSpec(size, args.seed, args.story_bytes, args.replace_prob, args.chunk_docs)
         corpus = ensure_corpus(spec, data_dir, args.work_dir)
@@ -617,6 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         }
         rows.append(row)
+        rows.sort(key=lambda entry: entry["size"])
         add_ratios(rows)
         _log(
             f"{size:,}: exit {row['returncode']}, {row['seconds']:.1f} s, "
