@@ -118,9 +118,10 @@ def current_rss_kib(status: str) -> int | None:
 def phase_of(spills: dict[str, int] | None) -> str:
     """Name the pass a run is in from the counts of its spilled parts by kind.
 
-    Pass A writes ``raw`` (and ``lines``) parts, pass B ``clean`` (and ``removed``) parts, the
+    Pass A writes ``raw`` (and ``lines``) parts, pass B ``removed`` and ``clean`` parts, the
     corpus-wide decisions write nothing, and pass C writes ``corpus`` parts before the output
     files are written; no workspace yet (None) means start-up, an empty one the first batch.
+    Learning lines, between pass A's last part and pass B's first, counts as pass A.
     """
     if spills is None:
         return "start-up"
@@ -129,13 +130,30 @@ def phase_of(spills: dict[str, int] | None) -> str:
         return "pass C + write"
     if clean and clean >= raw:
         return "decide"
-    if clean:
+    if clean or spills.get("removed", 0):
         return "pass B"
     return "pass A"
 
 
+def label_phases(samples: Sequence[dict[str, Any]]) -> None:
+    """Set each sample's ``phase`` from its spills, never going back to an earlier pass.
+
+    Passes only move forward; the workspace's removal at the end (or its rename on publishing)
+    would otherwise look like start-up or pass A again.
+    """
+    order = [name for name, _ in PHASES]
+    reached = 0
+    for sample in samples:
+        reached = max(reached, order.index(phase_of(sample["spills"])))
+        sample["phase"] = order[reached]
+
+
 def phase_summary(samples: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per phase, in run order: first and last sample time, seconds seen and the max RSS (GiB)."""
+    """Per phase, in run order: first and last sample time, seconds seen and the max RSS (GiB).
+
+    Phases are labelled again with :func:`label_phases` first.
+    """
+    label_phases(samples)
     order = [name for name, _ in PHASES]
     found: dict[str, dict[str, Any]] = {}
     for sample in samples:
@@ -582,6 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep-output", action="store_true", help="keep the output folders")
     parser.add_argument("--output", type=Path, default=None, help="JSON file to write")
     parser.add_argument(
+        "--summarize",
+        type=Path,
+        default=None,
+        help="only print the summary of a previous scale-*.json (phases recomputed)",
+    )
+    parser.add_argument(
         "--reference-results",
         type=Path,
         default=None,
@@ -591,6 +615,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    if args.summarize is not None:
+        previous = json.loads(args.summarize.read_text())
+        for row in previous["results"]:
+            row["phases"] = phase_summary(row.get("rss_samples", []))
+        _print_summary(previous["results"], previous["corpora"])
+        machine = previous["machine"]
+        start, end = (
+            " ".join(f"{v:.2f}" for v in machine.get(key) or ())
+            for key in ("load_average_start", "load_average_end")
+        )
+        print(f"\nLoad average at start {start}, at end {end}; {machine['nproc']} CPUs.")
+        return 0
     from benchmarks.speed import DEFAULT_DATA_DIR, _git, _machine, _versions
 
     data_dir = args.data_dir or DEFAULT_DATA_DIR

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import numpy as np
 import polars as pl
 
 from dedupe.config import InputConfig
@@ -173,11 +172,9 @@ def _as_text(value: Any) -> str | None:
 
 def _record_lines(data: bytes, first_line: int) -> pl.Series:
     """Line numbers of the non-blank lines of ``data``: the records a JSON reader returns."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(raw == ord("\n"))
-    filled = np.flatnonzero(~np.isin(raw, np.frombuffer(b" \t\r\n", dtype=np.uint8)))
-    line_index = np.unique(np.searchsorted(newlines, filled))
-    return pl.Series(line_index + first_line, dtype=pl.Int64)
+    lines = pl.Series([data.decode("utf-8", errors="replace")]).str.split("\n").explode()
+    filled = lines.str.strip_chars(" \t\r").str.len_bytes() > 0
+    return filled.arg_true().cast(pl.Int64) + first_line
 
 
 def _jsonl_chunk(data: bytes, name: str, first_line: int) -> _RawBatch:
