@@ -465,7 +465,13 @@ def read_state_tables(folder: Path) -> tuple[dict[str, pl.DataFrame], dict[str, 
         )
     try:
         found = json.loads(meta_path.read_text(encoding="utf-8"))
-        tables = {name: pl.read_parquet(state / f"{name}.parquet") for name in STATE_TABLES}
+        tables = {
+            name: pl.concat(
+                [pl.read_parquet(path) for path in sorted(state.glob(f"{name}-*.parquet"))],
+                how="vertical",
+            )
+            for name in STATE_TABLES
+        }
     except (OSError, ValueError, pl.exceptions.PolarsError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise InputError(f"--against '{folder}' has a damaged state folder: {first}") from None

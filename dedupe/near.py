@@ -8,8 +8,9 @@ pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,9 @@ class Fingerprints:
     Row ``i`` describes document ``i``: its distinct shingle hashes
     ``hashes[offsets[i]:offsets[i + 1]]`` (sorted), the shingle hashes of its lead likewise,
     and its MinHash signature ``signatures[i]``. About ``4 * (shingles + num_perm)`` bytes a
-    document, so a corpus is fingerprinted batch by batch and only this is kept.
+    document, so a corpus is fingerprinted batch by batch and only this is kept. When built by
+    :meth:`concat`, ``hashes`` and ``lead_hashes`` are views of one ``buffer`` (documents, then
+    leads), which verification scores without copying.
     """
 
     offsets: I64Array
@@ -83,37 +86,72 @@ class Fingerprints:
     lead_offsets: I64Array
     lead_hashes: U32Array
     signatures: U32Array
+    buffer: U32Array | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     @staticmethod
-    def concat(parts: Sequence[Fingerprints], num_perm: int) -> Fingerprints:
-        """Stack the fingerprints of consecutive batches."""
-        if not parts:
-            empty = np.zeros(1, dtype=np.int64)
-            none = np.empty(0, dtype=np.uint32)
-            return Fingerprints(empty, none, empty, none, np.empty((0, num_perm), np.uint32))
+    def concat(parts: Iterable[Fingerprints], num_perm: int) -> Fingerprints:
+        """Stack the fingerprints of consecutive batches into preallocated arrays.
+
+        ``parts`` may be a generator that loads each batch from disk, so that no more than one
+        batch is in memory beside the result.
+        """
+        parts = list(parts) if not isinstance(parts, list) else parts
+        counts = [(len(p), len(p.hashes), len(p.lead_hashes)) for p in parts]
+        n_docs = sum(c[0] for c in counts)
+        n_hashes = sum(c[1] for c in counts)
+        buffer = np.empty(n_hashes + sum(c[2] for c in counts), dtype=np.uint32)
+        offsets = np.zeros(n_docs + 1, dtype=np.int64)
+        lead_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+        signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
+        row = hash_at = lead_at = 0
+        for part in parts:
+            n, h, lead = len(part), len(part.hashes), len(part.lead_hashes)
+            offsets[row + 1 : row + n + 1] = part.offsets[1:] + hash_at
+            lead_offsets[row + 1 : row + n + 1] = part.lead_offsets[1:] + lead_at
+            buffer[hash_at : hash_at + h] = part.hashes
+            buffer[n_hashes + lead_at : n_hashes + lead_at + lead] = part.lead_hashes
+            signatures[row : row + n] = part.signatures
+            row, hash_at, lead_at = row + n, hash_at + h, lead_at + lead
         return Fingerprints(
-            _concat_offsets([p.offsets for p in parts]),
-            np.concatenate([p.hashes for p in parts]),
-            _concat_offsets([p.lead_offsets for p in parts]),
-            np.concatenate([p.lead_hashes for p in parts]),
-            np.concatenate([p.signatures for p in parts]),
+            offsets,
+            buffer[:n_hashes],
+            lead_offsets,
+            buffer[n_hashes:],
+            signatures,
+            buffer,
         )
 
+    def combined(self) -> tuple[I64Array, U32Array]:
+        """Offsets and hashes of every shingle set then every lead set (row ``n + i``: a lead)."""
+        buffer = self.buffer
+        if buffer is None:
+            buffer = np.concatenate([self.hashes, self.lead_hashes])
+        offsets = np.concatenate([self.offsets, self.lead_offsets[1:] + self.offsets[-1]])
+        return offsets, buffer
+
     def take(self, rows: IndexArray) -> Fingerprints:
-        """Return the fingerprints of ``rows``, in that order."""
+        """Return the fingerprints of ``rows``, in that order (a copy)."""
         offsets, hashes = _take(self.offsets, self.hashes, rows)
         lead_offsets, lead_hashes = _take(self.lead_offsets, self.lead_hashes, rows)
         return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, self.signatures[rows])
 
+    def save(self, folder: Path) -> None:
+        """Write the arrays as ``.npy`` files into ``folder`` (a spilled batch)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures"):
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
 
-def _concat_offsets(parts: Sequence[I64Array]) -> I64Array:
-    shifted = [parts[0]]
-    for offsets in parts[1:]:
-        shifted.append(offsets[1:] + shifted[-1][-1])
-    return np.concatenate(shifted)
+    @staticmethod
+    def load(folder: Path) -> Fingerprints:
+        """Read a batch written by :meth:`save`."""
+        arrays = [
+            np.load(folder / f"{name}.npy", allow_pickle=False)
+            for name in ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures")
+        ]
+        return Fingerprints(*arrays)
 
 
 def _take(offsets: I64Array, values: U32Array, rows: IndexArray) -> tuple[I64Array, U32Array]:
@@ -277,26 +315,26 @@ def mark_near_duplicates(
     if alive.height < 2:
         return NearResult(corpus, stats | {"candidate_pairs": 0, "verified_pairs": 0})
     if fingerprints is None:
-        prints = fingerprint(
-            corpus[alive_rows].get_column(NORMALIZED), config, on_progress=on_progress
-        )
-    else:
-        prints = fingerprints.take(alive_rows)
-    candidates = find_candidate_pairs(prints.signatures, bands=bands, rows=rows)
+        alive_text = pl.when(pl.col(DROP_REASON).is_null()).then(pl.col(NORMALIZED))
+        texts = corpus.select(alive_text.fill_null("")).to_series()
+        fingerprints = fingerprint(texts, config, on_progress=on_progress)
+    # Candidates and clusters are numbered among the alive rows; fingerprints by corpus row.
+    candidates = find_candidate_pairs(fingerprints.signatures[alive_rows], bands=bands, rows=rows)
     stats["candidate_pairs"] = candidates.height
-    check = _CachedCheck(
-        PairScorer(
-            config,
-            alive.height,
-            np.concatenate([prints.offsets, prints.lead_offsets[1:] + prints.offsets[-1]]),
-            np.concatenate([prints.hashes, prints.lead_hashes]),
-            prints.signatures,
-        )
+    offsets, hashes = fingerprints.combined()
+    scorer = _CachedCheck(
+        PairScorer(config, len(fingerprints), offsets, hashes, fingerprints.signatures)
     )
+
+    def check(
+        left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        return scorer(alive_rows[left], alive_rows[right])
+
     left = candidates.get_column("left").to_numpy().astype(np.int64)
     right = candidates.get_column("right").to_numpy().astype(np.int64)
     if config.verify:
-        plausible = _plausible(prints, left, right, config)
+        plausible = _plausible(fingerprints, alive_rows[left], alive_rows[right], config)
         left, right = left[plausible], right[plausible]
         stats["plausible_pairs"] = len(left)
     passed, _ = check(left, right)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dedupe.lines import ALIVE, CHARS, KEY, SENTENCE, STOP, WORDS
+from dedupe.lines import ALIVE, CHARS, KEY, MARK, SENTENCE, STOP, WORDS
 from dedupe.schema import DOC_ID, LINE_NO
 
 # Page mode, after jusText (Pomikalek 2011, ch. 4), on plain text instead of DOM blocks: a line
@@ -260,6 +260,16 @@ def is_good(max_chars: int) -> pl.Expr:
     )
 
 
+def is_prose() -> pl.Expr:
+    """Whether a line is article prose: a sentence of `GOOD_MIN_WORDS` words, rich in stop words.
+
+    Stricter than `is_good`: a long line of a footer or a link list is good, not prose.
+    """
+    return (
+        pl.col(SENTENCE) & (pl.col(WORDS) >= GOOD_MIN_WORDS) & (pl.col(STOP) >= GOOD_MIN_STOP_SHARE)
+    )
+
+
 def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     """Add ``_page``: the ``page:<feature>`` rule of a weak line outside the content.
 
@@ -267,21 +277,41 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     `RUN_MIN_CHARS` characters of good lines is content, with every weak line inside it (a table,
     a subheading, a short quote). Elsewhere a weak line is kept when good lines lie at most
     `CONTEXT_LINES` alive lines above and below it, or when it is headline-like (at least three
-    words) at most that far above a good line. Removing lines only shortens gaps and merges runs,
-    so a second pass keeps what the first kept.
+    words) at most that far above a good line.
+
+    Body span: the article body runs from the first to the last prose line of the page (see
+    `is_prose`). Inside it, a weak line is also kept, however far its good neighbours are, when
+    no line between the good line above and the good line below it was removed by another rule
+    (built-in, user, menu, repeated caption, learned): a score table, a line-up or a list of names
+    in an article. Site chrome between two stretches of prose almost always holds such a line (a
+    menu, a share bar, an advertisement slot), and then the gap is judged as above.
+
+    Removing lines only shortens gaps, merges runs and leaves the prose lines and the other
+    rules' lines where they are, so a second pass keeps what the first kept.
     """
     good_pos = pl.when(pl.col("_good")).then(pl.col("_pos"))
+    # How many non-empty lines up to each line another rule removed: two lines have none of
+    # those between them when the counts are equal.
+    other_rule = pl.col(MARK).is_not_null() | pl.col("_learned").is_not_null()
+    removed_before = lines.filter(pl.col(CHARS) > 0).select(
+        DOC_ID, LINE_NO, other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed")
+    )
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
         lines.filter(pl.col(ALIVE) & pl.col("_learned").is_null())
         .select(DOC_ID, LINE_NO, CHARS, WORDS, STOP, SENTENCE)
+        .join(removed_before, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
         .with_columns(
-            pl.int_range(pl.len()).over(DOC_ID).alias("_pos"), is_good(max_chars).alias("_good")
+            pl.int_range(pl.len()).over(DOC_ID).alias("_pos"),
+            is_good(max_chars).alias("_good"),
+            pl.when(is_prose()).then(pl.int_range(pl.len())).over(DOC_ID).alias("_prose_pos"),
         )
         .with_columns(
             good_pos.forward_fill().over(DOC_ID).alias("_above"),
             good_pos.backward_fill().over(DOC_ID).alias("_below"),
             good_pos.shift(1).over(DOC_ID).alias("_previous_good"),
+            pl.col("_prose_pos").min().over(DOC_ID).alias("_body_start"),
+            pl.col("_prose_pos").max().over(DOC_ID).alias("_body_end"),
         )
     )
     # A new run starts at a good line whose previous good line is too far above.
@@ -289,7 +319,12 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     starts_run = pl.col("_good") & (
         previous_good.is_null() | (pl.col("_pos") - previous_good - 1 > RUN_GAP_LINES)
     )
-    alive = alive.with_columns(starts_run.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_run"))
+    removed_at_good = pl.when(pl.col("_good")).then(pl.col("_removed"))
+    alive = alive.with_columns(
+        starts_run.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_run"),
+        removed_at_good.forward_fill().over(DOC_ID).alias("_removed_above"),
+        removed_at_good.backward_fill().over(DOC_ID).alias("_removed_below"),
+    )
     alive = alive.with_columns(
         pl.when(pl.col("_good"))
         .then(pl.col(CHARS))
@@ -304,6 +339,10 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         (pl.col("_below") - pl.col("_above") - 1 <= RUN_GAP_LINES)
         & (pl.col("_run_chars") >= RUN_MIN_CHARS)
     ).fill_null(value=False)
+    in_body = (
+        pl.col("_pos").is_between(pl.col("_body_start"), pl.col("_body_end"))
+        & (pl.col("_removed_above") == pl.col("_removed_below"))
+    ).fill_null(value=False)
     headline = (pl.col(WORDS) >= 3) & near_below
     feature = (
         pl.when(pl.col(WORDS) < 4)
@@ -312,6 +351,6 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .then(pl.lit("page:low_stopwords"))
         .otherwise(pl.lit("page:no_sentence"))
     )
-    kept = pl.col("_good") | in_run | (near_above & near_below) | headline
+    kept = pl.col("_good") | in_run | in_body | (near_above & near_below) | headline
     decided = alive.select(DOC_ID, LINE_NO, pl.when(~kept).then(feature).alias("_page"))
     return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")

@@ -88,6 +88,7 @@ CLUSTERS_SCHEMA = {
 _LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
 _KEY_COLUMNS = (DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *_LEDGER)
 _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
+_STATE_CHUNK = 100_000
 _EMPTY_KEYS = {
     DOC_ID: pl.String,
     ROW_INDEX: pl.UInt32,
@@ -135,7 +136,6 @@ class _Passes:
     statistics: list[pl.DataFrame] = field(default_factory=list)
     invalid: list[pl.DataFrame] = field(default_factory=list)
     keys: list[pl.DataFrame] = field(default_factory=list)
-    fingerprints: list[Fingerprints] = field(default_factory=list)
     records: int = 0
     valid: int = 0
     emptied: int = 0
@@ -310,7 +310,7 @@ class _Runner:
             self.timed("normalize", started)
             started = time.perf_counter()
             if config.near.enabled:
-                self.passes.fingerprints.append(fingerprint(normalized, config.near))
+                fingerprint(normalized, config.near).save(self._prints_folder(index))
             self.timed("fingerprint", started)
             self.passes.keys.append(
                 frame.select(*_KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns])
@@ -336,7 +336,14 @@ class _Runner:
     ) -> tuple[pl.DataFrame, Fingerprints]:
         """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints."""
         config = self.config
-        prints = Fingerprints.concat(self.passes.fingerprints, config.near.num_perm)
+        prints = Fingerprints.concat(
+            (
+                Fingerprints.load(self._prints_folder(index))
+                for index in self.passes.parts
+                if config.near.enabled
+            ),
+            config.near.num_perm,
+        )
         if previous is not None:
             old_table, old_prints = previous
             table = pl.concat(
@@ -399,6 +406,9 @@ class _Runner:
         if not parts:
             return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
         return pl.concat([pl.scan_parquet(p) for p in parts], how="diagonal_relaxed")
+
+    def _prints_folder(self, index: int) -> Path:
+        return self.workspace.spill / f"fingerprints-{index:06d}"
 
     def batch_stages(self) -> list[StageRecord]:
         """The streaming stages' records: documents alive before and after, and wall time."""
@@ -559,5 +569,11 @@ def _write(
     kept = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
     state_columns = [c for c in _STATE_COLUMNS if c in table.columns]
     documents = table[kept].select(*state_columns, *_rank_columns_of(table))
-    state = {k: v.lazy() for k, v in state_tables(documents, prints.take(kept)).items()}
+    state: dict[str, pl.LazyFrame] = {}
+    # In chunks, so the copy of the kept documents' fingerprints stays small.
+    for chunk, start in enumerate(range(0, max(len(kept), 1), _STATE_CHUNK)):
+        rows = kept[start : start + _STATE_CHUNK]
+        tables_of_chunk = state_tables(documents.slice(start, _STATE_CHUNK), prints.take(rows))
+        for name, frame in tables_of_chunk.items():
+            state[f"{name}-{chunk:05d}"] = frame.lazy()
     workspace.write_tables(tables, config.output, state=state, state_meta=meta(config.near))

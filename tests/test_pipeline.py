@@ -93,11 +93,11 @@ def test_run_writes_every_output_file(syndicated: Path, tmp_path: Path) -> None:
         "state",
     ]
     assert sorted(p.name for p in (out / "state").iterdir()) == [
-        "documents.parquet",
-        "lead.parquet",
+        "documents-00000.parquet",
+        "lead-00000.parquet",
         "meta.json",
-        "shingles.parquet",
-        "signatures.parquet",
+        "shingles-00000.parquet",
+        "signatures-00000.parquet",
     ]
 
 
