@@ -36,7 +36,7 @@ class InputConfig:
     id_column: str | None = None
     text_column: str = "text"
     # Records per batch: memory follows the batch (about 3x its text), not the corpus.
-    batch_size: int = 50_000
+    batch_size: int = 10_000
 
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size must be at least 1")

@@ -32,7 +32,7 @@ STDIN = "-"
 # Windows-1252 decodes every byte that UTF-8 rejects in practice (it is what mislabelled
 # "latin-1" pages are), so a non-UTF-8 text file keeps its words instead of being dropped.
 FALLBACK_ENCODING = "cp1252"
-DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_BATCH_SIZE = 10_000
 # JSON lines are read in chunks of this many bytes per record of the batch size.
 _JSONL_BYTES_PER_RECORD = 4096
 _ID_CANDIDATES = (DOC_ID, "id")
