@@ -469,9 +469,11 @@ def _spill_counts(out: Path, pid: int) -> dict[str, int] | None:
 
 def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict[str, Any]:
     """Run ``dedupe run`` on ``jsonl``; wall time, peak RSS, RSS samples and its report."""
-    from benchmarks.speed import peak_rss_kib
+    from benchmarks.speed import _git, peak_rss_kib
 
     command = _command(jsonl, out)
+    # The working tree may change between runs: record the code each run actually starts with.
+    code = {"git_sha": _git("rev-parse", "HEAD"), "dedupe_sources_sha256": sources_digest()}
     load_start = os.getloadavg()
     samples: list[dict[str, Any]] = []
     peak_kib: int | None = None
@@ -515,6 +517,7 @@ def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict
     process.returncode = os.waitstatus_to_exitcode(status)
     row: dict[str, Any] = {
         "command": command,
+        **code,
         "returncode": process.returncode,
         "seconds": seconds,
         "peak_rss_gib": peak_kib / 2**20 if peak_kib else None,
@@ -545,6 +548,14 @@ def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict
             near={k: v for k, v in report["details"].get("near", {}).items() if _scalar(v)},
         )
     return row
+
+
+def sources_digest(package: Path = ROOT / "dedupe") -> str:
+    """sha256 over the package's ``.py`` files (names and contents), to tell code versions apart."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _scalar(value: object) -> bool:

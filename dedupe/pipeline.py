@@ -322,7 +322,7 @@ class _Runner:
                 "clean", index, frame.select([c for c in public if c not in _LEDGER])
             )
             done += frame.height
-            self.progress("clean", done, None)
+            self.progress("clean", done, self.passes.valid)
         if learned is not None and learned_counts:
             self.report.details["clean"] = {
                 "learned_lines": merge_learned_reports(learned_counts).to_dicts()

@@ -133,3 +133,12 @@ def test_run_handles_a_50_mb_document_without_error() -> None:
     frame = pl.DataFrame({"id": ["big", "small"], "text": [big, "A short article."]})
     result = run(frame)
     assert result.report.documents_in == 2
+
+
+def test_run_reports_progress_through_the_callback(syndicated: Path) -> None:
+    calls: list[tuple[str, int, int | None]] = []
+    run([syndicated], on_progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = [stage for stage, _, _ in calls]
+    assert stages[0] == "read"
+    assert {"read", "clean", "near", "clusters"} <= set(stages)
+    assert ("clean", 10, 10) in calls
