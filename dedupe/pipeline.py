@@ -27,9 +27,7 @@ from dedupe.canonical import (
     DATE_CANDIDATES,
     SOURCE_CANDIDATES,
     URL_CANDIDATES,
-    find_column,
     rank_documents,
-    source_key,
 )
 from dedupe.clean import (
     apply_learned,
@@ -42,7 +40,8 @@ from dedupe.clean import (
 from dedupe.config import PipelineConfig
 from dedupe.errors import InputError
 from dedupe.exact import add_content_keys, mark_exact_duplicates
-from dedupe.inputs import ReadResult, frame_batches, iter_batches, read_state_tables
+from dedupe.inputs import ReadResult, frame_batches, iter_batches
+from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
 from dedupe.near import Fingerprints, fingerprint, mark_near_duplicates
 from dedupe.normalize import is_blank, normalize_texts
 from dedupe.outputs import Workspace, check_output_path
@@ -69,7 +68,7 @@ from dedupe.schema import (
     TEXT,
     DropReason,
 )
-from dedupe.state import check_meta, from_state_tables, meta, state_tables
+from dedupe.state import check_meta, from_state_tables, meta, read_state_tables, state_tables
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +77,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]
 Source = pl.DataFrame | Sequence[str | Path]
 
-CLUSTERS_SCHEMA = {
-    CLUSTER_ID: pl.String,
-    DOC_ID: pl.String,
-    "canonical": pl.Boolean,
-    DROP_REASON: pl.String,
-    SIMILARITY: pl.Float64,
-}
 _LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
 _KEY_COLUMNS = (DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *_LEDGER)
 _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
@@ -97,10 +89,6 @@ _EMPTY_KEYS = {
     **{c: t for c, t in DROPPED_SCHEMA.items() if c != DOC_ID},
 }
 _CLUSTER_COLUMNS = (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
-
-
-class LedgerError(RuntimeError):
-    """The kept and dropped tables do not account for every input record: a bug, never input."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,70 +139,6 @@ def _mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col(DROP_REASON))
         .alias(DROP_REASON)
     )
-
-
-def _resolve_chains(table: pl.DataFrame) -> pl.DataFrame:
-    """Point every duplicate at a kept document: an exact copy of a near duplicate follows it."""
-    while True:
-        targets = table.filter(pl.col(DUPLICATE_OF).is_not_null()).select(
-            pl.col(DOC_ID).alias("_target"),
-            pl.col(DUPLICATE_OF).alias("_next"),
-            pl.col(SIMILARITY).alias("_next_similarity"),
-        )
-        table = table.join(
-            targets, left_on=DUPLICATE_OF, right_on="_target", how="left", maintain_order="left"
-        )
-        if table.get_column("_next").null_count() == table.height:
-            return table.drop("_next", "_next_similarity")
-        table = table.with_columns(
-            pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF),
-            pl.min_horizontal(SIMILARITY, "_next_similarity").alias(SIMILARITY),
-        ).drop("_next", "_next_similarity")
-
-
-def _add_cluster_columns(table: pl.DataFrame, config: PipelineConfig) -> pl.DataFrame:
-    """Give each kept row its cluster id (its own doc_id), size and its copies' ids and urls."""
-    copies = table.filter(pl.col(DUPLICATE_OF).is_not_null())
-    aggregations = [pl.col(DOC_ID).sort().alias(DUPLICATE_IDS)]
-    url = find_column(table, None, ("url",))
-    if url is not None:
-        aggregations.append(pl.col(url).sort_by(DOC_ID).alias(DUPLICATE_URLS))
-    source = source_key(table, config.keep.source_column)
-    if source is not None:
-        aggregations.append(source.sort_by(DOC_ID).alias(DUPLICATE_SOURCES))
-    grouped = copies.group_by(DUPLICATE_OF).agg(aggregations).rename({DUPLICATE_OF: DOC_ID})
-    return table.join(grouped, on=DOC_ID, how="left", maintain_order="left").with_columns(
-        pl.col(DUPLICATE_IDS).fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        pl.when(pl.col(DROP_REASON).is_null()).then(pl.col(DOC_ID)).alias(CLUSTER_ID),
-        (pl.col(DUPLICATE_IDS).list.len().fill_null(0) + 1).cast(pl.UInt32).alias(CLUSTER_SIZE),
-    )
-
-
-def _clusters(table: pl.DataFrame) -> pl.DataFrame:
-    return (
-        table.filter(pl.col(DROP_REASON).is_null() & (pl.col(CLUSTER_SIZE) > 1))
-        .select(pl.col(DOC_ID).alias(CLUSTER_ID), pl.col(ROW_INDEX).alias("_order"))
-        .join(
-            table.select(
-                DOC_ID, DROP_REASON, SIMILARITY, pl.coalesce(DUPLICATE_OF, DOC_ID).alias(CLUSTER_ID)
-            ),
-            on=CLUSTER_ID,
-        )
-        .with_columns((pl.col(DOC_ID) == pl.col(CLUSTER_ID)).alias("canonical"))
-        .sort(["_order", "canonical", DOC_ID], descending=[False, True, False])
-        .select(list(CLUSTERS_SCHEMA))
-    )
-
-
-def _check_ledger(records_in: int, kept: int, dropped: pl.DataFrame, kept_ids: pl.Series) -> None:
-    if kept + dropped.height != records_in:
-        raise LedgerError(
-            f"ledger mismatch: {records_in} records in, {kept} kept + {dropped.height} dropped"
-        )
-    valid = dropped.filter(pl.col(DROP_REASON) != DropReason.INVALID_RECORD.value)
-    overlap = valid.filter(pl.col(DOC_ID).is_in(kept_ids.implode()))
-    if overlap.height:
-        raise LedgerError(f"documents both kept and dropped: {overlap[DOC_ID].head(5).to_list()}")
 
 
 class _Runner:
@@ -362,7 +286,7 @@ class _Runner:
             return found.corpus
 
         self._stage("near", near, None)
-        self._stage("clusters", lambda t: _add_cluster_columns(_resolve_chains(t), config), None)
+        self._stage("clusters", lambda t: add_cluster_columns(resolve_chains(t), config.keep), None)
         return self._table, prints
 
     def _stage(
@@ -519,7 +443,7 @@ def run(
         )
         corpus = runner.write_corpus(table)
         kept_ids = table.filter(pl.col(DROP_REASON).is_null() & is_new).get_column(DOC_ID)
-        _check_ledger(runner.passes.records, len(kept_ids), dropped, kept_ids)
+        check_ledger(runner.passes.records, len(kept_ids), dropped, kept_ids)
         removed = runner.removed_lines()
         report.details["read"] = {"decoded_with_fallback": runner.passes.decoded_with_fallback}
         report.count_outcome(len(kept_ids), dropped, removed)
@@ -528,7 +452,7 @@ def run(
             new_table.filter(pl.col(DROP_REASON).is_null()).get_column(CLUSTER_SIZE)
         )
         report.stages[:0] = runner.batch_stages()
-        clusters = _clusters(new_table)
+        clusters = cluster_table(new_table)
         if output is None:
             return PipelineResult(
                 corpus.collect().lazy(), dropped, removed.collect().lazy(), clusters, report

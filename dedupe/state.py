@@ -10,13 +10,15 @@ Never pickle: a state folder is data a user may hand over.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from dedupe.config import NearConfig
-from dedupe.errors import ConfigError
+from dedupe.errors import ConfigError, InputError
 from dedupe.near import Fingerprints
 
 STATE_FORMAT = 1
@@ -88,3 +90,34 @@ def from_state_tables(
         signatures.reshape(documents.height, config.num_perm),
     )
     return documents.drop(*_COUNTS), fingerprints
+
+
+STATE_TABLES = ("documents", "shingles", "lead", "signatures")
+
+
+def read_state_tables(folder: Path) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """Read the ``state/`` of an earlier output folder: its tables and its settings.
+
+    Raises:
+        InputError: the folder is not a dedupe output with state, or a state file is damaged.
+    """
+    state = folder / "state"
+    meta_path = state / "meta.json"
+    if not meta_path.is_file():
+        raise InputError(
+            f"--against '{folder}' is not a dedupe output with near-duplicate state (no "
+            "state/meta.json); give the --output folder of an earlier `dedupe run`"
+        )
+    try:
+        found = json.loads(meta_path.read_text(encoding="utf-8"))
+        tables = {
+            name: pl.concat(
+                [pl.read_parquet(path) for path in sorted(state.glob(f"{name}-*.parquet"))],
+                how="vertical",
+            )
+            for name in STATE_TABLES
+        }
+    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise InputError(f"--against '{folder}' has a damaged state folder: {first}") from None
+    return tables, found
