@@ -160,6 +160,30 @@ def _count_clusters(
     )
 
 
+# Month names vary between copies of one caption or credit, like the digits of a date.
+_MONTHS = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+
+
+def _possible_keys(keys: pl.DataFrame, occurrences: pl.DataFrame, *, min_docs: int) -> pl.DataFrame:
+    """Keys that could be learned: their skeleton occurs in at least ``min_docs`` articles.
+
+    The skeleton keeps a line's letters without month names: what copies of one caption or
+    credit share when a date, a number or punctuation changes ("/AFP", "(AFP)"). A key whose
+    skeleton is rarer cannot reach ``min_docs`` with such variants, so it is not clustered:
+    most short lines are one article's headline, and clustering a million of them would cost
+    gigabytes for nothing.
+    """
+    skeleton = pl.col(KEY).str.replace_all(_MONTHS, "").str.replace_all(r"[^\p{L}]+", "")
+    skeletons = keys.select(KEY_HASH, KEY, CHARS, skeleton.alias("_skeleton"))
+    frequent = (
+        occurrences.join(skeletons.select(KEY_HASH, "_skeleton"), on=KEY_HASH)
+        .group_by("_skeleton")
+        .agg(pl.col(ARTICLE).n_unique().alias("_articles"))
+        .filter(pl.col("_articles") >= min_docs)
+    )
+    return skeletons.join(frequent.select("_skeleton"), on="_skeleton", how="semi")
+
+
 def learn_frequent_lines(
     statistics: pl.DataFrame, *, min_docs: int, min_share: float, max_chars: int
 ) -> pl.DataFrame:
@@ -186,14 +210,16 @@ def learn_frequent_lines(
         .unique(KEY_HASH)
         .with_columns(pl.col(KEY).str.len_chars().alias(CHARS))
     )
-    clusters = keys.join(cluster_short_lines(keys.select(KEY, CHARS)), on=KEY).select(
-        KEY_HASH, KEY, CLUSTER
+    occurrences = statistics.filter(
+        pl.col(KEY_HASH).is_not_null() & pl.col(ARTICLE).is_not_null()
+    ).select(SCOPE, ARTICLE, KEY_HASH, OCCURRENCES)
+    candidates = _possible_keys(keys, occurrences, min_docs=min_docs)
+    clusters = (
+        keys.join(cluster_short_lines(candidates.select(KEY, CHARS)), on=KEY, how="left")
+        .with_columns(pl.col(CLUSTER).fill_null(pl.col(KEY)))
+        .select(KEY_HASH, KEY, CLUSTER)
     )
-    counts = (
-        statistics.filter(pl.col(KEY_HASH).is_not_null() & pl.col(ARTICLE).is_not_null())
-        .select(SCOPE, ARTICLE, KEY_HASH, OCCURRENCES)
-        .join(clusters, on=KEY_HASH)
-    )
+    counts = occurrences.join(clusters, on=KEY_HASH)
     found = []
     # Without a source column every scope is null, and only the corpus is a scope.
     if articles.get_column(SCOPE).is_not_null().any():
