@@ -8,7 +8,7 @@ pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,13 +92,12 @@ class Fingerprints:
         return len(self.offsets) - 1
 
     @staticmethod
-    def concat(parts: Iterable[Fingerprints], num_perm: int) -> Fingerprints:
+    def concat(parts: Sequence[Fingerprints], num_perm: int) -> Fingerprints:
         """Stack the fingerprints of consecutive batches into preallocated arrays.
 
-        ``parts`` may be a generator that loads each batch from disk, so that no more than one
-        batch is in memory beside the result.
+        ``parts`` may be memory-mapped loads (:meth:`load`): sizes are read from their shapes,
+        and each is copied once, so no more than one batch is resident beside the result.
         """
-        parts = list(parts) if not isinstance(parts, list) else parts
         counts = [(len(p), len(p.hashes), len(p.lead_hashes)) for p in parts]
         n_docs = sum(c[0] for c in counts)
         n_hashes = sum(c[1] for c in counts)
@@ -146,9 +145,9 @@ class Fingerprints:
 
     @staticmethod
     def load(folder: Path) -> Fingerprints:
-        """Read a batch written by :meth:`save`."""
+        """Map a batch written by :meth:`save` (read-only, read from disk when first used)."""
         arrays = [
-            np.load(folder / f"{name}.npy", allow_pickle=False)
+            np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
             for name in ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures")
         ]
         return Fingerprints(*arrays)

@@ -260,14 +260,8 @@ class _Runner:
     ) -> tuple[pl.DataFrame, Fingerprints]:
         """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints."""
         config = self.config
-        prints = Fingerprints.concat(
-            (
-                Fingerprints.load(self._prints_folder(index))
-                for index in self.passes.parts
-                if config.near.enabled
-            ),
-            config.near.num_perm,
-        )
+        folders = [self._prints_folder(i) for i in self.passes.parts] if config.near.enabled else []
+        prints = Fingerprints.concat([Fingerprints.load(f) for f in folders], config.near.num_perm)
         if previous is not None:
             old_table, old_prints = previous
             table = pl.concat(
@@ -320,16 +314,32 @@ class _Runner:
         kept = table.filter(pl.col(DROP_REASON).is_null() & ~pl.col(PREVIOUS)).select(
             DOC_ID, *cluster_columns
         )
+        # One schema for every part (pass-through columns may differ between batches), so
+        # that a single Parquet scan over the parts streams into the output file.
+        schema = pl.concat(
+            [
+                pl.DataFrame(schema=pl.read_parquet_schema(self.workspace.spill_path("clean", i)))
+                for i in self.passes.parts
+            ]
+            + [kept.clear()],
+            how="diagonal_relaxed",
+        ).schema
         parts = []
         for index in self.passes.parts:
             started = time.perf_counter()
             clean = pl.read_parquet(self.workspace.spill_path("clean", index))
-            corpus = clean.join(kept, on=DOC_ID, how="inner").sort(ROW_INDEX).drop(ROW_INDEX)
+            corpus = clean.join(kept, on=DOC_ID, how="inner").sort(ROW_INDEX)
+            present = set(corpus.columns)
+            corpus = corpus.select(
+                pl.col(name).cast(dtype) if name in present else pl.lit(None, dtype).alias(name)
+                for name, dtype in schema.items()
+                if name != ROW_INDEX
+            )
             parts.append(self.workspace.write_spill("corpus", index, corpus))
             self.timed("write", started)
         if not parts:
             return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
-        return pl.concat([pl.scan_parquet(p) for p in parts], how="diagonal_relaxed")
+        return pl.scan_parquet(parts)
 
     def _prints_folder(self, index: int) -> Path:
         return self.workspace.spill / f"fingerprints-{index:06d}"
@@ -355,7 +365,7 @@ class _Runner:
         paths = [p for p in paths if p.exists()]
         if not paths:
             return pl.LazyFrame(schema=REMOVED_LINES_SCHEMA)
-        return pl.concat([pl.scan_parquet(p) for p in paths], how="vertical")
+        return pl.scan_parquet(paths)
 
 
 def _rank_columns_of(table: pl.DataFrame) -> list[str]:
