@@ -7,6 +7,7 @@ once, after cleaning, and shared by the exact and near-duplicate stages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 import polars as pl
 
@@ -23,12 +24,12 @@ _HOST_PATTERN = r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/]*@)?(?:www\.)?([^/:?#]
 
 
 def find_column(
-    corpus: pl.DataFrame, configured: str | None, candidates: tuple[str, ...]
+    columns: Collection[str], configured: str | None, candidates: tuple[str, ...]
 ) -> str | None:
-    """Return the configured column, or the first candidate the corpus has."""
+    """Return the configured column if ``columns`` has it, else the first candidate it has."""
     if configured is not None:
-        return configured if configured in corpus.columns else None
-    return next((c for c in candidates if c in corpus.columns), None)
+        return configured if configured in columns else None
+    return next((c for c in candidates if c in columns), None)
 
 
 def url_host(column: str) -> pl.Expr:
@@ -38,10 +39,10 @@ def url_host(column: str) -> pl.Expr:
 
 def source_key(corpus: pl.DataFrame, configured: str | None) -> pl.Expr | None:
     """Return an expression for each document's source: a source column, else its url host."""
-    column = find_column(corpus, configured, SOURCE_CANDIDATES)
+    column = find_column(corpus.columns, configured, SOURCE_CANDIDATES)
     if column is not None:
         return pl.col(column).cast(pl.String).str.to_lowercase()
-    url = find_column(corpus, None, URL_CANDIDATES)
+    url = find_column(corpus.columns, None, URL_CANDIDATES)
     return url_host(url) if url is not None else None
 
 
@@ -71,7 +72,7 @@ def rank_documents(corpus: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:
     if config.keep == "first":
         keys, descending = [pl.col(ROW_INDEX)], [False]
     elif config.keep == "earliest":
-        column = find_column(corpus, config.date_column, DATE_CANDIDATES)
+        column = find_column(corpus.columns, config.date_column, DATE_CANDIDATES)
         if column is None:
             logger.warning("keep=earliest but no date column found; keeping the longest copy")
         else:

@@ -60,7 +60,7 @@ def add_cluster_columns(table: pl.DataFrame, config: KeepConfig) -> pl.DataFrame
     """Give each kept row its cluster id (its own doc_id), size and its copies' ids and urls."""
     copies = table.filter(pl.col(DUPLICATE_OF).is_not_null())
     aggregations = [pl.col(DOC_ID).sort().alias(DUPLICATE_IDS)]
-    url = find_column(table, None, ("url",))
+    url = find_column(table.columns, None, ("url",))
     if url is not None:
         aggregations.append(pl.col(url).sort_by(DOC_ID).alias(DUPLICATE_URLS))
     source = source_key(table, config.source_column)

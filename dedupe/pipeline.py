@@ -27,6 +27,7 @@ from dedupe.canonical import (
     DATE_CANDIDATES,
     SOURCE_CANDIDATES,
     URL_CANDIDATES,
+    find_column,
     rank_documents,
 )
 from dedupe.clean import (
@@ -188,9 +189,9 @@ class _Runner:
         keep = self.config.keep
         columns = self.passes.columns
         names = [
-            find_column_in(columns, keep.date_column, DATE_CANDIDATES),
-            find_column_in(columns, keep.source_column, SOURCE_CANDIDATES),
-            find_column_in(columns, None, URL_CANDIDATES),
+            find_column(columns, keep.date_column, DATE_CANDIDATES),
+            find_column(columns, keep.source_column, SOURCE_CANDIDATES),
+            find_column(columns, None, URL_CANDIDATES),
         ]
         return [name for name in names if name is not None and name not in _KEY_COLUMNS]
 
@@ -372,15 +373,6 @@ def _rank_columns_of(table: pl.DataFrame) -> list[str]:
     """The pass-through columns the key table carries for ranking (date, source, url)."""
     reserved = {DOC_ID, *_LEDGER, *_CLUSTER_COLUMNS}
     return [c for c in table.columns if not c.startswith(INTERNAL_PREFIX) and c not in reserved]
-
-
-def find_column_in(
-    columns: set[str], configured: str | None, candidates: tuple[str, ...]
-) -> str | None:
-    """Return the configured column if present, or the first candidate among ``columns``."""
-    if configured is not None:
-        return configured if configured in columns else None
-    return next((c for c in candidates if c in columns), None)
 
 
 def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult]]:
