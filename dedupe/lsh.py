@@ -55,20 +55,20 @@ def optimal_bands_rows(
     return int(bands), int(rows)
 
 
-def _band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
-    """Hash each band of each signature to 64 bits (band-major: row ``band * n + doc``).
+def _band_keys(
+    signatures: npt.NDArray[np.uint32], docs: npt.NDArray[np.int64], band: int, rows: int
+) -> npt.NDArray[np.uint64]:
+    """Hash band ``band`` of the signatures of ``docs`` to 64 bits.
 
-    The band number seeds the hash, so keys of different bands do not meet in one bucket.
+    The band number seeds the hash, so keys of different bands never meet in one bucket.
     """
-    n_docs = signatures.shape[0]
-    keys = np.empty((bands, n_docs), dtype=np.uint64)
-    keys[:] = (np.arange(bands, dtype=np.uint64) + np.uint64(1))[:, None] * _MIX
+    keys = np.full(len(docs), band + 1, dtype=np.uint64)
+    keys *= _MIX  # wraps modulo 2**64, as the hash intends
     for row in range(rows):
-        values = signatures[:, row::rows][:, :bands].T.astype(np.uint64)
-        keys ^= values
+        keys ^= signatures[docs, band * rows + row].astype(np.uint64)
         keys *= _MIX2
         keys ^= keys >> np.uint64(29)
-    return keys.reshape(-1)
+    return keys
 
 
 def _bucket_pairs(
@@ -119,16 +119,23 @@ def find_candidate_pairs(
     if len(filled) < 2:
         pairs = pl.DataFrame(schema=PAIR_SCHEMA)
     else:
-        keys = _band_keys(signatures[filled], bands, rows)
-        docs = np.tile(filled.astype(np.uint32), bands)
-        buckets = pl.DataFrame({"key": keys, "doc": docs}).sort("key", "doc")
-        sorted_keys = buckets.get_column("key").to_numpy()
-        sorted_docs = buckets.get_column("doc").to_numpy().astype(np.int64)
-        starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
-        sizes = np.diff(np.append(starts, len(sorted_keys)))
-        shared = sizes > 1
-        in_shared = np.repeat(shared, sizes)
-        left, right = _bucket_pairs(sorted_docs[in_shared], sizes[shared])
+        # Band by band: one band's keys are sorted at a time, not all bands' at once.
+        lefts: list[npt.NDArray[np.int64]] = []
+        rights: list[npt.NDArray[np.int64]] = []
+        for band in range(bands):
+            keys = _band_keys(signatures, filled, band, rows)
+            order = np.argsort(keys, kind="stable")  # documents stay ascending in a bucket
+            sorted_keys = keys[order]
+            sorted_docs = filled[order]
+            starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+            sizes = np.diff(np.append(starts, len(sorted_keys)))
+            shared = sizes > 1
+            band_left, band_right = _bucket_pairs(
+                sorted_docs[np.repeat(shared, sizes)], sizes[shared]
+            )
+            lefts.append(band_left)
+            rights.append(band_right)
+        left, right = np.concatenate(lefts), np.concatenate(rights)
         pairs = (
             pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)})
             .unique()
