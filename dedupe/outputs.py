@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,19 +109,11 @@ class Workspace:
         frame.write_parquet(path, compression="lz4", statistics=False)
         return path
 
-    def write_tables(
-        self,
-        tables: dict[str, pl.LazyFrame],
-        config: OutputConfig,
-        *,
-        state: dict[str, pl.LazyFrame] | None = None,
-        state_meta: dict[str, Any] | None = None,
-    ) -> None:
+    def write_tables(self, tables: dict[str, pl.LazyFrame], config: OutputConfig) -> None:
         """Write the output tables into the workspace (not yet visible as the output).
 
         ``tables`` maps a file stem (``corpus``) to its rows; only ``corpus`` honours
-        ``config.format``, the ledger tables are always Parquet. ``state`` tables and
-        ``state_meta`` go to ``state/`` for a later ``--against``.
+        ``config.format``, the ledger tables are always Parquet.
 
         Raises:
             InputError: a file cannot be written.
@@ -135,17 +128,31 @@ class Workspace:
                         statistics=False,
                         row_group_size=ROW_GROUP_ROWS,
                     )
-            if state is not None:
-                folder = self.root / STATE
-                folder.mkdir()
-                for stem, frame in state.items():
-                    frame.sink_parquet(
-                        folder / f"{stem}.parquet", statistics=False, row_group_size=ROW_GROUP_ROWS
-                    )
-                text = json.dumps(state_meta or {}, indent=2) + "\n"
-                (folder / "meta.json").write_text(text, encoding="utf-8")
         except OSError as error:
             raise InputError(f"cannot write into '{self.root}': {error.strerror}") from None
+
+    def write_state(
+        self, chunks: Iterator[dict[str, pl.DataFrame]], state_meta: dict[str, Any]
+    ) -> None:
+        """Write ``state/`` for a later ``--against``: each chunk's tables as they come.
+
+        Raises:
+            InputError: a file cannot be written.
+        """
+        folder = self.root / STATE
+        try:
+            folder.mkdir()
+            for index, tables in enumerate(chunks):
+                for stem, frame in tables.items():
+                    frame.write_parquet(
+                        folder / f"{stem}-{index:05d}.parquet",
+                        statistics=False,
+                        row_group_size=ROW_GROUP_ROWS,
+                    )
+            text = json.dumps(state_meta, indent=2) + "\n"
+            (folder / "meta.json").write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot write into '{folder}': {error.strerror}") from None
 
     def publish(self, report: dict[str, Any]) -> None:
         """Write report.json last, then rename the workspace into place as the output folder.

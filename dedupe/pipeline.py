@@ -427,6 +427,10 @@ def run(
         learned = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
         table = runner.clean_and_fingerprint(learned)
         table, prints = runner.decide(table.with_columns(pl.lit(False).alias(PREVIOUS)), previous)
+        if output is not None and config.near.enabled and len(prints) == table.height:
+            # Written now, so the fingerprints are let go before pass C.
+            workspace.write_state(_state_chunks(table, prints), meta(config.near))
+        del prints
         is_new = ~pl.col(PREVIOUS)
         dropped = pl.concat(
             [
@@ -460,7 +464,9 @@ def run(
                 corpus.collect().lazy(), dropped, removed.collect().lazy(), clusters, report
             )
         started = time.perf_counter()
-        _write(workspace, config, corpus, dropped, removed, table, prints)
+        workspace.write_tables(
+            {"corpus": corpus, "dropped": dropped.lazy(), "removed_lines": removed}, config.output
+        )
         seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
         report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
         workspace.publish(report.to_dict())
@@ -478,28 +484,11 @@ def run(
         workspace.close()
 
 
-def _write(
-    workspace: Workspace,
-    config: PipelineConfig,
-    corpus: pl.LazyFrame,
-    dropped: pl.DataFrame,
-    removed: pl.LazyFrame,
-    table: pl.DataFrame,
-    prints: Fingerprints,
-) -> None:
-    """Write the output tables, and the state a later ``--against`` run compares with."""
-    tables = {"corpus": corpus, "dropped": dropped.lazy(), "removed_lines": removed}
-    if not config.near.enabled or len(prints) != table.height:
-        workspace.write_tables(tables, config.output)
-        return
+def _state_chunks(table: pl.DataFrame, prints: Fingerprints) -> Iterator[dict[str, pl.DataFrame]]:
+    """The state tables of the kept documents, in chunks, so no full copy is ever made."""
     kept = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
     state_columns = [c for c in _STATE_COLUMNS if c in table.columns]
     documents = table[kept].select(*state_columns, *_rank_columns_of(table))
-    state: dict[str, pl.LazyFrame] = {}
-    # In chunks, so the copy of the kept documents' fingerprints stays small.
-    for chunk, start in enumerate(range(0, max(len(kept), 1), _STATE_CHUNK)):
+    for start in range(0, max(len(kept), 1), _STATE_CHUNK):
         rows = kept[start : start + _STATE_CHUNK]
-        tables_of_chunk = state_tables(documents.slice(start, _STATE_CHUNK), prints.take(rows))
-        for name, frame in tables_of_chunk.items():
-            state[f"{name}-{chunk:05d}"] = frame.lazy()
-    workspace.write_tables(tables, config.output, state=state, state_meta=meta(config.near))
+        yield state_tables(documents.slice(start, _STATE_CHUNK), prints.take(rows))
