@@ -8,7 +8,7 @@ pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,35 +93,21 @@ class Fingerprints:
 
     @staticmethod
     def concat(parts: Sequence[Fingerprints], num_perm: int) -> Fingerprints:
-        """Stack the fingerprints of consecutive batches into preallocated arrays.
+        """Stack the fingerprints of consecutive batches into preallocated arrays."""
+        sizes = [(len(p), len(p.hashes), len(p.lead_hashes)) for p in parts]
+        return _stack(iter(parts), sizes, num_perm)
 
-        ``parts`` may be memory-mapped loads (:meth:`load`): sizes are read from their shapes,
-        and each is copied once, so no more than one batch is resident beside the result.
+    @staticmethod
+    def concat_saved(folders: Sequence[Path], num_perm: int) -> Fingerprints:
+        """Stack batches written by :meth:`save`, mapping and releasing one at a time.
+
+        A mapped batch's pages count in the process's memory for as long as it stays mapped,
+        so each is unmapped once copied: the peak is the result plus one batch.
         """
-        counts = [(len(p), len(p.hashes), len(p.lead_hashes)) for p in parts]
-        n_docs = sum(c[0] for c in counts)
-        n_hashes = sum(c[1] for c in counts)
-        buffer = np.empty(n_hashes + sum(c[2] for c in counts), dtype=np.uint32)
-        offsets = np.zeros(n_docs + 1, dtype=np.int64)
-        lead_offsets = np.zeros(n_docs + 1, dtype=np.int64)
-        signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
-        row = hash_at = lead_at = 0
-        for part in parts:
-            n, h, lead = len(part), len(part.hashes), len(part.lead_hashes)
-            offsets[row + 1 : row + n + 1] = part.offsets[1:] + hash_at
-            lead_offsets[row + 1 : row + n + 1] = part.lead_offsets[1:] + lead_at
-            buffer[hash_at : hash_at + h] = part.hashes
-            buffer[n_hashes + lead_at : n_hashes + lead_at + lead] = part.lead_hashes
-            signatures[row : row + n] = part.signatures
-            row, hash_at, lead_at = row + n, hash_at + h, lead_at + lead
-        return Fingerprints(
-            offsets,
-            buffer[:n_hashes],
-            lead_offsets,
-            buffer[n_hashes:],
-            signatures,
-            buffer,
-        )
+        sizes = [
+            (len(p), len(p.hashes), len(p.lead_hashes)) for p in map(Fingerprints.load, folders)
+        ]
+        return _stack(map(Fingerprints.load, folders), sizes, num_perm)
 
     def combined(self) -> tuple[I64Array, U32Array]:
         """Offsets and hashes of every shingle set then every lead set (row ``n + i``: a lead)."""
@@ -151,6 +137,29 @@ class Fingerprints:
             for name in ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures")
         ]
         return Fingerprints(*arrays)
+
+
+def _stack(
+    parts: Iterator[Fingerprints], sizes: list[tuple[int, int, int]], num_perm: int
+) -> Fingerprints:
+    """Copy ``parts`` (documents, hashes, lead hashes per part in ``sizes``) into one buffer."""
+    n_docs = sum(c[0] for c in sizes)
+    n_hashes = sum(c[1] for c in sizes)
+    buffer = np.empty(n_hashes + sum(c[2] for c in sizes), dtype=np.uint32)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    lead_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
+    row = hash_at = lead_at = 0
+    for part, (n, h, lead) in zip(parts, sizes, strict=True):
+        offsets[row + 1 : row + n + 1] = part.offsets[1:] + hash_at
+        lead_offsets[row + 1 : row + n + 1] = part.lead_offsets[1:] + lead_at
+        buffer[hash_at : hash_at + h] = part.hashes
+        buffer[n_hashes + lead_at : n_hashes + lead_at + lead] = part.lead_hashes
+        signatures[row : row + n] = part.signatures
+        row, hash_at, lead_at = row + n, hash_at + h, lead_at + lead
+    return Fingerprints(
+        offsets, buffer[:n_hashes], lead_offsets, buffer[n_hashes:], signatures, buffer
+    )
 
 
 def _take(offsets: I64Array, values: U32Array, rows: IndexArray) -> tuple[I64Array, U32Array]:

@@ -262,7 +262,7 @@ class _Runner:
         """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints."""
         config = self.config
         folders = [self._prints_folder(i) for i in self.passes.parts] if config.near.enabled else []
-        prints = Fingerprints.concat([Fingerprints.load(f) for f in folders], config.near.num_perm)
+        prints = Fingerprints.concat_saved(folders, config.near.num_perm)
         if previous is not None:
             old_table, old_prints = previous
             table = pl.concat(
