@@ -71,6 +71,17 @@ def _band_keys(
     return keys
 
 
+def _filled(
+    signatures: npt.NDArray[np.uint32], docs: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The documents of ``docs`` that have shingles (a signature not all ``EMPTY_HASH``)."""
+    has_shingles = np.empty(len(docs), dtype=bool)
+    for start in range(0, len(docs), 1 << 16):
+        chunk = docs[start : start + (1 << 16)]
+        has_shingles[start : start + len(chunk)] = (signatures[chunk] != EMPTY_HASH).any(axis=1)
+    return docs[has_shingles]
+
+
 def _bucket_pairs(
     members: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -92,7 +103,11 @@ def _bucket_pairs(
 
 
 def find_candidate_pairs(
-    signatures: npt.NDArray[np.uint32], *, bands: int, rows: int
+    signatures: npt.NDArray[np.uint32],
+    *,
+    bands: int,
+    rows: int,
+    subset: npt.NDArray[np.int64] | None = None,
 ) -> pl.DataFrame:
     """Find pairs of documents whose signatures are equal on all rows of at least one band.
 
@@ -108,14 +123,18 @@ def find_candidate_pairs(
         signatures: uint32 array ``(n_docs, num_perm)`` from :func:`compute_signatures`.
         bands: number of bands.
         rows: signature values per band; ``bands * rows <= num_perm``.
+        subset: ascending rows of ``signatures`` to pair (all rows when None), so that a
+            subset is bucketed without copying its signatures.
 
     Returns:
-        Columns ``left`` and ``right`` (UInt32 row indices, ``left < right``), unique, sorted.
+        Columns ``left`` and ``right`` (UInt32 indices into ``subset``, or rows, ``left <
+        right``), unique, sorted.
     """
     num_perm = signatures.shape[1]
     if bands < 1 or rows < 1 or bands * rows > num_perm:
         raise ValueError(f"bands x rows ({bands} x {rows}) must be positive and <= {num_perm}")
-    filled = np.flatnonzero((signatures != EMPTY_HASH).any(axis=1))
+    docs = np.arange(len(signatures), dtype=np.int64) if subset is None else subset
+    filled = _filled(signatures, docs)
     if len(filled) < 2:
         pairs = pl.DataFrame(schema=PAIR_SCHEMA)
     else:
@@ -136,6 +155,8 @@ def find_candidate_pairs(
             lefts.append(band_left)
             rights.append(band_right)
         left, right = np.concatenate(lefts), np.concatenate(rights)
+        if subset is not None:
+            left, right = np.searchsorted(subset, left), np.searchsorted(subset, right)
         pairs = (
             pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)})
             .unique()

@@ -8,9 +8,8 @@ pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,8 +18,8 @@ import polars as pl
 
 from dedupe.clusters import IndexArray, assign_canonicals
 from dedupe.config import NearConfig
+from dedupe.fingerprints import LEAD_WORDS, Fingerprints, FingerprintSet, fingerprint
 from dedupe.lsh import find_candidate_pairs, optimal_bands_rows
-from dedupe.minhash import compute_signatures
 from dedupe.schema import (
     CANONICAL_RANK,
     DOC_ID,
@@ -30,7 +29,6 @@ from dedupe.schema import (
     SIMILARITY,
     DropReason,
 )
-from dedupe.shingles import shingle_hashes_with_leads
 from dedupe.verify import score_pairs
 
 logger = logging.getLogger(__name__)
@@ -42,8 +40,17 @@ I64Array = npt.NDArray[np.int64]
 # cut from the bottom. A follow-up or another outlet's write-up that reuses background
 # paragraphs has a lead of its own, so a containment match must also find most of the shorter
 # document's lead (its first LEAD_WORDS words) inside the longer one.
-LEAD_WORDS = 50
 LEAD_CONTAINMENT = 0.5
+__all__ = [
+    "LEAD_CONTAINMENT",
+    "LEAD_WORDS",
+    "Fingerprints",
+    "NearResult",
+    "PairScorer",
+    "fingerprint",
+    "lsh_parameters",
+    "mark_near_duplicates",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,120 +74,6 @@ def lsh_parameters(config: NearConfig) -> tuple[int, int]:
     if config.containment_threshold < 1.0:
         target = min(target, config.containment_threshold / 2)
     return optimal_bands_rows(target, config.num_perm)
-
-
-@dataclass(frozen=True, slots=True)
-class Fingerprints:
-    """What the near-duplicate stage keeps of each document instead of its text.
-
-    Row ``i`` describes document ``i``: its distinct shingle hashes
-    ``hashes[offsets[i]:offsets[i + 1]]`` (sorted), the shingle hashes of its lead likewise,
-    and its MinHash signature ``signatures[i]``. About ``4 * (shingles + num_perm)`` bytes a
-    document, so a corpus is fingerprinted batch by batch and only this is kept. When built by
-    :meth:`concat`, ``hashes`` and ``lead_hashes`` are views of one ``buffer`` (documents, then
-    leads), which verification scores without copying.
-    """
-
-    offsets: I64Array
-    hashes: U32Array
-    lead_offsets: I64Array
-    lead_hashes: U32Array
-    signatures: U32Array
-    buffer: U32Array | None = None
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    @staticmethod
-    def concat(parts: Sequence[Fingerprints], num_perm: int) -> Fingerprints:
-        """Stack the fingerprints of consecutive batches into preallocated arrays."""
-        sizes = [(len(p), len(p.hashes), len(p.lead_hashes)) for p in parts]
-        return _stack(iter(parts), sizes, num_perm)
-
-    @staticmethod
-    def concat_saved(folders: Sequence[Path], num_perm: int) -> Fingerprints:
-        """Stack batches written by :meth:`save`, mapping and releasing one at a time.
-
-        A mapped batch's pages count in the process's memory for as long as it stays mapped,
-        so each is unmapped once copied: the peak is the result plus one batch.
-        """
-        sizes = [
-            (len(p), len(p.hashes), len(p.lead_hashes)) for p in map(Fingerprints.load, folders)
-        ]
-        return _stack(map(Fingerprints.load, folders), sizes, num_perm)
-
-    def combined(self) -> tuple[I64Array, U32Array]:
-        """Offsets and hashes of every shingle set then every lead set (row ``n + i``: a lead)."""
-        buffer = self.buffer
-        if buffer is None:
-            buffer = np.concatenate([self.hashes, self.lead_hashes])
-        offsets = np.concatenate([self.offsets, self.lead_offsets[1:] + self.offsets[-1]])
-        return offsets, buffer
-
-    def take(self, rows: IndexArray) -> Fingerprints:
-        """Return the fingerprints of ``rows``, in that order (a copy)."""
-        offsets, hashes = _take(self.offsets, self.hashes, rows)
-        lead_offsets, lead_hashes = _take(self.lead_offsets, self.lead_hashes, rows)
-        return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, self.signatures[rows])
-
-    def save(self, folder: Path) -> None:
-        """Write the arrays as ``.npy`` files into ``folder`` (a spilled batch)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures"):
-            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
-
-    @staticmethod
-    def load(folder: Path) -> Fingerprints:
-        """Map a batch written by :meth:`save` (read-only, read from disk when first used)."""
-        arrays = [
-            np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-            for name in ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures")
-        ]
-        return Fingerprints(*arrays)
-
-
-def _stack(
-    parts: Iterator[Fingerprints], sizes: list[tuple[int, int, int]], num_perm: int
-) -> Fingerprints:
-    """Copy ``parts`` (documents, hashes, lead hashes per part in ``sizes``) into one buffer."""
-    n_docs = sum(c[0] for c in sizes)
-    n_hashes = sum(c[1] for c in sizes)
-    buffer = np.empty(n_hashes + sum(c[2] for c in sizes), dtype=np.uint32)
-    offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    lead_offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
-    row = hash_at = lead_at = 0
-    for part, (n, h, lead) in zip(parts, sizes, strict=True):
-        offsets[row + 1 : row + n + 1] = part.offsets[1:] + hash_at
-        lead_offsets[row + 1 : row + n + 1] = part.lead_offsets[1:] + lead_at
-        buffer[hash_at : hash_at + h] = part.hashes
-        buffer[n_hashes + lead_at : n_hashes + lead_at + lead] = part.lead_hashes
-        signatures[row : row + n] = part.signatures
-        row, hash_at, lead_at = row + n, hash_at + h, lead_at + lead
-    return Fingerprints(
-        offsets, buffer[:n_hashes], lead_offsets, buffer[n_hashes:], signatures, buffer
-    )
-
-
-def _take(offsets: I64Array, values: U32Array, rows: IndexArray) -> tuple[I64Array, U32Array]:
-    sizes = offsets[rows + 1] - offsets[rows]
-    new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=new_offsets[1:])
-    gather = np.arange(int(new_offsets[-1])) + np.repeat(offsets[rows] - new_offsets[:-1], sizes)
-    return new_offsets, values[gather]
-
-
-def fingerprint(
-    normalized: pl.Series, config: NearConfig, *, on_progress: ProgressCallback | None = None
-) -> Fingerprints:
-    """Compute the fingerprints of normalized texts (a null or "" has none, and matches none)."""
-    offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
-        normalized.fill_null(""), ngram_size=config.ngram_size, lead_words=LEAD_WORDS
-    )
-    signatures = compute_signatures(
-        offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
-    )
-    return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +121,7 @@ PREFILTER_SIGMAS = 4.0
 
 
 def _plausible(
-    prints: Fingerprints, left: IndexArray, right: IndexArray, config: NearConfig
+    prints: FingerprintSet, left: IndexArray, right: IndexArray, config: NearConfig
 ) -> npt.NDArray[np.bool_]:
     """Which candidates could pass verification, judged by their MinHash estimate.
 
@@ -238,7 +131,7 @@ def _plausible(
     containment ``c >= containment_threshold``; with set sizes ``a <= b`` containment ``c``
     means Jaccard ``c*a / (a + b - c*a)``, the least a passing pair can have.
     """
-    sizes = np.diff(prints.offsets)
+    sizes = prints.set_sizes()
     small = np.minimum(sizes[left], sizes[right]).astype(np.float64)
     large = np.maximum(sizes[left], sizes[right]).astype(np.float64)
     containment = min(config.containment_threshold, 1.0)
@@ -303,15 +196,16 @@ def mark_near_duplicates(
     corpus: pl.DataFrame,
     config: NearConfig,
     *,
-    fingerprints: Fingerprints | None = None,
+    fingerprints: FingerprintSet | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> NearResult:
     """Mark documents that nearly duplicate a better-ranked one as ``near_duplicate``.
 
-    Needs `_rank`, and either ``fingerprints`` (row ``i`` for the corpus's row ``i``) or
-    `_normalized` to compute them from. Only rows without a drop reason take part.
-    Candidates come from LSH over MinHash signatures; with ``config.verify`` each candidate's
-    true Jaccard and containment on the shingle sets decide, else the MinHash estimate does.
+    Needs `_rank`, and either ``fingerprints`` (row ``i`` for the corpus's row ``i``, in memory
+    or `SavedFingerprints`) or `_normalized` to compute them from. Only rows without a drop
+    reason take part. Candidates come from LSH over MinHash signatures; with ``config.verify``
+    each candidate's true Jaccard and containment on the shingle sets decide, else the MinHash
+    estimate does. Only the shingle sets of documents in a plausible candidate pair are read.
     Each member of a cluster must pass against the canonical copy (see ``clusters``).
     """
     if not config.enabled:
@@ -327,24 +221,30 @@ def mark_near_duplicates(
         texts = corpus.select(alive_text.fill_null("")).to_series()
         fingerprints = fingerprint(texts, config, on_progress=on_progress)
     # Candidates and clusters are numbered among the alive rows; fingerprints by corpus row.
-    candidates = find_candidate_pairs(fingerprints.signatures[alive_rows], bands=bands, rows=rows)
-    stats["candidate_pairs"] = candidates.height
-    offsets, hashes = fingerprints.combined()
-    scorer = _CachedCheck(
-        PairScorer(config, len(fingerprints), offsets, hashes, fingerprints.signatures)
+    candidates = find_candidate_pairs(
+        fingerprints.signatures, bands=bands, rows=rows, subset=alive_rows
     )
-
-    def check(
-        left: IndexArray, right: IndexArray
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        return scorer(alive_rows[left], alive_rows[right])
-
+    stats["candidate_pairs"] = candidates.height
     left = candidates.get_column("left").to_numpy().astype(np.int64)
     right = candidates.get_column("right").to_numpy().astype(np.int64)
+    del candidates
     if config.verify:
         plausible = _plausible(fingerprints, alive_rows[left], alive_rows[right], config)
         left, right = left[plausible], right[plausible]
         stats["plausible_pairs"] = len(left)
+    # The shingle sets of the documents that can still be paired, numbered in ``needed``.
+    needed = np.unique(np.concatenate([alive_rows[left], alive_rows[right]]))
+    compact = fingerprints.take(needed)
+    offsets, hashes = compact.combined()
+    scorer = _CachedCheck(PairScorer(config, len(compact), offsets, hashes, compact.signatures))
+    local = np.full(len(corpus), -1, dtype=np.int64)
+    local[needed] = np.arange(len(needed))
+
+    def check(
+        left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        return scorer(local[alive_rows[left]], local[alive_rows[right]])
+
     passed, _ = check(left, right)
     left, right = left[passed], right[passed]
     stats["verified_pairs"] = int(passed.sum())
@@ -363,7 +263,7 @@ def mark_near_duplicates(
     logger.info(
         "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
         marks.height,
-        candidates.height,
+        stats["candidate_pairs"],
         stats["verified_pairs"],
         bands,
         rows,

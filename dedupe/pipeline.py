@@ -41,9 +41,11 @@ from dedupe.clean import (
 from dedupe.config import PipelineConfig
 from dedupe.errors import InputError
 from dedupe.exact import add_content_keys, mark_exact_duplicates
+from dedupe.fingerprints import FingerprintSet, SavedFingerprints, fingerprint
 from dedupe.inputs import ReadResult, frame_batches, iter_batches
 from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
-from dedupe.near import Fingerprints, fingerprint, mark_near_duplicates
+from dedupe.memory import release_freed_memory
+from dedupe.near import mark_near_duplicates
 from dedupe.normalize import is_blank, normalize_texts
 from dedupe.outputs import Workspace, check_output_path
 from dedupe.report import Report, StageRecord
@@ -69,7 +71,7 @@ from dedupe.schema import (
     TEXT,
     DropReason,
 )
-from dedupe.state import check_meta, from_state_tables, meta, read_state_tables, state_tables
+from dedupe.state import check_meta, meta, read_state_chunks, read_state_meta, state_tables
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,7 @@ class _Runner:
         self.progress = on_progress
         self.passes = _Passes()
         self.timings: dict[str, float] = {}
+        self.previous_folders: list[Path] = []
 
     def timed(self, name: str, started: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
@@ -182,8 +185,20 @@ class _Runner:
         learned = None
         if clean.enabled and passes.statistics:
             learned = learn_lines(pl.concat(passes.statistics, how="diagonal_relaxed"), clean)
+        passes.statistics.clear()
+        release_freed_memory()
         self.timed("read", started)
         return learned
+
+    def spill_previous(self, against: Path) -> pl.DataFrame:
+        """Spill an earlier output's fingerprints chunk by chunk; return its documents table."""
+        documents = []
+        for index, (chunk, prints) in enumerate(read_state_chunks(against, self.config.near)):
+            folder = self.workspace.spill / f"previous-{index:06d}"
+            prints.save(folder)
+            self.previous_folders.append(folder)
+            documents.append(chunk.with_columns(pl.lit(True).alias(PREVIOUS)))
+        return pl.concat(documents, how="diagonal_relaxed")
 
     def _rank_columns(self) -> list[str]:
         keep = self.config.keep
@@ -247,6 +262,8 @@ class _Runner:
                 "clean", index, frame.select([c for c in public if c not in _LEDGER])
             )
             done += frame.height
+            del corpus, frame, normalized
+            release_freed_memory()
             self.progress("clean", done, self.passes.valid)
         if learned is not None and learned_counts:
             self.report.details["clean"] = {
@@ -257,19 +274,17 @@ class _Runner:
         return pl.concat(self.passes.keys, how="diagonal_relaxed")
 
     def decide(
-        self, table: pl.DataFrame, previous: tuple[pl.DataFrame, Fingerprints] | None
-    ) -> tuple[pl.DataFrame, Fingerprints]:
-        """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints."""
+        self, table: pl.DataFrame, previous: pl.DataFrame | None
+    ) -> tuple[pl.DataFrame, FingerprintSet]:
+        """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints.
+
+        ``previous`` is the documents table of ``spill_previous``, whose fingerprints come first.
+        """
         config = self.config
         folders = [self._prints_folder(i) for i in self.passes.parts] if config.near.enabled else []
-        prints = Fingerprints.concat_saved(folders, config.near.num_perm)
+        prints = SavedFingerprints.open(self.previous_folders + folders, config.near.num_perm)
         if previous is not None:
-            old_table, old_prints = previous
-            table = pl.concat(
-                [old_table.with_columns(pl.lit(True).alias(PREVIOUS)), table],
-                how="diagonal_relaxed",
-            )
-            prints = Fingerprints.concat([old_prints, prints], config.near.num_perm)
+            table = pl.concat([previous, table], how="diagonal_relaxed")
         self._stage("rank", lambda t: rank_documents(t, config.keep), table)
         self._stage("exact", lambda t: mark_exact_duplicates(t, config.exact), None)
 
@@ -383,12 +398,6 @@ def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[R
     return inputs, iter_batches(inputs, config.input, batch_size=size)
 
 
-def _load_previous(against: Path, config: PipelineConfig) -> tuple[pl.DataFrame, Fingerprints]:
-    tables, found = read_state_tables(against)
-    check_meta(found, config.near, origin=str(against))
-    return from_state_tables(tables, config.near)
-
-
 def run(
     source: Source,
     config: PipelineConfig | None = None,
@@ -419,11 +428,13 @@ def run(
     inputs, batches = _open(source, config)
     if output is not None:
         check_output_path(output, inputs, force=config.output.force)
-    previous = _load_previous(against, config) if against is not None else None
+    if against is not None:
+        check_meta(read_state_meta(against), config.near, origin=str(against))
     report = Report(parameters=config.to_dict(), inputs=inputs)
     workspace = Workspace(output)
     try:
         runner = _Runner(config, workspace, report, on_progress or (lambda *_: None))
+        previous = runner.spill_previous(against) if against is not None else None
         learned = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
         table = runner.clean_and_fingerprint(learned)
         table, prints = runner.decide(table.with_columns(pl.lit(False).alias(PREVIOUS)), previous)
@@ -431,6 +442,7 @@ def run(
             # Written now, so the fingerprints are let go before pass C.
             workspace.write_state(_state_chunks(table, prints), meta(config.near))
         del prints
+        release_freed_memory()
         is_new = ~pl.col(PREVIOUS)
         dropped = pl.concat(
             [
@@ -484,7 +496,7 @@ def run(
         workspace.close()
 
 
-def _state_chunks(table: pl.DataFrame, prints: Fingerprints) -> Iterator[dict[str, pl.DataFrame]]:
+def _state_chunks(table: pl.DataFrame, prints: FingerprintSet) -> Iterator[dict[str, pl.DataFrame]]:
     """The state tables of the kept documents, in chunks, so no full copy is ever made."""
     kept = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
     state_columns = [c for c in _STATE_COLUMNS if c in table.columns]

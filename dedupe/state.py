@@ -11,6 +11,7 @@ Never pickle: a state folder is data a user may hand over.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import polars as pl
 
 from dedupe.config import NearConfig
 from dedupe.errors import ConfigError, InputError
-from dedupe.near import Fingerprints
+from dedupe.fingerprints import Fingerprints
 
 STATE_FORMAT = 1
 _COUNTS = ("_shingle_count", "_lead_count")
@@ -95,29 +96,42 @@ def from_state_tables(
 STATE_TABLES = ("documents", "shingles", "lead", "signatures")
 
 
-def read_state_tables(folder: Path) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    """Read the ``state/`` of an earlier output folder: its tables and its settings.
+def read_state_meta(folder: Path) -> dict[str, Any]:
+    """Read the settings of the ``state/`` of an earlier output folder.
 
     Raises:
-        InputError: the folder is not a dedupe output with state, or a state file is damaged.
+        InputError: the folder is not a dedupe output with state, or its meta.json is damaged.
     """
-    state = folder / "state"
-    meta_path = state / "meta.json"
+    meta_path = folder / "state" / "meta.json"
     if not meta_path.is_file():
         raise InputError(
             f"--against '{folder}' is not a dedupe output with near-duplicate state (no "
             "state/meta.json); give the --output folder of an earlier `dedupe run`"
         )
     try:
-        found = json.loads(meta_path.read_text(encoding="utf-8"))
-        tables = {
-            name: pl.concat(
-                [pl.read_parquet(path) for path in sorted(state.glob(f"{name}-*.parquet"))],
-                how="vertical",
-            )
-            for name in STATE_TABLES
-        }
-    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise InputError(f"--against '{folder}' has a damaged state folder: {first}") from None
-    return tables, found
+        found: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(f"--against '{folder}' has a damaged state/meta.json: {error}") from None
+    return found
+
+
+def read_state_chunks(
+    folder: Path, config: NearConfig
+) -> Iterator[tuple[pl.DataFrame, Fingerprints]]:
+    """Yield the documents and fingerprints of each chunk of an earlier output's ``state/``.
+
+    One chunk is read at a time, so a caller that spills each one never holds the whole state.
+
+    Raises:
+        InputError: a state file is missing or damaged.
+    """
+    state = folder / "state"
+    chunks = sorted(path.name.removeprefix("documents-") for path in state.glob("documents-*"))
+    for chunk in chunks:
+        try:
+            tables = {name: pl.read_parquet(state / f"{name}-{chunk}") for name in STATE_TABLES}
+            documents, fingerprints = from_state_tables(tables, config)
+        except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise InputError(f"--against '{folder}' has a damaged state folder: {first}") from None
+        yield documents, fingerprints
