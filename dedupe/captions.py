@@ -42,6 +42,7 @@ _CHUNK_PAIRS = 131_072
 # Buckets of the character histograms that bound the Indel distance of a caption pair: the
 # low five bits of a character's first byte keep a-z apart and fold digits onto letters.
 HISTOGRAM_BUCKETS = 32
+_PROSE = "_prose"
 
 
 def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
@@ -93,13 +94,21 @@ def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndar
     return left[within], right[within]
 
 
-def find_repeated_captions(lines: pl.DataFrame, *, similarity: float) -> pl.DataFrame:
+def find_repeated_captions(
+    lines: pl.DataFrame, *, similarity: float, separator: str | None = None
+) -> pl.DataFrame:
     """Return ``(doc_id, line_no)`` of lines that repeat an earlier line of the same document.
 
     A line repeats when its normalized text equals an earlier line's, or when both are of
     caption length and rapidfuzz's ratio reaches ``similarity``. Earlier lines count whatever
     happened to them, so a kept line never resembles any earlier line and a second pass finds
     nothing.
+
+    With ``separator``, a boolean column marking article prose, a repeat is kept when a prose
+    line that is not itself a repeat lies between it and its earlier occurrence: a caption is
+    printed twice in a row (once with its credit), while a subheading that recurs between the
+    paragraphs of a timeline, or a headline that repeats the page title after the text began,
+    is part of the article.
 
     Only the first occurrence of each text in a document is scored (a later copy is an exact
     repeat already), and only pairs that pass two bounds on the Indel distance the ratio is
@@ -108,18 +117,74 @@ def find_repeated_captions(lines: pl.DataFrame, *, similarity: float) -> pl.Data
     Args:
         lines: a line frame with ``_key`` (normalized line) and ``_chars`` (its length).
         similarity: rapidfuzz ratio (0-100) from which two lines are the same caption.
+        separator: a boolean column of ``lines``, or None to remove every repeat.
     """
-    eligible = (
-        lines.lazy().filter(pl.col(CHARS) >= CAPTION_MIN_CHARS).select(DOC_ID, LINE_NO, KEY, CHARS)
+    frame = lines.lazy().select(
+        DOC_ID,
+        LINE_NO,
+        KEY,
+        CHARS,
+        (pl.col(separator) if separator else pl.lit(value=False)).alias(_PROSE),
     )
+    eligible = frame.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
     first = pl.col(KEY).is_first_distinct().over(DOC_ID)
-    exact = eligible.filter(~first).select(DOC_ID, LINE_NO)
     firsts = (
         eligible.filter(first & (pl.col(CHARS) <= CAPTION_MAX_CHARS))
         .with_columns(pl.col(DOC_ID).rank("dense").alias("_doc"))
         .sort("_doc", CHARS)
         .collect()
     )
+    earlier, later = _fuzzy_pairs(firsts, similarity)
+    fuzzy = pl.DataFrame(
+        {
+            DOC_ID: firsts.get_column(DOC_ID).gather(later),
+            LINE_NO: firsts.get_column(LINE_NO).gather(later),
+            "_earlier": firsts.get_column(LINE_NO).gather(earlier),
+        }
+    ).lazy()
+    # A separator is a prose line that repeats nothing: its count up to each line, per document.
+    is_repeat = (~pl.col(KEY).is_first_distinct() | pl.col("_fuzzy")).over(DOC_ID)
+    seen = (
+        frame.join(
+            fuzzy.select(DOC_ID, LINE_NO, pl.lit(value=True).alias("_fuzzy")).unique(),
+            on=[DOC_ID, LINE_NO],
+            how="left",
+        )
+        .sort(DOC_ID, LINE_NO)
+        .with_columns(pl.col("_fuzzy").fill_null(value=False))
+        .with_columns((pl.col(_PROSE) & ~is_repeat).alias(_PROSE))
+        .with_columns(pl.col(_PROSE).cast(pl.UInt32).cum_sum().over(DOC_ID).alias("_seen"))
+        .select(DOC_ID, LINE_NO, KEY, CHARS, _PROSE, "_seen")
+    )
+    # Exact repeats are compared with the previous occurrence of their text.
+    exact = (
+        seen.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
+        .with_columns(pl.col("_seen").shift(1).over(DOC_ID, KEY).alias("_seen_before"))
+        .filter(pl.col("_seen_before").is_not_null())
+    )
+    seen_at = seen.select(DOC_ID, LINE_NO, "_seen")
+    fuzzy = fuzzy.join(seen_at, on=[DOC_ID, LINE_NO]).join(
+        seen_at.rename({LINE_NO: "_earlier", "_seen": "_seen_before"}), on=[DOC_ID, "_earlier"]
+    )
+    repeated = (
+        pl.concat(
+            [
+                exact.select(DOC_ID, LINE_NO, "_seen", "_seen_before"),
+                fuzzy.select(DOC_ID, LINE_NO, "_seen", "_seen_before"),
+            ]
+        )
+        .filter(pl.col("_seen") == pl.col("_seen_before"))
+        .select(DOC_ID, LINE_NO)
+        .unique()
+        .sort(DOC_ID, LINE_NO)
+        .collect()
+    )
+    logger.debug("%d repeated lines", repeated.height)
+    return repeated
+
+
+def _fuzzy_pairs(firsts: pl.DataFrame, similarity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``(earlier, later)`` of ``firsts`` (one document's) whose ratio reaches similarity."""
     # ratio = 100 * (1 - indel / (a + b)), so ratio >= s needs indel <= (1 - s / 100) * (a + b).
     slack = 1.0 - similarity / 100.0
     left, right = _length_compatible_pairs(firsts, slack)
@@ -139,19 +204,12 @@ def find_repeated_captions(lines: pl.DataFrame, *, similarity: float) -> pl.Data
         keep[lo:hi] = distance <= budget[lo:hi]
     left, right = left[keep], right[keep]
     keys = firsts.get_column(KEY)
-    scores = fuzzy_similarity(keys.gather(left), keys.gather(right))
-    matched = scores >= similarity
+    matched = fuzzy_similarity(keys.gather(left), keys.gather(right)) >= similarity
+    left, right = left[matched], right[matched]
     line_no = firsts.get_column(LINE_NO).to_numpy()
-    later = np.maximum(line_no[left[matched]], line_no[right[matched]])
-    fuzzy = pl.DataFrame(
-        {
-            DOC_ID: firsts.get_column(DOC_ID).gather(left[matched]),
-            LINE_NO: pl.Series(later, dtype=firsts.schema[LINE_NO]),
-        }
-    ).lazy()
-    repeated = pl.concat([exact, fuzzy]).unique().sort(DOC_ID, LINE_NO).collect()
-    logger.debug("scored %d caption pairs, %d repeated lines", len(left), repeated.height)
-    return repeated
+    swap = line_no[left] > line_no[right]
+    logger.debug("scored %d caption pairs, %d matched", len(keep), len(left))
+    return np.where(swap, right, left), np.where(swap, left, right)
 
 
 def _signatures(keys: pl.DataFrame, *, seed: int) -> np.ndarray:

@@ -87,6 +87,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # The host of a url, without scheme, credentials, port or a leading "www.".
+# A repeat is kept when a prose line (a sentence of this many words, no text rule) separates it
+# from its earlier occurrence (see `find_repeated_captions`).
+PROSE_WORDS = 10
 _HOST_PATTERN = r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/]*@)?(?:www\.)?([^/:?#]+)"
 
 
@@ -209,8 +212,11 @@ def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     lines = exploded.join(scopes, on=DOC_ID, how="left", maintain_order="left").join(
         line_features(exploded, config), on=LINE, how="left", maintain_order="left"
     )
+    prose = pl.col("_text_rule").is_null() & pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)
     repeated = find_repeated_captions(
-        lines.filter(pl.col(CHARS) > 0), similarity=config.caption_similarity
+        lines.filter(pl.col(CHARS) > 0).with_columns(prose.alias("_prose")),
+        similarity=config.caption_similarity,
+        separator="_prose",
     ).with_columns(pl.lit("repeated_caption").alias("_caption"))
     lines = lines.join(repeated, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
     lines = lines.with_columns(pl.coalesce("_text_rule", "_caption").alias(MARK))

@@ -34,6 +34,25 @@ def test_find_repeated_captions_keeps_first_of_exact_and_near_repeats() -> None:
     assert repeated.rows() == [("a", 3)]
 
 
+PROSE = "The jury heard on the third day that the officers had followed him for an hour."
+
+
+def test_prose_between_two_occurrences_keeps_the_repeat() -> None:
+    """A timeline's recurring subheading stays; a caption printed twice in a row goes."""
+    subheading = "What the inquest has been told"
+    lines = _lines(
+        {
+            "timeline": [subheading, PROSE, subheading, "On Monday the court was shown the map of the route."],
+            "caption": [CAPTION + " /AFP", CAPTION, PROSE],
+            "repeated prose": [subheading, PROSE, subheading, PROSE, subheading],
+        }
+    ).with_columns(pl.col("_key").str.ends_with(".").alias("_prose"))
+    repeated = find_repeated_captions(lines, similarity=90.0, separator="_prose")
+    # The second copy of a prose line repeats, so it does not separate what surrounds it.
+    assert repeated.rows() == [("caption", 2), ("repeated prose", 4), ("repeated prose", 5)]
+    assert find_repeated_captions(lines, similarity=90.0).height == 5
+
+
 def test_find_repeated_captions_ignores_short_lines() -> None:
     lines = _lines({"a": ["He said.", "He said.", "Russia", "Russia"]})
     assert find_repeated_captions(lines, similarity=90.0).height == 0
