@@ -231,6 +231,8 @@ CONTEXT_LINES = 3
 # many characters of good lines for a run to be content (measured on L3S-GN1, see benchmarks/).
 RUN_GAP_LINES = 15
 RUN_MIN_CHARS = 800
+# The weak lines after a paragraph are a table when at least this share of them hold digits.
+TAIL_DIGIT_SHARE = 0.4
 
 
 def stop_word_share(key: str = KEY, words: str = WORDS) -> pl.Expr:
@@ -286,20 +288,37 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     in an article. Site chrome between two stretches of prose almost always holds such a line (a
     menu, a share bar, an advertisement slot), and then the gap is judged as above.
 
+    Tables: the weak lines right after a prose line, up to the first line another rule of the
+    document removed (built-in, user, menu, repeated caption), are a table and kept up to the last
+    of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines hold one: the
+    results, schedule or scoreboard that often follows a sports or events article.
+
     Removing lines only shortens gaps, merges runs and leaves the prose lines and the other
     rules' lines where they are, so a second pass keeps what the first kept.
     """
     good_pos = pl.when(pl.col("_good")).then(pl.col("_pos"))
     # How many non-empty lines up to each line another rule removed: two lines have none of
-    # those between them when the counts are equal.
+    # those between them when the counts are equal. `_marked` counts only the rules of one
+    # document (built-in, user, menu, repeated caption), not learned lines.
     other_rule = pl.col(MARK).is_not_null() | pl.col("_learned").is_not_null()
     removed_before = lines.filter(pl.col(CHARS) > 0).select(
-        DOC_ID, LINE_NO, other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed")
+        DOC_ID,
+        LINE_NO,
+        other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed"),
+        pl.col(MARK).is_not_null().cast(pl.Int32).cum_sum().over(DOC_ID).alias("_marked"),
     )
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
         lines.filter(pl.col(ALIVE) & pl.col("_learned").is_null())
-        .select(DOC_ID, LINE_NO, CHARS, WORDS, STOP, SENTENCE)
+        .select(
+            DOC_ID,
+            LINE_NO,
+            CHARS,
+            WORDS,
+            STOP,
+            SENTENCE,
+            pl.col(KEY).str.contains(r"\d").fill_null(value=False).alias("_digit"),
+        )
         .join(removed_before, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
         .with_columns(
             pl.int_range(pl.len()).over(DOC_ID).alias("_pos"),
@@ -343,6 +362,24 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         pl.col("_pos").is_between(pl.col("_body_start"), pl.col("_body_end"))
         & (pl.col("_removed_above") == pl.col("_removed_below"))
     ).fill_null(value=False)
+    # A table after a paragraph (results, a schedule, a scoreboard): the weak lines that follow
+    # a prose line with no built-in, user or menu line between, up to the last of them holding
+    # a digit, when at least TAIL_DIGIT_SHARE of those lines hold one.
+    pos = pl.col("_pos")
+    at_good = pl.when(pl.col("_good"))
+    after_prose = (
+        ~pl.col("_good")
+        & at_good.then(is_prose()).forward_fill().over(DOC_ID)
+        & (pl.col("_marked") == at_good.then(pl.col("_marked")).forward_fill().over(DOC_ID))
+    ).fill_null(value=False)
+    alive = alive.with_columns(after_prose.alias("_after_prose"))
+    block = [DOC_ID, "_above"]
+    last_digit = pl.when(pl.col("_after_prose") & pl.col("_digit")).then(pos).max().over(block)
+    alive = alive.with_columns(
+        (pl.col("_after_prose") & (pos <= last_digit)).fill_null(value=False).alias("_table")
+    )
+    digit_share = pl.col("_digit").filter(pl.col("_table")).mean().over(block)
+    table = (pl.col("_table") & (digit_share >= TAIL_DIGIT_SHARE)).fill_null(value=False)
     headline = (pl.col(WORDS) >= 3) & near_below
     feature = (
         pl.when(pl.col(WORDS) < 4)
@@ -351,6 +388,6 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .then(pl.lit("page:low_stopwords"))
         .otherwise(pl.lit("page:no_sentence"))
     )
-    kept = pl.col("_good") | in_run | in_body | (near_above & near_below) | headline
+    kept = pl.col("_good") | in_run | in_body | table | (near_above & near_below) | headline
     decided = alive.select(DOC_ID, LINE_NO, pl.when(~kept).then(feature).alias("_page"))
     return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")

@@ -67,3 +67,22 @@ def test_mark_page_lines_judges_a_gap_holding_another_rule_as_chrome() -> None:
     # The advertisement line keeps its own rule (in ``_mark``), so page mode names it nothing.
     assert [rules[0], rules[4], rules[-1]] == [None, None, None]
     assert set(rules[1:4] + rules[5:-1]) == {"page:short"}
+
+
+def test_mark_page_lines_keeps_a_table_after_the_last_paragraph() -> None:
+    """Results after the article stay; the chrome after a built-in line, or a table's
+    trailing non-digit lines, do not."""
+    results = ["1. bayliss (ducati) 1'32.2", "2. kagayama (suzuki)", "3. haga (yamaha) 1'32.4"]
+    keys = [BODY, *results, "superstore deals", "print this story", "helmets", "9 new deals"]
+    marked = mark_page_lines(_page_lines(keys, {6: "builtin:share"}), max_chars=40)
+    rules = marked.get_column("_page").to_list()
+    assert rules[:4] == [None] * 4
+    assert rules[4] == "page:short"  # after the table's last digit line
+    assert rules[5] is None  # the built-in rule's own line
+    assert rules[6:] == ["page:short", "page:short"]  # past the built-in line: chrome
+
+
+def test_mark_page_lines_needs_digits_in_a_table() -> None:
+    links = ["more news", "latest sport", "weather today", "in pictures 2"]
+    marked = mark_page_lines(_page_lines([BODY, *links]), max_chars=40)
+    assert marked.get_column("_page").to_list()[1:] == ["page:short"] * 4
