@@ -142,10 +142,13 @@ def find_repeated_captions(
             "_earlier": firsts.get_column(LINE_NO).gather(earlier),
         }
     ).lazy()
+    # Repeats are rare: only documents that have one are looked at again.
+    documents = pl.concat([eligible.filter(~first).select(DOC_ID), fuzzy.select(DOC_ID)]).unique()
     # A separator is a prose line that repeats nothing: its count up to each line, per document.
     is_repeat = (~pl.col(KEY).is_first_distinct() | pl.col("_fuzzy")).over(DOC_ID)
     seen = (
-        frame.join(
+        frame.join(documents, on=DOC_ID, how="semi")
+        .join(
             fuzzy.select(DOC_ID, LINE_NO, pl.lit(value=True).alias("_fuzzy")).unique(),
             on=[DOC_ID, LINE_NO],
             how="left",
