@@ -1,0 +1,582 @@
+"""The Spark engine's run: the local pipeline's passes and decisions as one Spark job.
+
+```
+read (Spark readers, local record rules)
+pass A   mapInArrow: mark_lines -> count_statistics        (per batch)
+learn    Spark aggregations + cluster_short_lines           (corpus-wide; small table to driver)
+pass B   mapInArrow: apply_learned -> rewrite_texts -> empty -> normalize -> keys, fingerprints
+exact    groupBy(content key bucket).applyInArrow: rank_documents -> mark_exact_duplicates
+near     mapInArrow band keys -> groupBy(band, hash) -> pairs -> join fingerprints ->
+         mapInArrow pre-filter + PairScorer -> large-star/small-star components
+decide   groupBy(component bucket).applyInArrow: rank -> exact -> assign_canonicals ->
+         resolve_chains -> add_cluster_columns
+write    corpus, dropped, removed_lines (Spark writers) + report.json; checked, then published
+```
+
+Nothing that grows with the corpus is collected to the driver: only the learned-line table,
+the candidate short lines it is learned from, and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+from dedupe.boilerplate import validate_patterns
+from dedupe.canonical import (
+    DATE_CANDIDATES,
+    SOURCE_CANDIDATES,
+    URL_CANDIDATES,
+    find_column,
+    source_key,
+)
+from dedupe.config import PipelineConfig
+from dedupe.errors import ConfigError, InputError
+from dedupe.learned import LEARNED_COUNTS_SCHEMA, report_learned_lines
+from dedupe.ledger import LedgerError
+from dedupe.near import lsh_parameters
+from dedupe.report import SIZE_BUCKETS, Report, StageRecord
+from dedupe.schema import (
+    CLUSTER_ID,
+    CLUSTER_SIZE,
+    CONTENT_KEY,
+    DETAIL,
+    DOC_ID,
+    DROP_REASON,
+    DUPLICATE_IDS,
+    DUPLICATE_OF,
+    DUPLICATE_SOURCES,
+    DUPLICATE_URLS,
+    LENGTH,
+    LINE,
+    LINE_NO,
+    ROW_INDEX,
+    RULE,
+    SIMILARITY,
+    TEXT,
+)
+from dedupe.spark.batches import (
+    CLEANED_FIELDS,
+    EXACT,
+    FILLED,
+    HASHES,
+    KEEPER,
+    LEADS,
+    LEARNED_COUNTS,
+    OTHER,
+    PASSED,
+    REMOVED,
+    SCORED,
+    SCORES,
+    SIGNATURE,
+    STATISTICS,
+    Batches,
+    clean_and_fingerprint,
+    decide_groups,
+    exact_groups,
+    line_statistics,
+    score_candidates,
+)
+from dedupe.spark.graph import candidate_pairs, connected_components
+from dedupe.spark.learning import learn_lines_spark
+from dedupe.spark.read import read_inputs
+
+_LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
+COMPONENT = "_component"
+
+
+@dataclass(frozen=True, slots=True)
+class SparkResult:
+    """What a Spark run produced: Spark DataFrames of the output tables, and the report.
+
+    The tables are lazy Spark DataFrames over the run's cached data; ``output`` holds them as
+    files when the run wrote one.
+    """
+
+    corpus: DataFrame
+    dropped: DataFrame
+    removed_lines: DataFrame
+    clusters: DataFrame
+    report: Report
+
+
+class _Timer:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.started = time.perf_counter()
+
+    def stage(self, name: str, alive_in: int, alive_out: int) -> None:
+        now = time.perf_counter()
+        self.report.stages.append(StageRecord(name, alive_in, alive_out, now - self.started))
+        self.started = now
+
+
+def _rank_columns(columns: list[str], config: PipelineConfig) -> list[str]:
+    """The pass-through columns ranking and cluster columns read, as the local key table has."""
+    keep = config.keep
+    names = [
+        find_column(columns, keep.date_column, DATE_CANDIDATES),
+        find_column(columns, keep.source_column, SOURCE_CANDIDATES),
+        find_column(columns, None, URL_CANDIDATES),
+    ]
+    reserved = {DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *_LEDGER}
+    return list(dict.fromkeys(n for n in names if n is not None and n not in reserved))
+
+
+def _check_config(columns: list[str], config: PipelineConfig) -> None:
+    validate_patterns((*config.clean.drop_pattern, *config.clean.keep_pattern))
+    column = config.clean.source_column
+    if config.clean.enabled and column is not None and column not in columns:
+        raise ConfigError(
+            f"source column {column!r} is not in the corpus "
+            f"(found: {', '.join(columns)}); pass --source-column with one of them"
+        )
+
+
+def _counts(frame: DataFrame, column: str) -> dict[str, int]:
+    rows = frame.groupBy(column).count().collect()
+    pairs = sorted(((str(r[column]), int(r["count"])) for r in rows), key=lambda p: (-p[1], p[0]))
+    return dict(pairs)
+
+
+def _learned_report(cleaned: DataFrame, learned: pl.DataFrame) -> list[dict[str, Any]]:
+    counts = (
+        cleaned.select(F.explode(LEARNED_COUNTS).alias("c"))
+        .select("c.*")
+        .groupBy(RULE, "scope", "_key_hash")
+        .agg(F.sum("removed_lines").alias("removed_lines"))
+    )
+    found = pl.from_arrow(counts.toArrow())
+    assert isinstance(found, pl.DataFrame)
+    if found.height == 0:
+        found = pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA)
+    found = found.with_columns(pl.col("_key_hash").cast(pl.Int64).reinterpret(signed=False)).select(
+        pl.col(name).cast(dtype) for name, dtype in LEARNED_COUNTS_SCHEMA.items()
+    )
+    return report_learned_lines(learned, [found]).to_dicts()
+
+
+def _decisions_schema(rank_columns: list[str], config: PipelineConfig) -> pa.Schema:
+    fields = [
+        (ROW_INDEX, pa.int64()),
+        (DOC_ID, pa.string()),
+        (DROP_REASON, pa.string()),
+        (DUPLICATE_OF, pa.string()),
+        (SIMILARITY, pa.float64()),
+        (CLUSTER_ID, pa.string()),
+        (CLUSTER_SIZE, pa.int64()),
+        (DUPLICATE_IDS, pa.list_(pa.string())),
+    ]
+    if find_column(rank_columns, None, ("url",)) is not None:
+        fields.append((DUPLICATE_URLS, pa.list_(pa.string())))
+    probe = pl.DataFrame(schema=dict.fromkeys([DOC_ID, *rank_columns], pl.String))
+    if source_key(probe, config.keep.source_column) is not None:
+        fields.append((DUPLICATE_SOURCES, pa.list_(pa.string())))
+    return pa.schema(fields)
+
+
+def _cluster_histogram(kept: DataFrame) -> dict[str, int]:
+    sizes = {
+        int(r[CLUSTER_SIZE]): int(r["count"])
+        for r in kept.filter(F.col(CLUSTER_SIZE) > 1).groupBy(CLUSTER_SIZE).count().collect()
+    }
+    histogram: dict[str, int] = {}
+    for low, high in SIZE_BUCKETS:
+        label = str(low) if low == high else f"{low}+" if high is None else f"{low}-{high}"
+        histogram[label] = sum(
+            n for size, n in sizes.items() if size >= low and (high is None or size <= high)
+        )
+    return histogram
+
+
+class _Run:
+    """One Spark run's shared state: the session, the config, the report and its timer."""
+
+    def __init__(self, spark: SparkSession, config: PipelineConfig, report: Report) -> None:
+        self.spark = spark
+        self.config = config
+        self.report = report
+        self.timer = _Timer(report)
+        self.partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or "200")
+
+    def learn(self, documents: DataFrame) -> pl.DataFrame | None:
+        clean = self.config.clean
+        if not clean.enabled:
+            return None
+        columns = documents.columns
+        scopes = [c for c in dict.fromkeys((clean.source_column, "source", "url")) if c]
+        needed = [DOC_ID, TEXT, *[c for c in scopes if c in columns]]
+
+        def statistics(batches: Batches) -> Batches:
+            return line_statistics(batches, clean=clean)
+
+        stats = documents.select(*needed).mapInArrow(statistics, from_arrow_schema(STATISTICS))
+        stats = stats.persist(StorageLevel.MEMORY_AND_DISK)
+        learned = learn_lines_spark(stats, clean)
+        stats.unpersist()
+        return learned
+
+    def clean(self, documents: DataFrame, learned: pl.DataFrame | None) -> DataFrame:
+        config = self.config
+        schema = to_arrow_schema(documents.schema)
+        for name, dtype in CLEANED_FIELDS:
+            schema = schema.append(pa.field(name, dtype))
+
+        def cleaned(batches: Batches) -> Batches:
+            return clean_and_fingerprint(batches, config=config, learned=learned, schema=schema)
+
+        out = documents.mapInArrow(cleaned, from_arrow_schema(schema))
+        return out.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def exact(self, keys: DataFrame) -> DataFrame:
+        """Exact duplicates among alive documents: ``_row`` and ``_keeper`` of each copy."""
+        config = self.config
+        empty = self.spark.createDataFrame([], from_arrow_schema(EXACT))
+        if not config.exact.enabled:
+            return empty
+        alive = keys.filter(F.col(DROP_REASON).isNull())
+        shared = alive.groupBy(CONTENT_KEY).count().filter(F.col("count") > 1)
+        groups = alive.join(shared.select(CONTENT_KEY), on=CONTENT_KEY, how="left_semi")
+
+        def decide(table: pa.Table) -> pa.Table:
+            return exact_groups(table, keep=config.keep, exact=config.exact)
+
+        bucket = F.pmod(F.xxhash64(CONTENT_KEY), F.lit(self.partitions))
+        found = groups.groupBy(bucket).applyInArrow(decide, from_arrow_schema(EXACT))
+        return found.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def near(self, cleaned: DataFrame, exact: DataFrame) -> DataFrame:
+        """Scored candidate pairs (pre-filtered as locally): left, right, passed, similarity."""
+        near = self.config.near
+        bands, rows = lsh_parameters(near)
+        alive = (
+            cleaned.filter(F.col(DROP_REASON).isNull() & F.col(FILLED))
+            .select(ROW_INDEX, HASHES, LEADS, SIGNATURE)
+            .join(exact.select(ROW_INDEX), on=ROW_INDEX, how="left_anti")
+        )
+        pairs = candidate_pairs(alive, bands=bands, rows=rows, num_perm=near.num_perm)
+        pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
+
+        def side(prefix: str, key: str) -> DataFrame:
+            return alive.select(
+                F.col(ROW_INDEX).alias(key),
+                *[F.col(c).alias(f"{prefix}{c}") for c in (HASHES, LEADS, SIGNATURE)],
+            )
+
+        def score(batches: Batches) -> Batches:
+            return score_candidates(batches, near=near)
+
+        joined = pairs.join(side("l", "left"), on="left").join(side("r", "right"), on="right")
+        scored = joined.select(
+            "left", "right", *[f"{p}{c}" for p in "lr" for c in (HASHES, LEADS, SIGNATURE)]
+        ).mapInArrow(score, from_arrow_schema(SCORES))
+        scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
+        self.report.details["near"] = {
+            "bands": bands,
+            "rows": rows,
+            "documents": alive.count(),
+            "candidate_pairs": pairs.count(),
+        }
+        pairs.unpersist()
+        return scored
+
+    def decide(self, cleaned: DataFrame, exact: DataFrame, scored: DataFrame | None) -> DataFrame:
+        config = self.config
+        rank_columns = _rank_columns(cleaned.columns, config)
+        keys = cleaned.select(
+            ROW_INDEX,
+            DOC_ID,
+            LENGTH,
+            CONTENT_KEY,
+            DROP_REASON,
+            F.lit(None).cast("string").alias(DETAIL),
+            *rank_columns,
+        )
+        edges = exact.select(F.col(ROW_INDEX).alias("a"), F.col(KEEPER).alias("b"))
+        table = keys
+        if scored is not None:
+            verified = scored.filter(F.col(PASSED))
+            edges = edges.unionByName(
+                verified.select(F.col("left").alias("a"), F.col("right").alias("b"))
+            )
+        labels = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
+        table = (
+            table.join(labels.withColumnRenamed("node", ROW_INDEX), on=ROW_INDEX, how="left")
+            .withColumn(COMPONENT, F.coalesce(F.col("component"), F.col(ROW_INDEX)))
+            .drop("component")
+        )
+        if scored is not None:
+            nodes = (
+                scored.filter(F.col(PASSED))
+                .select(F.col("left").alias(ROW_INDEX))
+                .unionByName(scored.filter(F.col(PASSED)).select(F.col("right").alias(ROW_INDEX)))
+                .distinct()
+            )
+            prints = cleaned.select(ROW_INDEX, HASHES, LEADS, SIGNATURE).join(
+                nodes, on=ROW_INDEX, how="left_semi"
+            )
+            left_label = labels.select(F.col("node").alias("left"), F.col("component").alias("_l"))
+            right_label = labels.select(
+                F.col("node").alias("right"), F.col("component").alias("_r")
+            )
+            within = (
+                scored.join(left_label, on="left")
+                .join(right_label, on="right")
+                .filter(F.col("_l") == F.col("_r"))
+                .groupBy("left")
+                .agg(
+                    F.collect_list(F.struct(F.col("right").alias(OTHER), PASSED, SIMILARITY)).alias(
+                        SCORED
+                    )
+                )
+                .withColumnRenamed("left", ROW_INDEX)
+            )
+            table = table.join(prints, on=ROW_INDEX, how="left").join(
+                within, on=ROW_INDEX, how="left"
+            )
+        else:
+            table = table.select(
+                "*",
+                *[F.lit(None).cast("array<int>").alias(c) for c in (HASHES, LEADS, SIGNATURE)],
+                F.lit(None)
+                .cast(f"array<struct<{OTHER}:bigint,{PASSED}:boolean,{SIMILARITY}:double>>")
+                .alias(SCORED),
+            )
+        schema = _decisions_schema(rank_columns, config)
+
+        def decide(group: pa.Table) -> pa.Table:
+            return decide_groups(group, config=config, schema=schema)
+
+        bucket = F.pmod(F.xxhash64(COMPONENT), F.lit(self.partitions))
+        decisions = table.groupBy(bucket).applyInArrow(decide, from_arrow_schema(schema))
+        decisions = decisions.persist(StorageLevel.MEMORY_AND_DISK)
+        labels.unpersist()
+        return decisions
+
+
+def _hadoop(spark: SparkSession, path: str) -> tuple[Any, Any]:
+    jvm = spark._jvm
+    assert jvm is not None
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark._jsc.hadoopConfiguration())
+    return fs, fs.makeQualified(hadoop_path)
+
+
+def _check_output(spark: SparkSession, output: str, inputs: list[str], *, force: bool) -> None:
+    fs, target = _hadoop(spark, output)
+    target_text = str(target.toString()).rstrip("/")
+    for item in inputs:
+        source = str(_hadoop(spark, item)[1].toString()).rstrip("/")
+        if (
+            source == target_text
+            or source.startswith(target_text + "/")
+            or target_text.startswith(source + "/")
+        ):
+            raise InputError(
+                f"output folder '{output}' overlaps input '{item}'; choose an output folder "
+                "outside the inputs"
+            )
+    if fs.exists(target):
+        if not fs.getFileStatus(target).isDirectory():
+            raise InputError(f"output '{output}' exists and is not a folder; choose another path")
+        if len(fs.listStatus(target)) and not force:
+            raise InputError(
+                f"output folder '{output}' is not empty; pass --force to replace it or choose "
+                "another"
+            )
+
+
+def _write(
+    spark: SparkSession,
+    output: str,
+    tables: dict[str, DataFrame],
+    report: dict[str, Any],
+    config: PipelineConfig,
+) -> None:
+    """Write the tables and report.json into a hidden folder beside ``output``, then rename it."""
+    fs, target = _hadoop(spark, output)
+    jvm = spark._jvm
+    assert jvm is not None
+    parent = target.getParent()
+    token = uuid.uuid4().hex[:12]
+    workspace = jvm.org.apache.hadoop.fs.Path(parent, f".{target.getName()}.tmp-{token}")
+    root = str(workspace.toString())
+    try:
+        for stem, frame in tables.items():
+            if stem == "corpus" and config.output.format == "jsonl":
+                frame.write.option("ignoreNullFields", "false").json(f"{root}/corpus.jsonl")
+            else:
+                frame.write.parquet(f"{root}/{stem}.parquet")
+        stream = fs.create(jvm.org.apache.hadoop.fs.Path(workspace, "report.json"), True)
+        text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+        stream.write(bytearray(text.encode("utf-8")))
+        stream.close()
+        old = jvm.org.apache.hadoop.fs.Path(parent, f".{target.getName()}.old-{token}")
+        if fs.exists(target):
+            fs.rename(target, old)
+        if not fs.rename(workspace, target):
+            raise InputError(f"cannot rename the finished output into '{output}'")
+        fs.delete(old, True)
+    finally:
+        if fs.exists(workspace):
+            fs.delete(workspace, True)
+
+
+def run(
+    spark: SparkSession,
+    inputs: list[str],
+    config: PipelineConfig | None = None,
+    *,
+    output: str | Path | None = None,
+) -> SparkResult:
+    """Clean and deduplicate a corpus on Spark, with the answers of the local engine.
+
+    ``inputs`` are paths Spark reads (``.jsonl``/``.ndjson`` optionally gzipped, Parquet files
+    or dataset folders, local folders of ``.txt``/``.md`` articles). With ``output`` (any path
+    Spark writes), the folder gets ``corpus.parquet`` (or ``corpus.jsonl``), ``dropped.parquet``
+    and ``removed_lines.parquet`` as Spark writes them (folders of part files) and
+    ``report.json``; it is published by a rename once complete.
+
+    Raises:
+        InputError: an input cannot be read, or the output folder is not usable.
+        SchemaError: an input lacks the text column or the requested id column.
+        ConfigError: a pattern or source column is not usable.
+
+    Example:
+        >>> from dedupe.spark.engine import run  # doctest: +SKIP
+        >>> run(spark, ["s3a://bucket/news/*.jsonl"], output="s3a://bucket/clean")  # doctest: +SKIP
+    """
+    config = config or PipelineConfig()
+    inputs = [str(path) for path in inputs]
+    out = str(output) if output is not None else None
+    if out is not None:
+        _check_output(spark, out, inputs, force=config.output.force)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(config.input.batch_size))
+    report = Report(parameters=config.to_dict(), inputs=inputs)
+    engine = _Run(spark, config, report)
+    documents, invalid = read_inputs(spark, inputs, config.input)
+    documents = documents.persist(StorageLevel.MEMORY_AND_DISK)
+    invalid = invalid.persist(StorageLevel.MEMORY_AND_DISK)
+    valid, rejected = documents.count(), invalid.count()
+    if valid + rejected == 0:
+        raise InputError("the inputs hold no records")
+    engine.timer.stage("read", valid + rejected, valid)
+    _check_config(documents.columns, config)
+    learned = engine.learn(documents)
+    cleaned = engine.clean(documents, learned)
+    emptied = cleaned.filter(F.col(DROP_REASON).isNotNull()).count()
+    documents.unpersist()
+    engine.timer.stage("clean", valid, valid - emptied)
+    if learned is not None:
+        report.details["clean"] = {"learned_lines": _learned_report(cleaned, learned)}
+    exact = engine.exact(cleaned)
+    copies = exact.count()
+    engine.timer.stage("exact", valid - emptied, valid - emptied - copies)
+    scored = engine.near(cleaned, exact) if config.near.enabled else None
+    decisions = engine.decide(cleaned, exact, scored)
+    kept_rows = decisions.filter(F.col(DROP_REASON).isNull())
+    kept = kept_rows.count()
+    if scored is not None:
+        near = report.details["near"]
+        near["plausible_pairs"] = scored.count()
+        near["verified_pairs"] = scored.filter(F.col(PASSED)).count()
+        near["near_duplicates"] = decisions.filter(F.col(DROP_REASON) == "near_duplicate").count()
+    engine.timer.stage("near", valid - emptied - copies, kept)
+    public = [c for c in cleaned.columns if not c.startswith("_") and c not in _LEDGER]
+    cluster_columns = [
+        c
+        for c in decisions.columns
+        if c in (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
+    ]
+    corpus = (
+        cleaned.select(ROW_INDEX, *public)
+        .join(kept_rows.select(ROW_INDEX, *cluster_columns), on=ROW_INDEX)
+        .orderBy(ROW_INDEX)
+        .select(*public, *cluster_columns)
+    )
+    dropped = (
+        decisions.filter(F.col(DROP_REASON).isNotNull())
+        .select(
+            DOC_ID,
+            DROP_REASON,
+            DUPLICATE_OF,
+            SIMILARITY,
+            F.lit(None).cast("string").alias(DETAIL),
+            ROW_INDEX,
+            F.lit(0).alias("_part"),
+        )
+        .unionByName(
+            invalid.select(
+                DOC_ID,
+                DROP_REASON,
+                F.lit(None).cast("string").alias(DUPLICATE_OF),
+                F.lit(None).cast("double").alias(SIMILARITY),
+                DETAIL,
+                ROW_INDEX,
+                F.lit(1).alias("_part"),
+            )
+        )
+        .orderBy("_part", ROW_INDEX)
+        .drop("_part", ROW_INDEX)
+    )
+    removed = (
+        cleaned.select(DOC_ID, ROW_INDEX, F.explode(REMOVED).alias("_line"))
+        .select(DOC_ID, ROW_INDEX, "_line.*")
+        .orderBy(ROW_INDEX, LINE_NO)
+        .select(DOC_ID, LINE_NO, LINE, RULE)
+    )
+    clusters = _clusters(decisions)
+    dropped_count = dropped.count()
+    if kept + dropped_count != valid + rejected:
+        raise LedgerError(
+            f"ledger mismatch: {valid + rejected} records in, {kept} kept + {dropped_count} dropped"
+        )
+    both = kept_rows.select(DOC_ID).join(
+        decisions.filter(F.col(DROP_REASON).isNotNull()).select(DOC_ID), on=DOC_ID
+    )
+    if both.limit(1).count():
+        raise LedgerError(f"documents both kept and dropped: {[r[0] for r in both.take(5)]}")
+    report.kept = kept
+    report.documents_in = valid + rejected
+    report.dropped_by_reason = _counts(dropped, DROP_REASON)
+    report.lines_removed_by_rule = _counts(removed, RULE)
+    report.cluster_sizes = _cluster_histogram(kept_rows)
+    engine.timer.stage("clusters", kept, kept)
+    if out is not None:
+        tables = {"corpus": corpus, "dropped": dropped, "removed_lines": removed}
+        _write(spark, out, tables, report.to_dict(), config)
+        engine.timer.stage("write", kept, kept)
+    return SparkResult(corpus, dropped, removed, clusters, report)
+
+
+def _clusters(decisions: DataFrame) -> DataFrame:
+    """One row per member of each cluster of more than one document, canonical first."""
+    heads = decisions.filter(F.col(DROP_REASON).isNull() & (F.col(CLUSTER_SIZE) > 1)).select(
+        F.col(DOC_ID).alias(CLUSTER_ID), F.col(ROW_INDEX).alias("_order")
+    )
+    members = decisions.select(
+        DOC_ID,
+        DROP_REASON,
+        SIMILARITY,
+        F.coalesce(F.col(DUPLICATE_OF), F.col(DOC_ID)).alias(CLUSTER_ID),
+    )
+    return (
+        heads.join(members, on=CLUSTER_ID)
+        .withColumn("canonical", F.col(DOC_ID) == F.col(CLUSTER_ID))
+        .orderBy(F.col("_order"), F.col("canonical").desc(), F.col(DOC_ID))
+        .select(CLUSTER_ID, DOC_ID, "canonical", DROP_REASON, SIMILARITY)
+    )
+
+
+__all__ = ["SparkResult", "run"]
