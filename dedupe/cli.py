@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Protocol
 
 import polars as pl
 import typer
@@ -30,7 +30,7 @@ from rich.table import Table
 from dedupe import __version__
 from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
 from dedupe.errors import DedupeError
-from dedupe.pipeline import PipelineResult, run
+from dedupe.pipeline import run
 from dedupe.report import Report
 
 app = typer.Typer(
@@ -63,6 +63,10 @@ BatchSize = Annotated[int | None, typer.Option(help="Records per batch (memory f
 Against = Annotated[
     Path | None,
     typer.Option(help="An earlier --output folder: drop new copies of its documents too."),
+]
+EngineName = Annotated[
+    Literal["local", "spark"],
+    typer.Option(help="local, or spark to run on PySpark (pip install 'dedupe-corpus[spark]')."),
 ]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")]
@@ -195,7 +199,12 @@ def _render_summary(report: Report, *, title: str) -> None:
     stderr.print(table)
 
 
-def _finish(result: PipelineResult, *, title: str, as_json: bool, quiet: bool) -> None:
+class _Reported(Protocol):
+    @property
+    def report(self) -> Report: ...
+
+
+def _finish(result: _Reported, *, title: str, as_json: bool, quiet: bool) -> None:
     """Print the report: a table on a terminal, else (or with --quiet) one summary line."""
     if as_json:
         sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
@@ -252,6 +261,7 @@ def run_command(
     source_priority: SourcePriority = None,
     batch_size: BatchSize = None,
     against: Against = None,
+    engine: EngineName = "local",
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
@@ -261,10 +271,18 @@ def run_command(
     Example: dedupe run samples/news --output out/news
     """
     _configure_logging(verbose, quiet)
+    result: _Reported
     with _errors_as_messages():
         settings = _settings(ctx)
-        with _progress(quiet) as on_progress:
-            result = run(inputs, settings, output=output, against=against, on_progress=on_progress)
+        if engine == "spark":
+            from dedupe.spark import run_spark
+
+            result = run_spark(inputs, settings, output=output, against=against)
+        else:
+            with _progress(quiet) as on_progress:
+                result = run(
+                    inputs, settings, output=output, against=against, on_progress=on_progress
+                )
     _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet)
 
 
