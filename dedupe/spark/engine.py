@@ -28,7 +28,6 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
@@ -91,6 +90,7 @@ from dedupe.spark.batches import (
 from dedupe.spark.graph import candidate_pairs, connected_components
 from dedupe.spark.learning import learn_lines_spark
 from dedupe.spark.read import read_inputs
+from dedupe.spark.session import materialize
 
 _LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
 COMPONENT = "_component"
@@ -222,9 +222,8 @@ class _Run:
             return line_statistics(batches, clean=clean)
 
         stats = documents.select(*needed).mapInArrow(statistics, from_arrow_schema(STATISTICS))
-        stats = stats.persist(StorageLevel.MEMORY_AND_DISK)
+        stats = materialize(stats)
         learned = learn_lines_spark(stats, clean)
-        stats.unpersist()
         return learned
 
     def clean(self, documents: DataFrame, learned: pl.DataFrame | None) -> DataFrame:
@@ -237,7 +236,7 @@ class _Run:
             return clean_and_fingerprint(batches, config=config, learned=learned, schema=schema)
 
         out = documents.mapInArrow(cleaned, from_arrow_schema(schema))
-        return out.persist(StorageLevel.MEMORY_AND_DISK)
+        return materialize(out)
 
     def exact(self, keys: DataFrame) -> DataFrame:
         """Exact duplicates among alive documents: ``_row`` and ``_keeper`` of each copy."""
@@ -254,7 +253,7 @@ class _Run:
 
         bucket = F.pmod(F.xxhash64(CONTENT_KEY), F.lit(self.partitions))
         found = groups.groupBy(bucket).applyInArrow(decide, from_arrow_schema(EXACT))
-        return found.persist(StorageLevel.MEMORY_AND_DISK)
+        return materialize(found)
 
     def near(self, cleaned: DataFrame, exact: DataFrame) -> DataFrame:
         """Scored candidate pairs (pre-filtered as locally): left, right, passed, similarity."""
@@ -266,7 +265,7 @@ class _Run:
             .join(exact.select(ROW_INDEX), on=ROW_INDEX, how="left_anti")
         )
         pairs = candidate_pairs(alive, bands=bands, rows=rows, num_perm=near.num_perm)
-        pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
+        pairs = materialize(pairs)
 
         def side(prefix: str, key: str) -> DataFrame:
             return alive.select(
@@ -281,14 +280,13 @@ class _Run:
         scored = joined.select(
             "left", "right", *[f"{p}{c}" for p in "lr" for c in (HASHES, LEADS, SIGNATURE)]
         ).mapInArrow(score, from_arrow_schema(SCORES))
-        scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
+        scored = materialize(scored)
         self.report.details["near"] = {
             "bands": bands,
             "rows": rows,
             "documents": alive.count(),
             "candidate_pairs": pairs.count(),
         }
-        pairs.unpersist()
         return scored
 
     def decide(self, cleaned: DataFrame, exact: DataFrame, scored: DataFrame | None) -> DataFrame:
@@ -310,7 +308,7 @@ class _Run:
             edges = edges.unionByName(
                 verified.select(F.col("left").alias("a"), F.col("right").alias("b"))
             )
-        labels = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
+        labels = materialize(connected_components(edges))
         table = (
             table.join(labels.withColumnRenamed("node", ROW_INDEX), on=ROW_INDEX, how="left")
             .withColumn(COMPONENT, F.coalesce(F.col("component"), F.col(ROW_INDEX)))
@@ -360,8 +358,7 @@ class _Run:
 
         bucket = F.pmod(F.xxhash64(COMPONENT), F.lit(self.partitions))
         decisions = table.groupBy(bucket).applyInArrow(decide, from_arrow_schema(schema))
-        decisions = decisions.persist(StorageLevel.MEMORY_AND_DISK)
-        labels.unpersist()
+        decisions = materialize(decisions)
         return decisions
 
 
@@ -466,8 +463,8 @@ def run(
     report = Report(parameters=config.to_dict(), inputs=inputs)
     engine = _Run(spark, config, report)
     documents, invalid = read_inputs(spark, inputs, config.input)
-    documents = documents.persist(StorageLevel.MEMORY_AND_DISK)
-    invalid = invalid.persist(StorageLevel.MEMORY_AND_DISK)
+    documents = materialize(documents)
+    invalid = materialize(invalid)
     valid, rejected = documents.count(), invalid.count()
     if valid + rejected == 0:
         raise InputError("the inputs hold no records")
@@ -476,7 +473,6 @@ def run(
     learned = engine.learn(documents)
     cleaned = engine.clean(documents, learned)
     emptied = cleaned.filter(F.col(DROP_REASON).isNotNull()).count()
-    documents.unpersist()
     engine.timer.stage("clean", valid, valid - emptied)
     if learned is not None:
         report.details["clean"] = {"learned_lines": _learned_report(cleaned, learned)}

@@ -15,6 +15,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from dedupe.schema import ROW_INDEX
 from dedupe.spark.batches import BANDS, PAIRS, SIGNATURE, band_keys, bucket_pairs
+from dedupe.spark.session import materialize
 
 _MAX_ROUNDS = 64
 
@@ -61,7 +62,7 @@ def connected_components(edges: DataFrame) -> DataFrame:
     )
     # Each round's edges are checkpointed: the plan of the next round starts from them, not
     # from every round before (which would grow the plan exponentially).
-    current = current.distinct().localCheckpoint()
+    current = materialize(current.distinct())
     state = _edges_checksum(current)
     for _ in range(_MAX_ROUNDS):
         both = current.unionByName(current.select(F.col("b").alias("a"), F.col("a").alias("b")))
@@ -83,8 +84,8 @@ def connected_components(edges: DataFrame) -> DataFrame:
             .filter(F.col("a") != F.col("m"))
             .select(F.greatest("a", "m").alias("a"), F.least("a", "m").alias("b"))
             .distinct()
-            .localCheckpoint()
         )
+        small = materialize(small)
         new_state = _edges_checksum(small)
         current = small
         if new_state == state:

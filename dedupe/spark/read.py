@@ -21,6 +21,7 @@ from dedupe.errors import InputError, SchemaError
 from dedupe.inputs import JSONL_SUFFIXES, TEXT_SUFFIXES
 from dedupe.schema import DETAIL, DOC_ID, DROP_REASON, ROW_INDEX, TEXT, DropReason
 from dedupe.spark.batches import ARTICLES, JSON_PROBLEMS, decode_articles, json_problems
+from dedupe.spark.session import materialize
 
 SOURCE = "_source"  # "file:line" of a record, for messages and made-up ids
 _ID_CANDIDATES = (DOC_ID, "id")
@@ -80,7 +81,7 @@ def _jsonl(spark: SparkSession, path: str, index: int) -> tuple[DataFrame, DataF
         F.col("_metadata.file_block_start").alias("_block"),
         F.monotonically_increasing_id().alias("_mid"),
     )
-    lines = lines.persist()
+    lines = materialize(lines)  # the same line ids for every use below
     # Line numbers: lines before this block in the file, plus the position within the block.
     blocks = lines.groupBy("_file", "_block").agg(
         F.count(F.lit(1)).alias("_n"), F.min("_mid").alias("_first")
