@@ -15,6 +15,7 @@ import polars as pl
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -143,7 +144,7 @@ def _errors_as_messages() -> Iterator[None]:
     try:
         yield
     except DedupeError as error:
-        stderr.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
         stderr.print("interrupted; no output was published")

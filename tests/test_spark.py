@@ -14,7 +14,7 @@ import pytest
 import dedupe
 from dedupe.spark import spark_available
 
-pytestmark = [
+needs_spark = [
     pytest.mark.slow,
     pytest.mark.skipif(not spark_available(), reason="pyspark, pyarrow or pandas not installed"),
     pytest.mark.skipif(shutil.which("java") is None, reason="no Java runtime"),
@@ -138,6 +138,35 @@ def outputs(spark, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory): 
     return local, result, out / "local", out / "spark"
 
 
+def _spark_test(test):  # type: ignore[no-untyped-def]
+    for mark in needs_spark:
+        test = mark(test)
+    return test
+
+
+def test_missing_pyspark_prints_the_install_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from dedupe.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
+    )
+    result = CliRunner().invoke(
+        app, ["run", str(ROOT / "samples/news"), "-o", str(tmp_path / "o"), "--engine", "spark"]
+    )
+    assert result.exit_code == 1
+    assert "pip install 'dedupe-corpus[spark]'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@_spark_test
 def test_same_kept_set_and_clusters(outputs) -> None:  # type: ignore[no-untyped-def]
     _, _, local, spark = outputs
     columns = ["doc_id", "text", "cluster_id", "cluster_size", "duplicate_ids"]
@@ -152,6 +181,7 @@ def test_same_kept_set_and_clusters(outputs) -> None:  # type: ignore[no-untyped
     assert _read(spark, "corpus").columns == _read(local, "corpus").columns
 
 
+@_spark_test
 def test_same_ledger(outputs) -> None:  # type: ignore[no-untyped-def]
     _, _, local, spark = outputs
     ours, theirs = _read(spark, "dropped"), _read(local, "dropped")
@@ -165,6 +195,7 @@ def test_same_ledger(outputs) -> None:  # type: ignore[no-untyped-def]
     assert _read(spark, "removed_lines").equals(_read(local, "removed_lines"))
 
 
+@_spark_test
 def test_same_report_counts(outputs) -> None:  # type: ignore[no-untyped-def]
     _, _, local, spark = outputs
     ours = json.loads((spark / "report.json").read_text())
@@ -175,6 +206,7 @@ def test_same_report_counts(outputs) -> None:  # type: ignore[no-untyped-def]
         assert ours["details"]["near"][key] == theirs["details"]["near"][key], key
 
 
+@_spark_test
 def test_same_clusters_table(outputs) -> None:  # type: ignore[no-untyped-def]
     local, result, _, _ = outputs
     ours = pl.from_arrow(result.clusters.toArrow())
