@@ -463,8 +463,11 @@ def run(
     report = Report(parameters=config.to_dict(), inputs=inputs)
     engine = _Run(spark, config, report)
     documents, invalid = read_inputs(spark, inputs, config.input)
-    documents = materialize(documents)
-    invalid = materialize(invalid)
+    # One big file (or a gzipped one) is read as few splits: spread the documents over the
+    # cores so that the per-batch passes run in parallel.
+    cores = spark.sparkContext.defaultParallelism
+    if documents.rdd.getNumPartitions() < cores:
+        documents = materialize(documents.repartition(cores * 2, ROW_INDEX))
     valid, rejected = documents.count(), invalid.count()
     if valid + rejected == 0:
         raise InputError("the inputs hold no records")

@@ -28,6 +28,7 @@ _ID_CANDIDATES = (DOC_ID, "id")
 _INPUT_BITS = 56
 _FILE_BITS = 36
 _BLANK = r"^[ \t\r]*$"
+_PROBLEM = "_problem"
 
 
 def _kind(path: str) -> str:
@@ -236,12 +237,15 @@ def _to_corpus(frame: DataFrame, config: InputConfig, name: str) -> tuple[DataFr
 
 
 def _repeated_ids(good: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """The first record of each id stays; later ones are invalid, naming the first."""
-    by_id = Window.partitionBy(DOC_ID).orderBy(ROW_INDEX)
-    ranked = good.withColumn("_nth", F.row_number().over(by_id)).withColumn(
-        "_origin", F.first(SOURCE).over(by_id)
-    )
-    repeated = ranked.filter(F.col("_nth") > 1).select(
+    """The first record of each id stays; later ones are invalid, naming the first.
+
+    Only ids, rows and sources are shuffled, never the text.
+    """
+    keys = good.select(DOC_ID, ROW_INDEX, SOURCE)
+    first = F.min(F.struct(ROW_INDEX, SOURCE)).alias("_first")
+    shared = keys.groupBy(DOC_ID).agg(first, F.count(F.lit(1)).alias("_n")).filter("_n > 1")
+    later = keys.join(shared, on=DOC_ID).filter(F.col(ROW_INDEX) != F.col(f"_first.{ROW_INDEX}"))
+    repeated = later.select(
         DOC_ID,
         F.lit(DropReason.INVALID_RECORD.value).alias(DROP_REASON),
         F.concat(
@@ -249,12 +253,12 @@ def _repeated_ids(good: DataFrame) -> tuple[DataFrame, DataFrame]:
             F.lit(": doc_id '"),
             F.col(DOC_ID),
             F.lit("' repeats the id of "),
-            F.col("_origin"),
+            F.col(f"_first.{SOURCE}"),
             F.lit("; ids must be unique (or leave out --id-column)"),
         ).alias(DETAIL),
         ROW_INDEX,
     )
-    return ranked.filter(F.col("_nth") == 1).drop("_nth", "_origin"), repeated
+    return good.join(repeated.select(ROW_INDEX), on=ROW_INDEX, how="left_anti"), repeated
 
 
 def read_inputs(
@@ -272,6 +276,27 @@ def read_inputs(
     """
     if not inputs:
         raise InputError("no inputs given; pass a folder, a .jsonl or .parquet file")
+    # Splits of at most 32 MB (about 8,000 news articles): enough of them to keep every core
+    # busy in the per-batch passes without a shuffle.
+    split = spark.conf.get("spark.sql.files.maxPartitionBytes") or "128m"
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(min(_bytes(split), 32 << 20)))
+    try:
+        return _read_all(spark, inputs, config)
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", split)
+
+
+def _bytes(size: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    text = size.strip().lower().rstrip("b")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def _read_all(
+    spark: SparkSession, inputs: list[str], config: InputConfig
+) -> tuple[DataFrame, DataFrame]:
     documents: list[DataFrame] = []
     invalid: list[DataFrame] = []
     for index, path in enumerate(inputs):
@@ -298,4 +323,19 @@ def read_inputs(
         rejected = rejected.unionByName(more)
     corpus, repeated = _repeated_ids(corpus)
     columns = [c for c in corpus.columns if c not in (SOURCE, ROW_INDEX)]
-    return corpus.select(ROW_INDEX, *columns), rejected.unionByName(repeated)
+    rejected = rejected.unionByName(repeated)
+    # Both tables come from one plan, so it is computed once: documents and invalid records
+    # together (the latter's ledger in a struct, away from pass-through columns of that name).
+    problem = F.struct(DROP_REASON, DETAIL).alias(_PROBLEM)
+    both = materialize(
+        corpus.select(
+            ROW_INDEX,
+            *columns,
+            F.lit(None).cast(rejected.select(problem).schema[0].dataType).alias(_PROBLEM),
+        ).unionByName(rejected.select(ROW_INDEX, DOC_ID, problem), allowMissingColumns=True)
+    )
+    kept = both.filter(F.col(_PROBLEM).isNull()).select(ROW_INDEX, *columns)
+    problems = both.filter(F.col(_PROBLEM).isNotNull()).select(
+        DOC_ID, f"{_PROBLEM}.{DROP_REASON}", f"{_PROBLEM}.{DETAIL}", ROW_INDEX
+    )
+    return kept, problems
