@@ -68,6 +68,7 @@ def test_flag_field_and_toml_key_share_one_name() -> None:
         "verbose",
         "limit",
         "against",
+        "engine",
     }
     for command in COMMANDS.values():
         for param in command.params:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 from pathlib import Path
@@ -18,10 +17,6 @@ needs_spark = [
     pytest.mark.slow,
     pytest.mark.skipif(not spark_available(), reason="pyspark, pyarrow or pandas not installed"),
     pytest.mark.skipif(shutil.which("java") is None, reason="no Java runtime"),
-    # Opt-in until the engine is fast enough for CI's budget (the first runs took ~5 minutes).
-    pytest.mark.skipif(
-        os.environ.get("DEDUPE_SPARK_TESTS") != "1", reason="set DEDUPE_SPARK_TESTS=1 to run"
-    ),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
