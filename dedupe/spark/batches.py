@@ -1,37 +1,29 @@
-"""The work Spark hands to Python: local stage functions applied to Arrow batches and groups.
+"""The per-batch work Spark hands to Python (``mapInArrow``): local stages on Arrow batches.
 
-Each function here takes Arrow data as Spark passes it to ``mapInArrow`` (an iterator of
-record batches) or ``applyInArrow`` (one table per group) and calls the functions the local
-engine calls; nothing here decides anything the local stages do not. Unsigned values travel
-through Spark, which has no unsigned types, as signed integers of the same bits.
+Each function takes an iterator of record batches, as Spark passes them, and calls the
+functions the local engine calls; nothing here decides anything the local stages do not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedupe.canonical import rank_documents
 from dedupe.clean import apply_learned, count_statistics, mark_lines, rewrite_texts
-from dedupe.clusters import assign_canonicals
-from dedupe.config import CleanConfig, ExactConfig, KeepConfig, NearConfig, PipelineConfig
-from dedupe.exact import add_content_keys, mark_exact_duplicates
+from dedupe.config import CleanConfig, NearConfig, PipelineConfig
+from dedupe.exact import add_content_keys
 from dedupe.inputs import FALLBACK_ENCODING, _is_binary, _parse_jsonl_lines
 from dedupe.learned import _MONTHS, count_learned_removals
-from dedupe.ledger import add_cluster_columns, resolve_chains
 from dedupe.lsh import _band_keys, _bucket_pairs
 from dedupe.minhash import EMPTY_HASH
-from dedupe.near import Fingerprints, PairScorer, _CachedCheck, _plausible, fingerprint
+from dedupe.near import Fingerprints, PairScorer, _plausible, fingerprint
 from dedupe.normalize import normalize_texts
 from dedupe.pipeline import _mark_empty
 from dedupe.schema import (
-    CANONICAL_RANK,
     CONTENT_KEY,
     DETAIL,
     DOC_ID,
@@ -47,143 +39,31 @@ from dedupe.schema import (
     TEXT,
     DropReason,
 )
-
-U32Array = npt.NDArray[np.uint32]
-I64Array = npt.NDArray[np.int64]
-Batches = Iterator[pa.RecordBatch]
-
-# Columns the Spark engine adds to the documents (internal ones start with "_").
-HASHES = "_hashes"
-LEADS = "_leads"
-SIGNATURE = "_signature"
-FILLED = "_filled"  # the document has shingles: it can be an LSH candidate
-REMOVED = "_removed"  # the document's removed lines, as a list of structs
-LEARNED_COUNTS = "_learned_counts"  # a batch's removals per learned key, on its first row only
-SCORED = "_scored"  # scored candidate pairs whose left side is this document
-OTHER = "_other"
-PASSED = "_passed"
-KEEPER = "_keeper"
-
-INT_LIST = pa.list_(pa.int32())
-STATISTICS = pa.schema(
-    [
-        ("_scope", pa.string()),
-        ("_article", pa.int64()),
-        ("_key_hash", pa.int64()),
-        ("_occurrences", pa.int64()),
-        ("_key", pa.string()),
-    ]
+from dedupe.spark.arrow import (
+    ARTICLES,
+    BANDS,
+    FILLED,
+    HASHES,
+    INT_LIST,
+    JSON_PROBLEMS,
+    LEADS,
+    LEARNED_COUNTS,
+    LEARNED_COUNTS_TYPE,
+    PAIRS,
+    REMOVED,
+    REMOVED_TYPE,
+    SCORES,
+    SIGNATURE,
+    SKELETONS,
+    STATISTICS,
+    Batches,
+    batch_of,
+    frame_of,
+    list_array,
+    sets_of,
+    signatures_of,
+    signed,
 )
-ARTICLES = pa.schema(
-    [
-        (DOC_ID, pa.string()),
-        (TEXT, pa.string()),
-        (DETAIL, pa.string()),
-        ("_source", pa.string()),
-        (ROW_INDEX, pa.int64()),
-    ]
-)
-JSON_PROBLEMS = pa.schema(
-    [
-        (DOC_ID, pa.string()),
-        (DROP_REASON, pa.string()),
-        (DETAIL, pa.string()),
-        (ROW_INDEX, pa.int64()),
-    ]
-)
-SKELETONS = pa.schema(
-    [
-        ("_key_hash", pa.int64()),
-        ("_key", pa.string()),
-        ("_chars", pa.int64()),
-        ("_skeleton", pa.string()),
-    ]
-)
-REMOVED_TYPE = pa.list_(
-    pa.struct([(LINE_NO, pa.int32()), (LINE, pa.string()), (RULE, pa.string())])
-)
-LEARNED_COUNTS_TYPE = pa.list_(
-    pa.struct(
-        [
-            (RULE, pa.string()),
-            ("scope", pa.string()),
-            ("_key_hash", pa.int64()),
-            ("removed_lines", pa.int64()),
-        ]
-    )
-)
-CLEANED_FIELDS = [
-    (DROP_REASON, pa.string()),
-    (LENGTH, pa.int64()),
-    (CONTENT_KEY, pa.int64()),
-    (FILLED, pa.bool_()),
-    (HASHES, INT_LIST),
-    (LEADS, INT_LIST),
-    (SIGNATURE, INT_LIST),
-    (REMOVED, REMOVED_TYPE),
-    (LEARNED_COUNTS, LEARNED_COUNTS_TYPE),
-]
-BANDS = pa.schema([("_band", pa.int32()), ("_band_hash", pa.int64()), (ROW_INDEX, pa.int64())])
-PAIRS = pa.schema([("left", pa.int64()), ("right", pa.int64())])
-SCORES = pa.schema(
-    [("left", pa.int64()), ("right", pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())]
-)
-EXACT = pa.schema([(ROW_INDEX, pa.int64()), (KEEPER, pa.int64())])
-SCORED_TYPE = pa.list_(
-    pa.struct([(OTHER, pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())])
-)
-
-
-def frame_of(data: pa.RecordBatch | pa.Table) -> pl.DataFrame:
-    """A Polars frame of an Arrow batch or table (zero-copy where Arrow allows)."""
-    frame = pl.from_arrow(data)
-    if not isinstance(frame, pl.DataFrame):  # pragma: no cover - a batch is always a table
-        raise TypeError("expected a table")
-    return frame
-
-
-def batch_of(frame: pl.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
-    """The columns of ``schema`` from ``frame`` as one record batch of exactly those types.
-
-    Unsigned integers are cast to the signed type of the same width bit for bit.
-    """
-    table = frame.select(schema.names).to_arrow()
-    arrays = [pc.cast(table.column(f.name).combine_chunks(), f.type, safe=False) for f in schema]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
-def _signed(values: npt.NDArray[np.uint64] | U32Array) -> pa.Array:
-    return pa.array(values.view(np.int64 if values.dtype == np.uint64 else np.int32))
-
-
-def list_array(offsets: I64Array, values: U32Array) -> pa.Array:
-    """A Spark ``array<int>`` column from offsets into uint32 values (bits kept)."""
-    return pa.ListArray.from_arrays(
-        pa.array(offsets.astype(np.int32)), pa.array(values.view(np.int32))
-    )
-
-
-def sets_of(column: pa.Array | pa.ChunkedArray) -> tuple[I64Array, U32Array]:
-    """Offsets and uint32 values of an ``array<int>`` column; a null list is an empty set."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    sizes = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
-    offsets = np.zeros(len(column) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    values = column.flatten().to_numpy(zero_copy_only=False).astype(np.int32).view(np.uint32)
-    return offsets, values
-
-
-def signatures_of(column: pa.Array | pa.ChunkedArray, num_perm: int) -> U32Array:
-    """The ``(n, num_perm)`` signatures of an ``array<int>`` column; a null is the empty one."""
-    offsets, values = sets_of(column)
-    signatures = np.full((len(offsets) - 1, num_perm), EMPTY_HASH, dtype=np.uint32)
-    has = np.diff(offsets) == num_perm
-    signatures[has] = values.reshape(-1, num_perm)
-    return signatures
-
-
-# --- per batch (mapInArrow) ---------------------------------------------------------------
 
 
 def line_statistics(batches: Batches, *, clean: CleanConfig) -> Batches:
@@ -345,7 +225,7 @@ def clean_and_fingerprint(
         columns[TEXT] = frame.get_column(TEXT).to_arrow()
         columns[DROP_REASON] = frame.get_column(DROP_REASON).to_arrow()
         columns[LENGTH] = frame.get_column(LENGTH).to_arrow()
-        columns[CONTENT_KEY] = _signed(frame.get_column(CONTENT_KEY).to_numpy())
+        columns[CONTENT_KEY] = signed(frame.get_column(CONTENT_KEY).to_numpy())
         if config.near.enabled:
             prints = fingerprint(frame.get_column(NORMALIZED), config.near)
             n = len(prints)
@@ -435,116 +315,3 @@ def score_candidates(batches: Batches, *, near: NearConfig) -> Batches:
         yield pa.RecordBatch.from_arrays(
             [*rows, pa.array(passed), pa.array(similarity)], schema=SCORES
         )
-
-
-# --- per group (applyInArrow) -------------------------------------------------------------
-
-
-def exact_groups(table: pa.Table, *, keep: KeepConfig, exact: ExactConfig) -> pa.Table:
-    """Rank and mark exact duplicates among complete groups of one content key (or several)."""
-    frame = frame_of(table).with_columns(
-        pl.lit(None, pl.String).alias(DUPLICATE_OF), pl.lit(None, pl.Float64).alias(SIMILARITY)
-    )
-    marked = mark_exact_duplicates(rank_documents(frame, keep), exact)
-    copies = marked.filter(pl.col(DUPLICATE_OF).is_not_null())
-    keepers = marked.select(pl.col(DOC_ID).alias(DUPLICATE_OF), pl.col(ROW_INDEX).alias(KEEPER))
-    pairs = copies.join(keepers, on=DUPLICATE_OF, how="left").select(ROW_INDEX, KEEPER)
-    return pa.Table.from_batches([batch_of(pairs, EXACT)], schema=EXACT)
-
-
-def _scored_pairs(frame: pl.DataFrame) -> pl.DataFrame:
-    """The scored candidate pairs carried by a group's rows: left row, right row, result."""
-    return (
-        frame.select(pl.col(ROW_INDEX).alias("left"), SCORED)
-        .explode(SCORED)
-        .drop_nulls(SCORED)
-        .unnest(SCORED)
-        .rename({OTHER: "right"})
-    )
-
-
-def _primed(
-    scorer: PairScorer, left: I64Array, right: I64Array, scored: pl.DataFrame
-) -> _CachedCheck:
-    """A cached check that already knows the scores of the verification stage, as locally."""
-    check = _CachedCheck(scorer)
-    keys = (np.minimum(left, right).astype(np.uint64) << np.uint64(32)) | np.maximum(
-        left, right
-    ).astype(np.uint64)
-    keys, first = np.unique(keys, return_index=True)
-    check.keys = keys
-    check.passed = scored.get_column(PASSED).to_numpy().astype(bool)[first]
-    check.similarity = scored.get_column(SIMILARITY).to_numpy().astype(np.float64)[first]
-    return check
-
-
-def _mark_near(table: pl.DataFrame, groups: pa.Table, near: NearConfig) -> pl.DataFrame:
-    """The near-duplicate decision of ``mark_near_duplicates`` on given verified pairs.
-
-    The pairs come from the Spark stages (LSH, pre-filter and scores, as the local stage
-    computes them); the decision is the local one: ``assign_canonicals`` with the same cached
-    check, so each member passes against its cluster's canonical copy.
-    """
-    alive_rows = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
-    alive = table[alive_rows]
-    scored = _scored_pairs(alive)
-    if scored.height == 0:
-        return table
-    row_ids = alive.get_column(ROW_INDEX).to_numpy()
-    order = np.argsort(row_ids)
-    sorted_ids = row_ids[order]
-
-    def index(rows: pl.Series) -> I64Array:
-        return np.asarray(order[np.searchsorted(sorted_ids, rows.to_numpy())], dtype=np.int64)
-
-    left, right = index(scored.get_column("left")), index(scored.get_column("right"))
-    taken = groups.take(pa.array(alive_rows))
-    offsets, hashes = sets_of(taken.column(HASHES))
-    lead_offsets, lead_hashes = sets_of(taken.column(LEADS))
-    signatures = signatures_of(taken.column(SIGNATURE), near.num_perm)
-    prints = Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
-    combined_offsets, combined_hashes = prints.combined()
-    scorer = PairScorer(near, alive.height, combined_offsets, combined_hashes, signatures)
-    check = _primed(scorer, left, right, scored)
-    passed = scored.get_column(PASSED).to_numpy().astype(bool)
-    ranks = alive.get_column(CANONICAL_RANK).to_numpy()
-    canonical, similarity = assign_canonicals(
-        alive.height, left[passed], right[passed], ranks, check
-    )
-    ids = alive.get_column(DOC_ID)
-    is_copy = canonical != np.arange(alive.height)
-    marks = pl.DataFrame(
-        {
-            DOC_ID: ids.filter(pl.Series(is_copy)),
-            "_near_of": ids.gather(canonical[is_copy]),
-            "_near_similarity": similarity[is_copy],
-        }
-    )
-    marked = table.join(marks, on=DOC_ID, how="left", maintain_order="left")
-    is_near = pl.col("_near_of").is_not_null()
-    return marked.with_columns(
-        pl.coalesce(
-            DROP_REASON, pl.when(is_near).then(pl.lit(DropReason.NEAR_DUPLICATE.value))
-        ).alias(DROP_REASON),
-        pl.coalesce(DUPLICATE_OF, "_near_of").alias(DUPLICATE_OF),
-        pl.coalesce(SIMILARITY, "_near_similarity").alias(SIMILARITY),
-    ).drop("_near_of", "_near_similarity")
-
-
-def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema) -> pa.Table:
-    """The corpus-wide decisions on complete duplicate components, with the local functions.
-
-    ``table`` holds every document of some connected components of exact and verified near
-    pairs (and lone documents): rank, exact, near, chains and cluster columns run on it as the
-    local engine runs them on the whole corpus, which gives the same answer for these rows.
-    """
-    prints = table.select([HASHES, LEADS, SIGNATURE])
-    frame = frame_of(table.drop_columns([HASHES, LEADS, SIGNATURE])).with_columns(
-        pl.lit(None, pl.String).alias(DUPLICATE_OF),
-        pl.lit(None, pl.Float64).alias(SIMILARITY),
-    )
-    frame = mark_exact_duplicates(rank_documents(frame, config.keep), config.exact)
-    if config.near.enabled:
-        frame = _mark_near(frame, prints, config.near)
-    frame = add_cluster_columns(resolve_chains(frame.drop(SCORED)), config.keep)
-    return pa.Table.from_batches([batch_of(frame, schema)], schema=schema)

@@ -19,12 +19,8 @@ the candidate short lines it is learned from, and counts.
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -42,10 +38,9 @@ from dedupe.canonical import (
 )
 from dedupe.config import PipelineConfig
 from dedupe.errors import ConfigError, InputError
-from dedupe.learned import LEARNED_COUNTS_SCHEMA, report_learned_lines
 from dedupe.ledger import LedgerError
 from dedupe.near import lsh_parameters
-from dedupe.report import SIZE_BUCKETS, Report, StageRecord
+from dedupe.report import Report
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
@@ -65,14 +60,13 @@ from dedupe.schema import (
     SIMILARITY,
     TEXT,
 )
-from dedupe.spark.batches import (
+from dedupe.spark.arrow import (
     CLEANED_FIELDS,
     EXACT,
     FILLED,
     HASHES,
     KEEPER,
     LEADS,
-    LEARNED_COUNTS,
     OTHER,
     PASSED,
     REMOVED,
@@ -81,15 +75,20 @@ from dedupe.spark.batches import (
     SIGNATURE,
     STATISTICS,
     Batches,
-    clean_and_fingerprint,
-    decide_groups,
-    exact_groups,
-    line_statistics,
-    score_candidates,
 )
+from dedupe.spark.batches import clean_and_fingerprint, line_statistics, score_candidates
 from dedupe.spark.graph import candidate_pairs, connected_components
+from dedupe.spark.groups import decide_groups, exact_groups
 from dedupe.spark.learning import learn_lines_spark
+from dedupe.spark.output import check_output, write_output
 from dedupe.spark.read import read_inputs
+from dedupe.spark.reporting import (
+    Timer,
+    cluster_histogram,
+    cluster_members,
+    learned_report,
+    value_counts,
+)
 from dedupe.spark.session import materialize
 
 _LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
@@ -109,17 +108,6 @@ class SparkResult:
     removed_lines: DataFrame
     clusters: DataFrame
     report: Report
-
-
-class _Timer:
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        self.started = time.perf_counter()
-
-    def stage(self, name: str, alive_in: int, alive_out: int) -> None:
-        now = time.perf_counter()
-        self.report.stages.append(StageRecord(name, alive_in, alive_out, now - self.started))
-        self.started = now
 
 
 def _rank_columns(columns: list[str], config: PipelineConfig) -> list[str]:
@@ -144,29 +132,6 @@ def _check_config(columns: list[str], config: PipelineConfig) -> None:
         )
 
 
-def _counts(frame: DataFrame, column: str) -> dict[str, int]:
-    rows = frame.groupBy(column).count().collect()
-    pairs = sorted(((str(r[column]), int(r["count"])) for r in rows), key=lambda p: (-p[1], p[0]))
-    return dict(pairs)
-
-
-def _learned_report(cleaned: DataFrame, learned: pl.DataFrame) -> list[dict[str, Any]]:
-    counts = (
-        cleaned.select(F.explode(LEARNED_COUNTS).alias("c"))
-        .select("c.*")
-        .groupBy(RULE, "scope", "_key_hash")
-        .agg(F.sum("removed_lines").alias("removed_lines"))
-    )
-    found = pl.from_arrow(counts.toArrow())
-    assert isinstance(found, pl.DataFrame)
-    if found.height == 0:
-        found = pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA)
-    found = found.with_columns(pl.col("_key_hash").cast(pl.Int64).reinterpret(signed=False)).select(
-        pl.col(name).cast(dtype) for name, dtype in LEARNED_COUNTS_SCHEMA.items()
-    )
-    return report_learned_lines(learned, [found]).to_dicts()
-
-
 def _decisions_schema(rank_columns: list[str], config: PipelineConfig) -> pa.Schema:
     fields = [
         (ROW_INDEX, pa.int64()),
@@ -186,20 +151,6 @@ def _decisions_schema(rank_columns: list[str], config: PipelineConfig) -> pa.Sch
     return pa.schema(fields)
 
 
-def _cluster_histogram(kept: DataFrame) -> dict[str, int]:
-    sizes = {
-        int(r[CLUSTER_SIZE]): int(r["count"])
-        for r in kept.filter(F.col(CLUSTER_SIZE) > 1).groupBy(CLUSTER_SIZE).count().collect()
-    }
-    histogram: dict[str, int] = {}
-    for low, high in SIZE_BUCKETS:
-        label = str(low) if low == high else f"{low}+" if high is None else f"{low}-{high}"
-        histogram[label] = sum(
-            n for size, n in sizes.items() if size >= low and (high is None or size <= high)
-        )
-    return histogram
-
-
 class _Run:
     """One Spark run's shared state: the session, the config, the report and its timer."""
 
@@ -207,7 +158,7 @@ class _Run:
         self.spark = spark
         self.config = config
         self.report = report
-        self.timer = _Timer(report)
+        self.timer = Timer(report)
         self.partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or "200")
 
     def learn(self, documents: DataFrame) -> pl.DataFrame | None:
@@ -362,74 +313,6 @@ class _Run:
         return decisions
 
 
-def _hadoop(spark: SparkSession, path: str) -> tuple[Any, Any]:
-    jvm = spark._jvm
-    assert jvm is not None
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark._jsc.hadoopConfiguration())
-    return fs, fs.makeQualified(hadoop_path)
-
-
-def _check_output(spark: SparkSession, output: str, inputs: list[str], *, force: bool) -> None:
-    fs, target = _hadoop(spark, output)
-    target_text = str(target.toString()).rstrip("/")
-    for item in inputs:
-        source = str(_hadoop(spark, item)[1].toString()).rstrip("/")
-        if (
-            source == target_text
-            or source.startswith(target_text + "/")
-            or target_text.startswith(source + "/")
-        ):
-            raise InputError(
-                f"output folder '{output}' overlaps input '{item}'; choose an output folder "
-                "outside the inputs"
-            )
-    if fs.exists(target):
-        if not fs.getFileStatus(target).isDirectory():
-            raise InputError(f"output '{output}' exists and is not a folder; choose another path")
-        if len(fs.listStatus(target)) and not force:
-            raise InputError(
-                f"output folder '{output}' is not empty; pass --force to replace it or choose "
-                "another"
-            )
-
-
-def _write(
-    spark: SparkSession,
-    output: str,
-    tables: dict[str, DataFrame],
-    report: dict[str, Any],
-    config: PipelineConfig,
-) -> None:
-    """Write the tables and report.json into a hidden folder beside ``output``, then rename it."""
-    fs, target = _hadoop(spark, output)
-    jvm = spark._jvm
-    assert jvm is not None
-    parent = target.getParent()
-    token = uuid.uuid4().hex[:12]
-    workspace = jvm.org.apache.hadoop.fs.Path(parent, f".{target.getName()}.tmp-{token}")
-    root = str(workspace.toString())
-    try:
-        for stem, frame in tables.items():
-            if stem == "corpus" and config.output.format == "jsonl":
-                frame.write.option("ignoreNullFields", "false").json(f"{root}/corpus.jsonl")
-            else:
-                frame.write.parquet(f"{root}/{stem}.parquet")
-        stream = fs.create(jvm.org.apache.hadoop.fs.Path(workspace, "report.json"), True)
-        text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
-        stream.write(bytearray(text.encode("utf-8")))
-        stream.close()
-        old = jvm.org.apache.hadoop.fs.Path(parent, f".{target.getName()}.old-{token}")
-        if fs.exists(target):
-            fs.rename(target, old)
-        if not fs.rename(workspace, target):
-            raise InputError(f"cannot rename the finished output into '{output}'")
-        fs.delete(old, True)
-    finally:
-        if fs.exists(workspace):
-            fs.delete(workspace, True)
-
-
 def run(
     spark: SparkSession,
     inputs: list[str],
@@ -458,7 +341,7 @@ def run(
     inputs = [str(path) for path in inputs]
     out = str(output) if output is not None else None
     if out is not None:
-        _check_output(spark, out, inputs, force=config.output.force)
+        check_output(spark, out, inputs, force=config.output.force)
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(config.input.batch_size))
     report = Report(parameters=config.to_dict(), inputs=inputs)
     engine = _Run(spark, config, report)
@@ -478,7 +361,7 @@ def run(
     emptied = cleaned.filter(F.col(DROP_REASON).isNotNull()).count()
     engine.timer.stage("clean", valid, valid - emptied)
     if learned is not None:
-        report.details["clean"] = {"learned_lines": _learned_report(cleaned, learned)}
+        report.details["clean"] = {"learned_lines": learned_report(cleaned, learned)}
     exact = engine.exact(cleaned)
     copies = exact.count()
     engine.timer.stage("exact", valid - emptied, valid - emptied - copies)
@@ -535,7 +418,7 @@ def run(
         .orderBy(ROW_INDEX, LINE_NO)
         .select(DOC_ID, LINE_NO, LINE, RULE)
     )
-    clusters = _clusters(decisions)
+    clusters = cluster_members(decisions)
     dropped_count = dropped.count()
     if kept + dropped_count != valid + rejected:
         raise LedgerError(
@@ -548,34 +431,15 @@ def run(
         raise LedgerError(f"documents both kept and dropped: {[r[0] for r in both.take(5)]}")
     report.kept = kept
     report.documents_in = valid + rejected
-    report.dropped_by_reason = _counts(dropped, DROP_REASON)
-    report.lines_removed_by_rule = _counts(removed, RULE)
-    report.cluster_sizes = _cluster_histogram(kept_rows)
+    report.dropped_by_reason = value_counts(dropped, DROP_REASON)
+    report.lines_removed_by_rule = value_counts(removed, RULE)
+    report.cluster_sizes = cluster_histogram(kept_rows)
     engine.timer.stage("clusters", kept, kept)
     if out is not None:
         tables = {"corpus": corpus, "dropped": dropped, "removed_lines": removed}
-        _write(spark, out, tables, report.to_dict(), config)
+        write_output(spark, out, tables, report.to_dict(), config)
         engine.timer.stage("write", kept, kept)
     return SparkResult(corpus, dropped, removed, clusters, report)
-
-
-def _clusters(decisions: DataFrame) -> DataFrame:
-    """One row per member of each cluster of more than one document, canonical first."""
-    heads = decisions.filter(F.col(DROP_REASON).isNull() & (F.col(CLUSTER_SIZE) > 1)).select(
-        F.col(DOC_ID).alias(CLUSTER_ID), F.col(ROW_INDEX).alias("_order")
-    )
-    members = decisions.select(
-        DOC_ID,
-        DROP_REASON,
-        SIMILARITY,
-        F.coalesce(F.col(DUPLICATE_OF), F.col(DOC_ID)).alias(CLUSTER_ID),
-    )
-    return (
-        heads.join(members, on=CLUSTER_ID)
-        .withColumn("canonical", F.col(DOC_ID) == F.col(CLUSTER_ID))
-        .orderBy(F.col("_order"), F.col("canonical").desc(), F.col(DOC_ID))
-        .select(CLUSTER_ID, DOC_ID, "canonical", DROP_REASON, SIMILARITY)
-    )
 
 
 __all__ = ["SparkResult", "run"]

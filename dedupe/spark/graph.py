@@ -14,7 +14,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from dedupe.schema import ROW_INDEX
-from dedupe.spark.batches import BANDS, PAIRS, SIGNATURE, band_keys, bucket_pairs
+from dedupe.spark.arrow import BANDS, PAIRS, SIGNATURE
+from dedupe.spark.batches import band_keys, bucket_pairs
 from dedupe.spark.session import materialize
 
 _MAX_ROUNDS = 64

@@ -21,7 +21,8 @@ from dedupe.config import CleanConfig
 from dedupe.learned import LEARNED_SCHEMA
 from dedupe.lines import ARTICLE, CHARS, CLUSTER, KEY, KEY_HASH, OCCURRENCES, SCOPE
 from dedupe.schema import RULE
-from dedupe.spark.batches import SKELETONS, line_skeletons
+from dedupe.spark.arrow import SKELETONS
+from dedupe.spark.batches import line_skeletons
 
 _KEYS_SCHEMA = {
     RULE: pl.String,

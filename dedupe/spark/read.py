@@ -20,7 +20,8 @@ from dedupe.config import InputConfig
 from dedupe.errors import InputError, SchemaError
 from dedupe.inputs import JSONL_SUFFIXES, TEXT_SUFFIXES
 from dedupe.schema import DETAIL, DOC_ID, DROP_REASON, ROW_INDEX, TEXT, DropReason
-from dedupe.spark.batches import ARTICLES, JSON_PROBLEMS, decode_articles, json_problems
+from dedupe.spark.arrow import ARTICLES, JSON_PROBLEMS
+from dedupe.spark.batches import decode_articles, json_problems
 from dedupe.spark.session import materialize
 
 SOURCE = "_source"  # "file:line" of a record, for messages and made-up ids
