@@ -1,11 +1,11 @@
-"""The ordered stages and ``run()``: three streaming passes around corpus-wide decisions.
+"""``run()``: three streaming passes around corpus-wide decisions, then the published outputs.
 
-Pass A reads the inputs batch by batch, applies the line rules that look at one document and
-gathers the line statistics learned rules need. Pass B finishes cleaning each batch, then
-normalizes it and keeps only what deduplication needs: a small table of keys and the
-documents' fingerprints. The corpus-wide stages (rank, exact, near, clusters) work on those,
-never on the text. Pass C joins the decisions back onto the cleaned batches and writes them.
-Memory follows the batch size and the fingerprints, not the corpus.
+The passes live in `dedupe.passes`: pass A reads and applies the one-document line rules and
+gathers line statistics, pass B finishes cleaning and keeps only keys and fingerprints, the
+corpus-wide stages decide on those, and pass C joins the decisions back onto the cleaned
+batches. ``run`` drives them, writes the state a later ``--against`` needs, checks the ledger
+and publishes the output folder. Memory follows the batch size and the fingerprints, not the
+corpus.
 
 Stages add columns and never delete rows; only the split at the end separates kept rows from
 dropped ones, and the ledger check proves every record is in exactly one before anything is
@@ -16,82 +16,44 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from dedupe.canonical import (
-    DATE_CANDIDATES,
-    SOURCE_CANDIDATES,
-    URL_CANDIDATES,
-    find_column,
-    rank_documents,
-)
-from dedupe.clean import (
-    apply_learned,
-    count_statistics,
-    learn_lines,
-    mark_lines,
-    merge_learned_reports,
-    rewrite_texts,
-)
 from dedupe.config import PipelineConfig
-from dedupe.errors import InputError
-from dedupe.exact import add_content_keys, mark_exact_duplicates
-from dedupe.fingerprints import FingerprintSet, SavedFingerprints, fingerprint
+from dedupe.fingerprints import FingerprintSet
 from dedupe.inputs import ReadResult, frame_batches, iter_batches
-from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
+from dedupe.ledger import check_ledger, cluster_table
 from dedupe.memory import release_freed_memory
-from dedupe.near import mark_near_duplicates
-from dedupe.normalize import is_blank, normalize_texts
 from dedupe.outputs import Workspace, check_output_path
+from dedupe.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner, mark_empty
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
-    CLUSTER_ID,
     CLUSTER_SIZE,
     CONTENT_KEY,
-    DETAIL,
     DOC_ID,
     DROP_REASON,
     DROPPED_SCHEMA,
-    DUPLICATE_IDS,
     DUPLICATE_OF,
-    DUPLICATE_SOURCES,
-    DUPLICATE_URLS,
     INTERNAL_PREFIX,
     LENGTH,
-    NORMALIZED,
     PREVIOUS,
-    REMOVED_LINES_SCHEMA,
     ROW_INDEX,
     SIMILARITY,
-    TEXT,
-    DropReason,
 )
-from dedupe.state import check_meta, meta, read_state_chunks, read_state_meta, state_tables
+from dedupe.state import check_meta, meta, read_state_meta, state_tables
 
 logger = logging.getLogger(__name__)
 
-# on_progress(stage, done, total): the CLI draws it; the library never prints. total is None
-# while it is not known yet (reading).
-Progress = Callable[[str, int, int | None], None]
 Source = pl.DataFrame | Sequence[str | Path]
 
-_LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
-_KEY_COLUMNS = (DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *_LEDGER)
 _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
 _STATE_CHUNK = 100_000
-_EMPTY_KEYS = {
-    DOC_ID: pl.String,
-    ROW_INDEX: pl.UInt32,
-    LENGTH: pl.UInt32,
-    CONTENT_KEY: pl.UInt64,
-    **{c: t for c, t in DROPPED_SCHEMA.items() if c != DOC_ID},
-}
-_CLUSTER_COLUMNS = (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
+# The Spark engine marks emptied documents with the very same function.
+_mark_empty = mark_empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,274 +81,9 @@ class PipelineResult:
         return self.removed_lines_rows.collect()
 
 
-@dataclass(slots=True)
-class _Passes:
-    """What the streaming passes gather about the whole corpus."""
-
-    parts: list[int] = field(default_factory=list)
-    statistics: list[pl.DataFrame] = field(default_factory=list)
-    invalid: list[pl.DataFrame] = field(default_factory=list)
-    keys: list[pl.DataFrame] = field(default_factory=list)
-    records: int = 0
-    valid: int = 0
-    emptied: int = 0
-    decoded_with_fallback: int = 0
-    columns: set[str] = field(default_factory=set)
-
-
-def _mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
-    emptied = pl.col(DROP_REASON).is_null() & is_blank(TEXT)
-    return corpus.with_columns(
-        pl.when(emptied)
-        .then(pl.lit(DropReason.EMPTY_AFTER_CLEANING.value))
-        .otherwise(pl.col(DROP_REASON))
-        .alias(DROP_REASON)
-    )
-
-
-class _Runner:
-    """One run's passes over a workspace; a plain holder for what they share."""
-
-    def __init__(
-        self, config: PipelineConfig, workspace: Workspace, report: Report, on_progress: Progress
-    ) -> None:
-        self.config = config
-        self.workspace = workspace
-        self.report = report
-        self.progress = on_progress
-        self.passes = _Passes()
-        self.timings: dict[str, float] = {}
-        self.previous_folders: list[Path] = []
-
-    def timed(self, name: str, started: float) -> None:
-        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
-
-    def read(self, batches: Iterator[ReadResult], *, allow_empty: bool) -> pl.DataFrame | None:
-        """Pass A: read, apply one-document line rules, gather line statistics."""
-        clean = self.config.clean
-        passes = self.passes
-        started = time.perf_counter()
-        for index, batch in enumerate(batches):
-            passes.invalid.append(batch.invalid)
-            passes.records += batch.corpus.height + batch.invalid.height
-            passes.decoded_with_fallback += batch.decoded_with_fallback
-            passes.valid += batch.corpus.height
-            if batch.corpus.height:
-                passes.columns.update(batch.corpus.columns)
-                if clean.enabled:
-                    lines = mark_lines(batch.corpus, clean)
-                    passes.statistics.append(count_statistics(lines, clean))
-                    self.workspace.write_spill("lines", index, lines)
-                self.workspace.write_spill("raw", index, batch.corpus)
-                passes.parts.append(index)
-            self.progress("read", passes.records, None)
-        if passes.records == 0 and not allow_empty:
-            raise InputError("the inputs hold no records")
-        learned = None
-        if clean.enabled and passes.statistics:
-            learned = learn_lines(pl.concat(passes.statistics, how="diagonal_relaxed"), clean)
-        passes.statistics.clear()
-        release_freed_memory()
-        self.timed("read", started)
-        return learned
-
-    def spill_previous(self, against: Path) -> pl.DataFrame:
-        """Spill an earlier output's fingerprints chunk by chunk; return its documents table."""
-        documents = []
-        for index, (chunk, prints) in enumerate(read_state_chunks(against, self.config.near)):
-            folder = self.workspace.spill / f"previous-{index:06d}"
-            prints.save(folder)
-            self.previous_folders.append(folder)
-            documents.append(chunk.with_columns(pl.lit(True).alias(PREVIOUS)))
-        return pl.concat(documents, how="diagonal_relaxed")
-
-    def _rank_columns(self) -> list[str]:
-        keep = self.config.keep
-        columns = self.passes.columns
-        names = [
-            find_column(columns, keep.date_column, DATE_CANDIDATES),
-            find_column(columns, keep.source_column, SOURCE_CANDIDATES),
-            find_column(columns, None, URL_CANDIDATES),
-        ]
-        return [name for name in names if name is not None and name not in _KEY_COLUMNS]
-
-    def clean_and_fingerprint(self, learned: pl.DataFrame | None) -> pl.DataFrame:
-        """Pass B: finish cleaning each batch, normalize, keep keys and fingerprints."""
-        config = self.config
-        rank_columns = self._rank_columns()
-        learned_counts: list[pl.DataFrame] = []
-        done = 0
-        for index in self.passes.parts:
-            started = time.perf_counter()
-            corpus = pl.read_parquet(self.workspace.spill_path("raw", index))
-            if learned is not None:
-                lines = pl.read_parquet(self.workspace.spill_path("lines", index))
-                lines = apply_learned(lines, learned, config.clean)
-                cleaned = rewrite_texts(corpus, lines, learned)
-                corpus = cleaned.corpus
-                self.workspace.write_spill("removed", index, cleaned.removed_lines)
-                learned_counts.append(cleaned.learned)
-            self.timed("clean", started)
-            started = time.perf_counter()
-            frame = _mark_empty(
-                corpus.with_columns(
-                    pl.lit(None, pl.String).alias(DROP_REASON),
-                    pl.lit(None, pl.String).alias(DUPLICATE_OF),
-                    pl.lit(None, pl.Float64).alias(SIMILARITY),
-                    pl.lit(None, pl.String).alias(DETAIL),
-                )
-            )
-            frame = add_content_keys(
-                frame.with_columns(
-                    pl.when(pl.col(DROP_REASON).is_null())
-                    .then(normalize_texts(frame.get_column(TEXT)))
-                    .otherwise(pl.lit(""))
-                    .alias(NORMALIZED),
-                    pl.col(TEXT).str.len_chars().alias(LENGTH),
-                )
-            )
-            normalized = frame.get_column(NORMALIZED)
-            self.passes.emptied += frame.get_column(DROP_REASON).count()
-            self.timed("normalize", started)
-            started = time.perf_counter()
-            if config.near.enabled:
-                fingerprint(normalized, config.near).save(self._prints_folder(index))
-            self.timed("fingerprint", started)
-            self.passes.keys.append(
-                frame.select(*_KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns])
-            )
-            public = [
-                c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX
-            ]
-            self.workspace.write_spill(
-                "clean", index, frame.select([c for c in public if c not in _LEDGER])
-            )
-            done += frame.height
-            del corpus, frame, normalized
-            release_freed_memory()
-            self.progress("clean", done, self.passes.valid)
-        if learned is not None and learned_counts:
-            self.report.details["clean"] = {
-                "learned_lines": merge_learned_reports(learned_counts).to_dicts()
-            }
-        if not self.passes.keys:
-            return pl.DataFrame(schema=_EMPTY_KEYS)
-        return pl.concat(self.passes.keys, how="diagonal_relaxed")
-
-    def decide(
-        self, table: pl.DataFrame, previous: pl.DataFrame | None
-    ) -> tuple[pl.DataFrame, FingerprintSet]:
-        """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints.
-
-        ``previous`` is the documents table of ``spill_previous``, whose fingerprints come first.
-        """
-        config = self.config
-        folders = [self._prints_folder(i) for i in self.passes.parts] if config.near.enabled else []
-        prints = SavedFingerprints.open(self.previous_folders + folders, config.near.num_perm)
-        if previous is not None:
-            table = pl.concat([previous, table], how="diagonal_relaxed")
-        self._stage("rank", lambda t: rank_documents(t, config.keep), table)
-        self._stage("exact", lambda t: mark_exact_duplicates(t, config.exact), None)
-
-        def near(frame: pl.DataFrame) -> pl.DataFrame:
-            found = mark_near_duplicates(
-                frame, config.near, fingerprints=prints if len(prints) == frame.height else None
-            )
-            self.report.details["near"] = found.stats
-            return found.corpus
-
-        self._stage("near", near, None)
-        self._stage("clusters", lambda t: add_cluster_columns(resolve_chains(t), config.keep), None)
-        return self._table, prints
-
-    def _stage(
-        self,
-        name: str,
-        stage: Callable[[pl.DataFrame], pl.DataFrame],
-        table: pl.DataFrame | None,
-    ) -> None:
-        if table is not None:
-            self._table = table
-        alive_in = self._table.get_column(DROP_REASON).null_count()
-        started = time.perf_counter()
-        self._table = stage(self._table)
-        self.report.stages.append(
-            StageRecord(
-                name,
-                alive_in,
-                self._table.get_column(DROP_REASON).null_count(),
-                time.perf_counter() - started,
-            )
-        )
-        self.progress(name, 1, 1)
-
-    def write_corpus(self, table: pl.DataFrame) -> pl.LazyFrame:
-        """Pass C: join the decisions onto each cleaned batch; spill the corpus parts."""
-        cluster_columns = [
-            c
-            for c in (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
-            if c in table.columns
-        ]
-        kept = table.filter(pl.col(DROP_REASON).is_null() & ~pl.col(PREVIOUS)).select(
-            DOC_ID, *cluster_columns
-        )
-        # One schema for every part (pass-through columns may differ between batches), so
-        # that a single Parquet scan over the parts streams into the output file.
-        schema = pl.concat(
-            [
-                pl.DataFrame(schema=pl.read_parquet_schema(self.workspace.spill_path("clean", i)))
-                for i in self.passes.parts
-            ]
-            + [kept.clear()],
-            how="diagonal_relaxed",
-        ).schema
-        parts = []
-        for index in self.passes.parts:
-            started = time.perf_counter()
-            clean = pl.read_parquet(self.workspace.spill_path("clean", index))
-            corpus = clean.join(kept, on=DOC_ID, how="inner").sort(ROW_INDEX)
-            present = set(corpus.columns)
-            corpus = corpus.select(
-                pl.col(name).cast(dtype) if name in present else pl.lit(None, dtype).alias(name)
-                for name, dtype in schema.items()
-                if name != ROW_INDEX
-            )
-            parts.append(self.workspace.write_spill("corpus", index, corpus))
-            self.timed("write", started)
-        if not parts:
-            return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
-        return pl.scan_parquet(parts)
-
-    def _prints_folder(self, index: int) -> Path:
-        return self.workspace.spill / f"fingerprints-{index:06d}"
-
-    def batch_stages(self) -> list[StageRecord]:
-        """The streaming stages' records: documents alive before and after, and wall time."""
-        passes = self.passes
-        alive = passes.valid - passes.emptied
-        counts = {
-            "read": (passes.records, passes.valid),
-            "clean": (passes.valid, alive),
-            "normalize": (alive, alive),
-            "fingerprint": (alive, alive),
-        }
-        return [
-            StageRecord(name, *counts[name], self.timings.get(name, 0.0))
-            for name in counts
-            if name in self.timings
-        ]
-
-    def removed_lines(self) -> pl.LazyFrame:
-        paths = [self.workspace.spill_path("removed", i) for i in self.passes.parts]
-        paths = [p for p in paths if p.exists()]
-        if not paths:
-            return pl.LazyFrame(schema=REMOVED_LINES_SCHEMA)
-        return pl.scan_parquet(paths)
-
-
 def _rank_columns_of(table: pl.DataFrame) -> list[str]:
     """The pass-through columns the key table carries for ranking (date, source, url)."""
-    reserved = {DOC_ID, *_LEDGER, *_CLUSTER_COLUMNS}
+    reserved = {DOC_ID, *LEDGER_COLUMNS, *CLUSTER_COLUMNS}
     return [c for c in table.columns if not c.startswith(INTERNAL_PREFIX) and c not in reserved]
 
 
@@ -433,7 +130,7 @@ def run(
     report = Report(parameters=config.to_dict(), inputs=inputs)
     workspace = Workspace(output)
     try:
-        runner = _Runner(config, workspace, report, on_progress or (lambda *_: None))
+        runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
         previous = runner.spill_previous(against) if against is not None else None
         learned = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
         table = runner.clean_and_fingerprint(learned)
