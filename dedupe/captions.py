@@ -144,8 +144,9 @@ def find_repeated_captions(
     ).lazy()
     # Repeats are rare: only documents that have one are looked at again.
     documents = pl.concat([eligible.filter(~first).select(DOC_ID), fuzzy.select(DOC_ID)]).unique()
-    # A separator is a prose line that repeats nothing: its count up to each line, per document.
-    is_repeat = (~pl.col(KEY).is_first_distinct() | pl.col("_fuzzy")).over(DOC_ID)
+    # A separator is a prose line that repeats nothing. `_seen` counts them up to each line; it
+    # runs over all documents, and only differences within one document are used.
+    is_repeat = ~pl.struct(DOC_ID, KEY).is_first_distinct() | pl.col("_fuzzy")
     seen = (
         frame.join(documents, on=DOC_ID, how="semi")
         .join(
@@ -155,15 +156,18 @@ def find_repeated_captions(
         )
         .sort(DOC_ID, LINE_NO)
         .with_columns(pl.col("_fuzzy").fill_null(value=False))
-        .with_columns((pl.col(_PROSE) & ~is_repeat).alias(_PROSE))
-        .with_columns(pl.col(_PROSE).cast(pl.UInt32).cum_sum().over(DOC_ID).alias("_seen"))
-        .select(DOC_ID, LINE_NO, KEY, CHARS, _PROSE, "_seen")
+        .with_columns((pl.col(_PROSE) & ~is_repeat).cast(pl.UInt32).cum_sum().alias("_seen"))
+        .select(DOC_ID, LINE_NO, KEY, CHARS, "_seen")
+        .collect()
+        .lazy()
     )
     # Exact repeats are compared with the previous occurrence of their text.
+    same_text = (pl.col(DOC_ID) == pl.col(DOC_ID).shift(1)) & (pl.col(KEY) == pl.col(KEY).shift(1))
     exact = (
         seen.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
-        .with_columns(pl.col("_seen").shift(1).over(DOC_ID, KEY).alias("_seen_before"))
-        .filter(pl.col("_seen_before").is_not_null())
+        .sort(DOC_ID, KEY, LINE_NO)
+        .with_columns(pl.col("_seen").shift(1).alias("_seen_before"), same_text.alias("_same"))
+        .filter(pl.col("_same"))
     )
     seen_at = seen.select(DOC_ID, LINE_NO, "_seen")
     fuzzy = fuzzy.join(seen_at, on=[DOC_ID, LINE_NO]).join(
