@@ -208,3 +208,20 @@ def test_same_clusters_table(outputs) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(ours, pl.DataFrame)
     assert ours.height > 0
     assert ours.equals(local.clusters)
+
+
+def test_missing_java_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dedupe.cli import app
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    if not spark_available():
+        pytest.skip("without PySpark the install message comes first")
+    result = CliRunner().invoke(
+        app, ["run", str(ROOT / "samples/news"), "-o", str(tmp_path / "o"), "--engine", "spark"]
+    )
+    assert result.exit_code == 1
+    assert "needs a Java runtime" in result.output
+    assert len(result.output.strip().splitlines()) == 1

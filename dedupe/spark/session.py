@@ -23,12 +23,19 @@ def get_session(app_name: str = "dedupe") -> SparkSession:
     if active is not None:
         return active
     try:
-        return SparkSession.builder.appName(app_name).getOrCreate()
+        # The CLI draws its own summary; Spark's progress bars would interleave with it.
+        session = (
+            SparkSession.builder.appName(app_name)
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
     except PySparkRuntimeError as error:
         raise SparkUnavailableError(
             f"could not start Spark's Java gateway ({error.getErrorClass()}); check that "
             "Java 17 or later is installed and JAVA_HOME points to it"
         ) from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def materialize(frame: DataFrame) -> DataFrame:
