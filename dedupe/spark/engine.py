@@ -59,6 +59,7 @@ from dedupe.schema import (
     RULE,
     SIMILARITY,
     TEXT,
+    DropReason,
 )
 from dedupe.spark.arrow import (
     CLEANED_FIELDS,
@@ -368,12 +369,24 @@ def run(
     scored = engine.near(cleaned, exact) if config.near.enabled else None
     decisions = engine.decide(cleaned, exact, scored)
     kept_rows = decisions.filter(F.col(DROP_REASON).isNull())
-    kept = kept_rows.count()
+    # One pass over the decisions: rows and distinct rows (every document decided once), by reason.
+    tally = decisions.groupBy(DROP_REASON).agg(
+        F.count(F.lit(1)).alias("n"), F.countDistinct(ROW_INDEX).alias("rows")
+    )
+    by_reason = {r[DROP_REASON]: (int(r["n"]), int(r["rows"])) for r in tally.collect()}
+    kept = by_reason.get(None, (0, 0))[0]
+    decided = sum(n for n, _ in by_reason.values())
+    if decided != valid or sum(rows for _, rows in by_reason.values()) != valid:
+        raise LedgerError(f"ledger mismatch: {valid} valid records, {decided} decisions")
     if scored is not None:
         near = report.details["near"]
-        near["plausible_pairs"] = scored.count()
-        near["verified_pairs"] = scored.filter(F.col(PASSED)).count()
-        near["near_duplicates"] = decisions.filter(F.col(DROP_REASON) == "near_duplicate").count()
+        row = scored.agg(
+            F.count(F.lit(1)).alias("n"), F.sum(F.col(PASSED).cast("long")).alias("passed")
+        ).first()
+        assert row is not None
+        near["plausible_pairs"] = int(row["n"])
+        near["verified_pairs"] = int(row["passed"] or 0)
+        near["near_duplicates"] = by_reason.get("near_duplicate", (0, 0))[0]
     engine.timer.stage("near", valid - emptied - copies, kept)
     public = [c for c in cleaned.columns if not c.startswith("_") and c not in _LEDGER]
     cluster_columns = [
@@ -419,19 +432,17 @@ def run(
         .select(DOC_ID, LINE_NO, LINE, RULE)
     )
     clusters = cluster_members(decisions)
-    dropped_count = dropped.count()
-    if kept + dropped_count != valid + rejected:
+    counts = {str(k): n for k, (n, _) in by_reason.items() if k is not None}
+    if rejected:
+        counts[DropReason.INVALID_RECORD.value] = rejected
+    if kept + sum(counts.values()) != valid + rejected:
         raise LedgerError(
-            f"ledger mismatch: {valid + rejected} records in, {kept} kept + {dropped_count} dropped"
+            f"ledger mismatch: {valid + rejected} records in, {kept} kept + "
+            f"{sum(counts.values())} dropped"
         )
-    both = kept_rows.select(DOC_ID).join(
-        decisions.filter(F.col(DROP_REASON).isNotNull()).select(DOC_ID), on=DOC_ID
-    )
-    if both.limit(1).count():
-        raise LedgerError(f"documents both kept and dropped: {[r[0] for r in both.take(5)]}")
     report.kept = kept
     report.documents_in = valid + rejected
-    report.dropped_by_reason = value_counts(dropped, DROP_REASON)
+    report.dropped_by_reason = dict(sorted(counts.items(), key=lambda p: (-p[1], p[0])))
     report.lines_removed_by_rule = value_counts(removed, RULE)
     report.cluster_sizes = cluster_histogram(kept_rows)
     engine.timer.stage("clusters", kept, kept)
