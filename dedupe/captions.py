@@ -59,14 +59,18 @@ def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
 def _char_histograms(keys: pl.Series) -> np.ndarray:
     """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
 
-    A character counts once, in the bucket of its first UTF-8 byte; continuation bytes are skipped.
+    A character counts once, in the bucket of its first UTF-8 byte; continuation bytes are skipped
+    (all-ASCII keys, the common case, have none, and skip the mask).
     """
     lengths = keys.str.len_bytes().to_numpy().astype(np.int64)
     joined = keys.str.join("").item() if keys.len() else ""
     data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
-    owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    first = (data & 0xC0) != 0x80
-    cells = owner[first] * np.int32(HISTOGRAM_BUCKETS) + (data[first] % HISTOGRAM_BUCKETS)
+    cells = np.repeat(np.arange(len(lengths), dtype=np.intp) * HISTOGRAM_BUCKETS, lengths)
+    if data.max(initial=0) < 0x80:
+        cells += data % HISTOGRAM_BUCKETS
+    else:
+        first = (data & 0xC0) != 0x80
+        cells = cells[first] + data[first] % HISTOGRAM_BUCKETS
     counts = np.bincount(cells, minlength=len(lengths) * HISTOGRAM_BUCKETS)
     return counts.reshape(len(lengths), HISTOGRAM_BUCKETS).astype(np.int16)
 
