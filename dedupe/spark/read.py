@@ -170,7 +170,8 @@ def _folder(spark: SparkSession, path: str, index: int) -> tuple[DataFrame, Data
     suffixes = "|".join(s.lstrip(".") for s in TEXT_SUFFIXES)
     relative = F.expr(f"substring(_file, {len(root) + 2})")
     files = files.filter(F.lower("_file").rlike(rf"\.({suffixes})$")).withColumn("_rel", relative)
-    if files.limit(1).count() == 0:
+    # A folder of articles is local (as for the local engine), so it is listed here, not by a job.
+    if not any(p.is_file() and p.suffix.lower() in TEXT_SUFFIXES for p in Path(path).rglob("*")):
         raise InputError(
             f"input folder '{path}' holds no {' or '.join(TEXT_SUFFIXES)} files; "
             "pass a folder of articles or a .jsonl or .parquet file"
