@@ -93,7 +93,7 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     from pyspark.sql import SparkSession
 
