@@ -22,7 +22,7 @@ from dedupe.lsh import _band_keys, _bucket_pairs
 from dedupe.minhash import EMPTY_HASH
 from dedupe.near import Fingerprints, PairScorer, _plausible, fingerprint
 from dedupe.normalize import normalize_texts
-from dedupe.pipeline import _mark_empty
+from dedupe.passes import mark_empty
 from dedupe.schema import (
     CONTENT_KEY,
     DETAIL,
@@ -202,7 +202,7 @@ def clean_and_fingerprint(
             cleaned = rewrite_texts(corpus, lines, learned)
             corpus, removed = cleaned.corpus, cleaned.removed_lines
             counts = count_learned_removals(lines.filter(pl.col(RULE).is_not_null()))
-        frame = _mark_empty(
+        frame = mark_empty(
             corpus.with_columns(
                 pl.lit(None, pl.String).alias(DROP_REASON),
                 pl.lit(None, pl.String).alias(DUPLICATE_OF),
