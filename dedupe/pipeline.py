@@ -29,7 +29,7 @@ from dedupe.inputs import ReadResult, frame_batches, iter_batches
 from dedupe.ledger import check_ledger, cluster_table
 from dedupe.memory import release_freed_memory
 from dedupe.outputs import Workspace, check_output_path
-from dedupe.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner, mark_empty
+from dedupe.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_SIZE,
@@ -52,8 +52,6 @@ Source = pl.DataFrame | Sequence[str | Path]
 
 _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
 _STATE_CHUNK = 100_000
-# The Spark engine marks emptied documents with the very same function.
-_mark_empty = mark_empty
 
 
 @dataclass(frozen=True, slots=True)
