@@ -125,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument(
+        "--engines", nargs="+", choices=("local", "spark"), default=["local", "spark"]
+    )
+    parser.add_argument(
         "--worker", nargs=3, metavar=("ENGINE", "JSONL", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -135,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         jsonl = Path(folder) / "corpus.jsonl"
         _write_corpus(args.size, args.data_dir, jsonl)
         rows = []
-        for engine in ("local", "spark"):
+        for engine in args.engines:
             command = [
                 sys.executable, "-m", "benchmarks.spark", "--master", args.master,
                 "--driver-memory", args.driver_memory,
