@@ -42,7 +42,12 @@ def test_prose_between_two_occurrences_keeps_the_repeat() -> None:
     subheading = "What the inquest has been told"
     lines = _lines(
         {
-            "timeline": [subheading, PROSE, subheading, "On Monday the court was shown the map of the route."],
+            "timeline": [
+                subheading,
+                PROSE,
+                subheading,
+                "On Monday the court was shown the map of the route.",
+            ],
             "caption": [CAPTION + " /AFP", CAPTION, PROSE],
             "repeated prose": [subheading, PROSE, subheading, PROSE, subheading],
         }
