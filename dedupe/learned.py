@@ -76,7 +76,7 @@ LEARNED_COUNTS_SCHEMA = {
     "removed_lines": pl.UInt32,
 }
 # The learned table, one row per member line key of a learned cluster.
-_LEARNED_KEYS_SCHEMA = {
+LEARNED_KEYS_SCHEMA = {
     RULE: pl.String,
     "scope": pl.String,
     KEY_HASH: pl.UInt64,
@@ -238,7 +238,7 @@ def learn_frequent_lines(
         pl.concat([frame.select(columns) for frame in found])
         .join(clusters.select(CLUSTER, KEY_HASH), on=CLUSTER)
         .rename({SCOPE: "scope"})
-        .select(pl.col(name).cast(dtype) for name, dtype in _LEARNED_KEYS_SCHEMA.items())
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_KEYS_SCHEMA.items())
         .sort(RULE, "scope", KEY_HASH)
     )
     logger.info(

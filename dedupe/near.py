@@ -49,6 +49,7 @@ __all__ = [
     "PairScorer",
     "fingerprint",
     "lsh_parameters",
+    "mark_canonicals",
     "mark_near_duplicates",
 ]
 
@@ -250,8 +251,33 @@ def mark_near_duplicates(
     stats["verified_pairs"] = int(passed.sum())
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
     canonical, similarity = assign_canonicals(alive.height, left, right, ranks, check)
-    ids = alive.get_column(DOC_ID)
-    is_copy = canonical != np.arange(alive.height)
+    stats["near_duplicates"] = int((canonical != np.arange(alive.height)).sum())
+    logger.info(
+        "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
+        stats["near_duplicates"],
+        stats["candidate_pairs"],
+        stats["verified_pairs"],
+        bands,
+        rows,
+    )
+    return NearResult(
+        mark_canonicals(corpus, alive.get_column(DOC_ID), canonical, similarity),
+        stats,
+    )
+
+
+def mark_canonicals(
+    corpus: pl.DataFrame,
+    ids: pl.Series,
+    canonical: IndexArray,
+    similarity: npt.NDArray[np.float64],
+) -> pl.DataFrame:
+    """Mark each document of ``ids`` whose canonical is another one as its ``near_duplicate``.
+
+    ``canonical`` and ``similarity`` are `assign_canonicals`' answer over ``ids``; ``corpus``
+    keeps its rows and order, and a reason already set is kept.
+    """
+    is_copy = canonical != np.arange(len(ids))
     marks = pl.DataFrame(
         {
             DOC_ID: ids.filter(pl.Series(is_copy)),
@@ -259,24 +285,12 @@ def mark_near_duplicates(
             "_near_similarity": similarity[is_copy],
         }
     )
-    stats["near_duplicates"] = marks.height
-    logger.info(
-        "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
-        marks.height,
-        stats["candidate_pairs"],
-        stats["verified_pairs"],
-        bands,
-        rows,
-    )
     marked = corpus.join(marks, on=DOC_ID, how="left", maintain_order="left")
     is_near = pl.col("_near_of").is_not_null()
-    return NearResult(
-        marked.with_columns(
-            pl.coalesce(
-                DROP_REASON, pl.when(is_near).then(pl.lit(DropReason.NEAR_DUPLICATE.value))
-            ).alias(DROP_REASON),
-            pl.coalesce(DUPLICATE_OF, "_near_of").alias(DUPLICATE_OF),
-            pl.coalesce(SIMILARITY, "_near_similarity").alias(SIMILARITY),
-        ).drop("_near_of", "_near_similarity"),
-        stats,
-    )
+    return marked.with_columns(
+        pl.coalesce(
+            DROP_REASON, pl.when(is_near).then(pl.lit(DropReason.NEAR_DUPLICATE.value))
+        ).alias(DROP_REASON),
+        pl.coalesce(DUPLICATE_OF, "_near_of").alias(DUPLICATE_OF),
+        pl.coalesce(SIMILARITY, "_near_similarity").alias(SIMILARITY),
+    ).drop("_near_of", "_near_similarity")

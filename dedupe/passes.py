@@ -98,6 +98,32 @@ class PassTotals:
     columns: set[str] = field(default_factory=set)
 
 
+def key_batch(corpus: pl.DataFrame) -> pl.DataFrame:
+    """Ready one cleaned batch for the decisions; both engines call it.
+
+    Adds empty ledger columns (``reason``, ``duplicate_of``, ``similarity``, ``detail``), marks
+    documents left empty by cleaning, and adds the normalized text (empty for those), the
+    length of the cleaned text and the content key.
+    """
+    frame = mark_empty(
+        corpus.with_columns(
+            pl.lit(None, pl.String).alias(DROP_REASON),
+            pl.lit(None, pl.String).alias(DUPLICATE_OF),
+            pl.lit(None, pl.Float64).alias(SIMILARITY),
+            pl.lit(None, pl.String).alias(DETAIL),
+        )
+    )
+    return add_content_keys(
+        frame.with_columns(
+            pl.when(pl.col(DROP_REASON).is_null())
+            .then(normalize_texts(frame.get_column(TEXT)))
+            .otherwise(pl.lit(""))
+            .alias(NORMALIZED),
+            pl.col(TEXT).str.len_chars().alias(LENGTH),
+        )
+    )
+
+
 def mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
     """Mark the documents that cleaning left without text ``empty_after_cleaning``."""
     emptied = pl.col(DROP_REASON).is_null() & is_blank(TEXT)
@@ -194,23 +220,7 @@ class Runner:
                 learned_counts.append(cleaned.learned)
             self.timed("clean", started)
             started = time.perf_counter()
-            frame = mark_empty(
-                corpus.with_columns(
-                    pl.lit(None, pl.String).alias(DROP_REASON),
-                    pl.lit(None, pl.String).alias(DUPLICATE_OF),
-                    pl.lit(None, pl.Float64).alias(SIMILARITY),
-                    pl.lit(None, pl.String).alias(DETAIL),
-                )
-            )
-            frame = add_content_keys(
-                frame.with_columns(
-                    pl.when(pl.col(DROP_REASON).is_null())
-                    .then(normalize_texts(frame.get_column(TEXT)))
-                    .otherwise(pl.lit(""))
-                    .alias(NORMALIZED),
-                    pl.col(TEXT).str.len_chars().alias(LENGTH),
-                )
-            )
+            frame = key_batch(corpus)
             normalized = frame.get_column(NORMALIZED)
             self.passes.emptied += frame.get_column(DROP_REASON).count()
             self.timed("normalize", started)

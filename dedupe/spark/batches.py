@@ -15,27 +15,22 @@ import pyarrow.compute as pc
 
 from dedupe.clean import apply_learned, count_statistics, mark_lines, rewrite_texts
 from dedupe.config import CleanConfig, NearConfig, PipelineConfig
-from dedupe.exact import add_content_keys
 from dedupe.inputs import FALLBACK_ENCODING, _is_binary, _parse_jsonl_lines
 from dedupe.learned import _MONTHS, count_learned_removals
 from dedupe.lsh import _band_keys, _bucket_pairs
 from dedupe.minhash import EMPTY_HASH
 from dedupe.near import Fingerprints, PairScorer, _plausible, fingerprint
-from dedupe.normalize import normalize_texts
-from dedupe.passes import mark_empty
+from dedupe.passes import key_batch
 from dedupe.schema import (
     CONTENT_KEY,
-    DETAIL,
     DOC_ID,
     DROP_REASON,
-    DUPLICATE_OF,
     LENGTH,
     LINE,
     LINE_NO,
     NORMALIZED,
     ROW_INDEX,
     RULE,
-    SIMILARITY,
     TEXT,
     DropReason,
 )
@@ -202,23 +197,7 @@ def clean_and_fingerprint(
             cleaned = rewrite_texts(corpus, lines, learned)
             corpus, removed = cleaned.corpus, cleaned.removed_lines
             counts = count_learned_removals(lines.filter(pl.col(RULE).is_not_null()))
-        frame = mark_empty(
-            corpus.with_columns(
-                pl.lit(None, pl.String).alias(DROP_REASON),
-                pl.lit(None, pl.String).alias(DUPLICATE_OF),
-                pl.lit(None, pl.Float64).alias(SIMILARITY),
-                pl.lit(None, pl.String).alias(DETAIL),
-            )
-        )
-        frame = add_content_keys(
-            frame.with_columns(
-                pl.when(pl.col(DROP_REASON).is_null())
-                .then(normalize_texts(frame.get_column(TEXT)))
-                .otherwise(pl.lit(""))
-                .alias(NORMALIZED),
-                pl.col(TEXT).str.len_chars().alias(LENGTH),
-            )
-        )
+        frame = key_batch(corpus)
         columns: dict[str, pa.Array] = {
             name: batch.column(name) for name in batch.schema.names if name != TEXT
         }

@@ -16,7 +16,7 @@ from dedupe.clusters import assign_canonicals
 from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
 from dedupe.exact import mark_exact_duplicates
 from dedupe.ledger import add_cluster_columns, resolve_chains
-from dedupe.near import Fingerprints, PairScorer, _CachedCheck
+from dedupe.near import Fingerprints, PairScorer, _CachedCheck, mark_canonicals
 from dedupe.schema import (
     CANONICAL_RANK,
     DOC_ID,
@@ -24,7 +24,6 @@ from dedupe.schema import (
     DUPLICATE_OF,
     ROW_INDEX,
     SIMILARITY,
-    DropReason,
 )
 from dedupe.spark.arrow import (
     EXACT,
@@ -114,24 +113,7 @@ def _mark_near(table: pl.DataFrame, groups: pa.Table, near: NearConfig) -> pl.Da
     canonical, similarity = assign_canonicals(
         alive.height, left[passed], right[passed], ranks, check
     )
-    ids = alive.get_column(DOC_ID)
-    is_copy = canonical != np.arange(alive.height)
-    marks = pl.DataFrame(
-        {
-            DOC_ID: ids.filter(pl.Series(is_copy)),
-            "_near_of": ids.gather(canonical[is_copy]),
-            "_near_similarity": similarity[is_copy],
-        }
-    )
-    marked = table.join(marks, on=DOC_ID, how="left", maintain_order="left")
-    is_near = pl.col("_near_of").is_not_null()
-    return marked.with_columns(
-        pl.coalesce(
-            DROP_REASON, pl.when(is_near).then(pl.lit(DropReason.NEAR_DUPLICATE.value))
-        ).alias(DROP_REASON),
-        pl.coalesce(DUPLICATE_OF, "_near_of").alias(DUPLICATE_OF),
-        pl.coalesce(SIMILARITY, "_near_similarity").alias(SIMILARITY),
-    ).drop("_near_of", "_near_similarity")
+    return mark_canonicals(table, alive.get_column(DOC_ID), canonical, similarity)
 
 
 def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema) -> pa.Table:

@@ -18,21 +18,11 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from dedupe.captions import cluster_short_lines
 from dedupe.config import CleanConfig
-from dedupe.learned import LEARNED_SCHEMA
+from dedupe.learned import LEARNED_KEYS_SCHEMA, LEARNED_SCHEMA
 from dedupe.lines import ARTICLE, CHARS, CLUSTER, KEY, KEY_HASH, OCCURRENCES, SCOPE
 from dedupe.schema import RULE
 from dedupe.spark.arrow import SKELETONS
 from dedupe.spark.batches import line_skeletons
-
-_KEYS_SCHEMA = {
-    RULE: pl.String,
-    "scope": pl.String,
-    KEY_HASH: pl.UInt64,
-    "line": pl.String,
-    "variants": pl.UInt32,
-    "documents": pl.UInt32,
-    "share": pl.Float64,
-}
 
 
 def _count_clusters(
@@ -122,11 +112,11 @@ def learn_lines_spark(statistics: DataFrame, config: CleanConfig) -> pl.DataFram
     table = pl.from_arrow(rows.select(*columns[:2], KEY_HASH, *columns[3:]).toArrow())
     assert isinstance(table, pl.DataFrame)
     if table.height == 0:
-        return pl.DataFrame(schema=_KEYS_SCHEMA)
+        return pl.DataFrame(schema=LEARNED_KEYS_SCHEMA)
     return (
         table.rename({SCOPE: "scope"})
         .with_columns(pl.col(KEY_HASH).cast(pl.Int64).reinterpret(signed=False))
-        .select(pl.col(name).cast(dtype) for name, dtype in _KEYS_SCHEMA.items())
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_KEYS_SCHEMA.items())
         .sort(RULE, "scope", KEY_HASH)
     )
 
