@@ -44,6 +44,7 @@ LEAD_CONTAINMENT = 0.5
 __all__ = [
     "LEAD_CONTAINMENT",
     "LEAD_WORDS",
+    "CachedCheck",
     "Fingerprints",
     "NearResult",
     "PairScorer",
@@ -151,7 +152,7 @@ def _plausible(
     return plausible
 
 
-class _CachedCheck:
+class CachedCheck:
     """A PairScorer that remembers its answers: the cluster guard re-checks many pairs.
 
     The cache is a sorted array of pair keys (``low << 32 | high``), looked up with
@@ -164,13 +165,31 @@ class _CachedCheck:
         self.passed = np.empty(0, dtype=np.bool_)
         self.similarity = np.empty(0, dtype=np.float64)
 
+    @staticmethod
+    def _keys(left: IndexArray, right: IndexArray) -> npt.NDArray[np.uint64]:
+        low = np.minimum(left, right).astype(np.uint64)
+        return (low << np.uint64(32)) | np.maximum(left, right).astype(np.uint64)
+
+    def remember(
+        self,
+        left: IndexArray,
+        right: IndexArray,
+        passed: npt.NDArray[np.bool_],
+        similarity: npt.NDArray[np.float64],
+    ) -> None:
+        """Add the answers for pairs not cached yet (the first answer of a repeated pair)."""
+        new_keys, first = np.unique(self._keys(left, right), return_index=True)
+        merged = np.concatenate([self.keys, new_keys])
+        order = np.argsort(merged, kind="stable")
+        self.keys = merged[order]
+        self.passed = np.concatenate([self.passed, passed[first]])[order]
+        self.similarity = np.concatenate([self.similarity, similarity[first]])[order]
+
     def __call__(
         self, left: IndexArray, right: IndexArray
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
         """Return which pairs are near duplicates and their similarity, scoring only new ones."""
-        keys = (np.minimum(left, right).astype(np.uint64) << np.uint64(32)) | np.maximum(
-            left, right
-        ).astype(np.uint64)
+        keys = self._keys(left, right)
         where = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         hit = (self.keys[where] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
         passed = np.zeros(len(keys), dtype=np.bool_)
@@ -180,12 +199,7 @@ class _CachedCheck:
         if miss.any():
             new_passed, new_similarity = self.scorer(left[miss], right[miss])
             passed[miss], similarity[miss] = new_passed, new_similarity
-            new_keys, first = np.unique(keys[miss], return_index=True)
-            merged = np.concatenate([self.keys, new_keys])
-            order = np.argsort(merged, kind="stable")
-            self.keys = merged[order]
-            self.passed = np.concatenate([self.passed, new_passed[first]])[order]
-            self.similarity = np.concatenate([self.similarity, new_similarity[first]])[order]
+            self.remember(left[miss], right[miss], new_passed, new_similarity)
         return passed, similarity
 
 
@@ -237,7 +251,7 @@ def mark_near_duplicates(
     needed = np.unique(np.concatenate([alive_rows[left], alive_rows[right]]))
     compact = fingerprints.take(needed)
     offsets, hashes = compact.combined()
-    scorer = _CachedCheck(PairScorer(config, len(compact), offsets, hashes, compact.signatures))
+    scorer = CachedCheck(PairScorer(config, len(compact), offsets, hashes, compact.signatures))
     local = np.full(len(corpus), -1, dtype=np.int64)
     local[needed] = np.arange(len(needed))
 

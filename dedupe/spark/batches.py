@@ -256,20 +256,13 @@ def bucket_pairs(batches: Batches) -> Batches:
 
 def _pair_prints(batch: pa.RecordBatch, num_perm: int) -> Fingerprints:
     """Fingerprints of a batch of pairs: the left documents, then the right documents."""
-    parts = []
+    sides = []
     for side in ("l", "r"):
         offsets, hashes = sets_of(batch.column(f"{side}{HASHES}"))
         lead_offsets, lead_hashes = sets_of(batch.column(f"{side}{LEADS}"))
         signatures = signatures_of(batch.column(f"{side}{SIGNATURE}"), num_perm)
-        parts.append(Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures))
-    left, right = parts
-    return Fingerprints(
-        np.concatenate([left.offsets, right.offsets[1:] + left.offsets[-1]]),
-        np.concatenate([left.hashes, right.hashes]),
-        np.concatenate([left.lead_offsets, right.lead_offsets[1:] + left.lead_offsets[-1]]),
-        np.concatenate([left.lead_hashes, right.lead_hashes]),
-        np.concatenate([left.signatures, right.signatures]),
-    )
+        sides.append(Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures))
+    return Fingerprints.concat(sides, num_perm)
 
 
 def score_candidates(batches: Batches, *, near: NearConfig) -> Batches:

@@ -16,7 +16,7 @@ from dedupe.clusters import assign_canonicals
 from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
 from dedupe.exact import mark_exact_duplicates
 from dedupe.ledger import add_cluster_columns, resolve_chains
-from dedupe.near import Fingerprints, PairScorer, _CachedCheck, mark_canonicals
+from dedupe.near import CachedCheck, Fingerprints, PairScorer, mark_canonicals
 from dedupe.schema import (
     CANONICAL_RANK,
     DOC_ID,
@@ -67,16 +67,15 @@ def _scored_pairs(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _primed(
     scorer: PairScorer, left: I64Array, right: I64Array, scored: pl.DataFrame
-) -> _CachedCheck:
+) -> CachedCheck:
     """A cached check that already knows the scores of the verification stage, as locally."""
-    check = _CachedCheck(scorer)
-    keys = (np.minimum(left, right).astype(np.uint64) << np.uint64(32)) | np.maximum(
-        left, right
-    ).astype(np.uint64)
-    keys, first = np.unique(keys, return_index=True)
-    check.keys = keys
-    check.passed = scored.get_column(PASSED).to_numpy().astype(bool)[first]
-    check.similarity = scored.get_column(SIMILARITY).to_numpy().astype(np.float64)[first]
+    check = CachedCheck(scorer)
+    check.remember(
+        left,
+        right,
+        scored.get_column(PASSED).to_numpy().astype(bool),
+        scored.get_column(SIMILARITY).to_numpy().astype(np.float64),
+    )
     return check
 
 
