@@ -61,6 +61,10 @@ Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress or table: errors and one summary line.")
 ]
 BatchSize = Annotated[int | None, typer.Option(help="Records per batch (memory follows it).")]
+Workers = Annotated[
+    int | None,
+    typer.Option(help="Batches cleaned and fingerprinted at once, on threads (default 2)."),
+]
 Against = Annotated[
     Path | None,
     typer.Option(help="An earlier --output folder: drop new copies of its documents too."),
@@ -261,6 +265,7 @@ def run_command(
     date_column: DateColumn = None,
     source_priority: SourcePriority = None,
     batch_size: BatchSize = None,
+    workers: Workers = None,
     against: Against = None,
     engine: EngineName = "local",
     as_json: AsJson = False,

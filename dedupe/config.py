@@ -37,9 +37,12 @@ class InputConfig:
     text_column: str = "text"
     # Records per batch: memory follows the batch (about 3x its text), not the corpus.
     batch_size: int = 10_000
+    # Batches cleaned and fingerprinted at once, on threads (memory holds this many batches).
+    workers: int = 2
 
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size must be at least 1")
+        _require(self.workers >= 1, "workers must be at least 1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -373,7 +373,7 @@ def iter_batches(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Iterator[ReadResult]:
-    """Read the inputs as one corpus, in batches of about ``batch_size`` records.
+    """Read the inputs as one corpus, in batches of at most ``batch_size`` documents.
 
     A folder is read recursively (``.txt``, ``.md``; the id is the path relative to the folder,
     without its extension). ``.jsonl``/``.ndjson`` (optionally ``.gz``), ``.parquet`` and
@@ -395,9 +395,27 @@ def iter_batches(
         for raw in _raw_batches(name, batch_size):
             result = batcher.finish(raw, name, folder=folder)
             records += result.corpus.height + result.invalid.height
-            yield result
+            yield from _split(result, batch_size)
         if records == 0:
             raise InputError(f"input '{name}' holds no records; remove it from the inputs")
+
+
+def _split(result: ReadResult, batch_size: int) -> Iterator[ReadResult]:
+    """Cut a read chunk into batches of at most ``batch_size`` documents.
+
+    JSON Lines are read in chunks of an estimated number of bytes, which can hold more records
+    than a batch; the invalid records go with the first batch, so each is counted once.
+    """
+    if result.corpus.height <= batch_size:
+        yield result
+        return
+    for start in range(0, result.corpus.height, batch_size):
+        first = start == 0
+        yield ReadResult(
+            result.corpus.slice(start, batch_size),
+            result.invalid if first else result.invalid.clear(),
+            result.decoded_with_fallback if first else 0,
+        )
 
 
 def frame_batches(

@@ -11,9 +11,13 @@ work on those, never on the text. Pass C joins the decisions back onto the clean
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -66,6 +70,9 @@ from dedupe.schema import (
     DropReason,
 )
 from dedupe.state import read_state_chunks
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 # on_progress(stage, done, total): the CLI draws it; the library never prints. total is None
 # while it is not known yet (reading).
@@ -135,6 +142,38 @@ def mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _KeyedBatch:
+    """What pass B keeps of one batch: its keys, counts and the seconds of each stage."""
+
+    keys: pl.DataFrame
+    emptied: int
+    learned: pl.DataFrame | None
+    seconds: dict[str, float]
+
+
+def in_order(
+    function: Callable[[_Item], _Result], items: Iterable[_Item], workers: int
+) -> Iterator[_Result]:
+    """``map(function, items)`` on ``workers`` threads, in order, ``workers`` items in flight.
+
+    Polars and NumPy release the GIL, so batches cleaned on two threads use two cores. Items
+    are drawn from ``items`` on the calling thread only when a worker is free, so memory holds
+    ``workers`` batches (plus the one being read), never the corpus.
+    """
+    if workers <= 1:
+        yield from map(function, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[_Result]] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 class Runner:
     """One run's passes over a workspace; a plain holder for what they share."""
 
@@ -154,24 +193,29 @@ class Runner:
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
     def read(self, batches: Iterator[ReadResult], *, allow_empty: bool) -> pl.DataFrame | None:
-        """Pass A: read, apply one-document line rules, gather line statistics."""
+        """Pass A: read, apply one-document line rules, gather line statistics.
+
+        Batches are read on this thread and cleaned ``workers`` at a time on others.
+        """
         clean = self.config.clean
         passes = self.passes
         started = time.perf_counter()
-        for index, batch in enumerate(batches):
-            passes.invalid.append(batch.invalid)
-            passes.records += batch.corpus.height + batch.invalid.height
-            passes.decoded_with_fallback += batch.decoded_with_fallback
-            passes.valid += batch.corpus.height
-            if batch.corpus.height:
-                passes.columns.update(batch.corpus.columns)
-                if clean.enabled:
-                    lines = mark_lines(batch.corpus, clean)
-                    passes.statistics.append(count_statistics(lines, clean))
-                    self.workspace.write_spill("lines", index, lines)
-                self.workspace.write_spill("raw", index, batch.corpus)
-                passes.parts.append(index)
-            self.progress("read", passes.records, None)
+
+        def counted() -> Iterator[tuple[int, ReadResult]]:
+            for index, batch in enumerate(batches):
+                passes.invalid.append(batch.invalid)
+                passes.records += batch.corpus.height + batch.invalid.height
+                passes.decoded_with_fallback += batch.decoded_with_fallback
+                passes.valid += batch.corpus.height
+                if batch.corpus.height:
+                    passes.columns.update(batch.corpus.columns)
+                    yield index, batch
+                self.progress("read", passes.records, None)
+
+        for index, statistics in in_order(self._mark_batch, counted(), self.config.input.workers):
+            if statistics is not None:
+                passes.statistics.append(statistics)
+            passes.parts.append(index)
         if passes.records == 0 and not allow_empty:
             raise InputError("the inputs hold no records")
         learned = None
@@ -181,6 +225,18 @@ class Runner:
         release_freed_memory()
         self.timed("read", started)
         return learned
+
+    def _mark_batch(self, item: tuple[int, ReadResult]) -> tuple[int, pl.DataFrame | None]:
+        """Pass A for one batch: spill it and its marked lines; return the line statistics."""
+        index, batch = item
+        clean = self.config.clean
+        statistics = None
+        if clean.enabled:
+            lines = mark_lines(batch.corpus, clean)
+            statistics = count_statistics(lines, clean)
+            self.workspace.write_spill("lines", index, lines)
+        self.workspace.write_spill("raw", index, batch.corpus)
+        return index, statistics
 
     def spill_previous(self, against: Path) -> pl.DataFrame:
         """Spill an earlier output's fingerprints chunk by chunk; return its documents table."""
@@ -203,44 +259,31 @@ class Runner:
         return [name for name in names if name is not None and name not in KEY_COLUMNS]
 
     def clean_and_fingerprint(self, learned: pl.DataFrame | None) -> pl.DataFrame:
-        """Pass B: finish cleaning each batch, normalize, keep keys and fingerprints."""
-        config = self.config
-        rank_columns = self._rank_columns()
+        """Pass B: finish cleaning each batch, normalize, keep keys and fingerprints.
+
+        Batches run ``workers`` at a time; their stage seconds are scaled to the pass's wall
+        time, so the report's stages still add up to the run.
+        """
         learned_counts: list[pl.DataFrame] = []
+        busy: dict[str, float] = {}
+        started = time.perf_counter()
         done = 0
-        for index in self.passes.parts:
-            started = time.perf_counter()
-            corpus = pl.read_parquet(self.workspace.spill_path("raw", index))
-            if learned is not None:
-                lines = pl.read_parquet(self.workspace.spill_path("lines", index))
-                lines = apply_learned(lines, learned, config.clean)
-                cleaned = rewrite_texts(corpus, lines, learned)
-                corpus = cleaned.corpus
-                self.workspace.write_spill("removed", index, cleaned.removed_lines)
-                learned_counts.append(cleaned.learned)
-            self.timed("clean", started)
-            started = time.perf_counter()
-            frame = key_batch(corpus)
-            normalized = frame.get_column(NORMALIZED)
-            self.passes.emptied += frame.get_column(DROP_REASON).count()
-            self.timed("normalize", started)
-            started = time.perf_counter()
-            if config.near.enabled:
-                fingerprint(normalized, config.near).save(self._prints_folder(index))
-            self.timed("fingerprint", started)
-            self.passes.keys.append(
-                frame.select(*KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns])
-            )
-            public = [
-                c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX
-            ]
-            self.workspace.write_spill(
-                "clean", index, frame.select([c for c in public if c not in LEDGER_COLUMNS])
-            )
-            done += frame.height
-            del corpus, frame, normalized
+        work = partial(self._key_batch, learned, self._rank_columns())
+        for batch in in_order(work, self.passes.parts, self.config.input.workers):
+            self.passes.keys.append(batch.keys)
+            self.passes.emptied += batch.emptied
+            if batch.learned is not None:
+                learned_counts.append(batch.learned)
+            for name, seconds in batch.seconds.items():
+                busy[name] = busy.get(name, 0.0) + seconds
+            done += batch.keys.height
+            del batch
             release_freed_memory()
             self.progress("clean", done, self.passes.valid)
+        wall = time.perf_counter() - started
+        scale = min(1.0, wall / max(sum(busy.values()), 1e-9))
+        for name, seconds in busy.items():
+            self.timings[name] = self.timings.get(name, 0.0) + seconds * scale
         if learned is not None and learned_counts:
             self.report.details["clean"] = {
                 "learned_lines": merge_learned_reports(learned_counts).to_dicts()
@@ -248,6 +291,41 @@ class Runner:
         if not self.passes.keys:
             return pl.DataFrame(schema=_EMPTY_KEYS)
         return pl.concat(self.passes.keys, how="diagonal_relaxed")
+
+    def _key_batch(
+        self, learned: pl.DataFrame | None, rank_columns: list[str], index: int
+    ) -> _KeyedBatch:
+        """Pass B for one batch: spill its cleaned text, removed lines and fingerprints."""
+        config = self.config
+        seconds: dict[str, float] = {}
+        started = time.perf_counter()
+        corpus = pl.read_parquet(self.workspace.spill_path("raw", index))
+        learned_counts = None
+        if learned is not None:
+            lines = pl.read_parquet(self.workspace.spill_path("lines", index))
+            lines = apply_learned(lines, learned, config.clean)
+            cleaned = rewrite_texts(corpus, lines, learned)
+            corpus = cleaned.corpus
+            self.workspace.write_spill("removed", index, cleaned.removed_lines)
+            learned_counts = cleaned.learned
+        seconds["clean"] = time.perf_counter() - started
+        started = time.perf_counter()
+        frame = key_batch(corpus)
+        seconds["normalize"] = time.perf_counter() - started
+        started = time.perf_counter()
+        if config.near.enabled:
+            fingerprint(frame.get_column(NORMALIZED), config.near).save(self._prints_folder(index))
+        seconds["fingerprint"] = time.perf_counter() - started
+        public = [c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX]
+        self.workspace.write_spill(
+            "clean", index, frame.select([c for c in public if c not in LEDGER_COLUMNS])
+        )
+        return _KeyedBatch(
+            keys=frame.select(*KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns]),
+            emptied=frame.get_column(DROP_REASON).count(),
+            learned=learned_counts,
+            seconds=seconds,
+        )
 
     def decide(
         self, table: pl.DataFrame, previous: pl.DataFrame | None

@@ -165,6 +165,17 @@ def test_iter_batches_numbers_rows_and_finds_repeated_ids_across_batches(tmp_pat
     assert f"{path}:9: doc_id '1' repeats the id of {path}:2" in result.invalid["detail"][1]
 
 
+def test_iter_batches_caps_jsonl_batches_at_batch_size(tmp_path: Path) -> None:
+    # Short records: one chunk of bytes holds many more than a batch.
+    lines = [json.dumps({"id": str(i % 40), "text": f"t{i}"}) for i in range(45)] + ["{bad"]
+    batches = list(iter_batches([write_lines(tmp_path / "x.jsonl", lines)], batch_size=4))
+    assert max(b.corpus.height for b in batches) == 4
+    assert [b.corpus.height + b.invalid.height for b in batches][:2] == [10, 4]
+    result = collect(iter(batches))
+    assert result.corpus["_row"].to_list() == list(range(40))
+    assert result.invalid.height == 6
+
+
 def test_iter_batches_splits_folders_and_tables(tmp_path: Path, tiny_corpus: pl.DataFrame) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -43,6 +43,12 @@ def test_run_in_batches_equals_one_batch(batch_size: int) -> None:
     assert outcome(batched) == outcome(whole)
 
 
+@pytest.mark.parametrize("workers", [1, 3])
+def test_workers_never_change_the_result(workers: int) -> None:
+    config = PipelineConfig(input=InputConfig(batch_size=2, workers=workers))
+    assert outcome(run([SYNDICATED], config)) == outcome(run([SYNDICATED]))
+
+
 @settings(deadline=None, max_examples=15)
 @given(st.integers(1, 10), st.permutations(range(10)))
 def test_batching_never_changes_the_result(batch_size: int, order: list[int]) -> None:
