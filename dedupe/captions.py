@@ -56,23 +56,33 @@ def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
     return np.asarray(scores, dtype=np.float64)
 
 
+def _bucket_table() -> np.ndarray:
+    """The bucket of each byte value: a character's first byte counts, continuation bytes do not.
+
+    Continuation bytes (``0b10xxxxxx``) go to one extra bucket, ``HISTOGRAM_BUCKETS``, which
+    `_char_histograms` drops, so every character is counted once without a mask.
+    """
+    table = (np.arange(256) % HISTOGRAM_BUCKETS).astype(np.uint8)
+    table[0x80:0xC0] = HISTOGRAM_BUCKETS
+    return table
+
+
+_BUCKET_OF_BYTE = _bucket_table()
+
+
 def _char_histograms(keys: pl.Series) -> np.ndarray:
     """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
 
-    A character counts once, in the bucket of its first UTF-8 byte; continuation bytes are skipped
-    (all-ASCII keys, the common case, have none, and skip the mask).
+    A character counts once, in the bucket of its first UTF-8 byte.
     """
-    lengths = keys.str.len_bytes().to_numpy().astype(np.int64)
+    lengths = keys.str.len_bytes().to_numpy()
     joined = keys.str.join("").item() if keys.len() else ""
     data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
-    cells = np.repeat(np.arange(len(lengths), dtype=np.intp) * HISTOGRAM_BUCKETS, lengths)
-    if data.max(initial=0) < 0x80:
-        cells += data % HISTOGRAM_BUCKETS
-    else:
-        first = (data & 0xC0) != 0x80
-        cells = cells[first] + data[first] % HISTOGRAM_BUCKETS
-    counts = np.bincount(cells, minlength=len(lengths) * HISTOGRAM_BUCKETS)
-    return counts.reshape(len(lengths), HISTOGRAM_BUCKETS).astype(np.int16)
+    width = HISTOGRAM_BUCKETS + 1
+    cells = np.repeat(np.arange(0, len(lengths) * width, width, dtype=np.intp), lengths)
+    cells += np.take(_BUCKET_OF_BYTE, data)
+    counts = np.bincount(cells, minlength=len(lengths) * width)
+    return counts.reshape(len(lengths), width)[:, :HISTOGRAM_BUCKETS].astype(np.int16)
 
 
 def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:

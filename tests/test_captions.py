@@ -1,6 +1,15 @@
+import numpy as np
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dedupe.captions import cluster_short_lines, find_repeated_captions, fuzzy_similarity
+from dedupe.captions import (
+    HISTOGRAM_BUCKETS,
+    _char_histograms,
+    cluster_short_lines,
+    find_repeated_captions,
+    fuzzy_similarity,
+)
 
 
 def _lines(doc_lines: dict[str, list[str]]) -> pl.DataFrame:
@@ -21,6 +30,15 @@ CAPTION = "Russian Foreign Minister Sergei Lavrov has called ministers from both
 def test_fuzzy_similarity_scores_pairs_elementwise() -> None:
     scores = fuzzy_similarity(pl.Series(["abc", "abc"]), pl.Series(["abc", "xyz"]))
     assert scores.tolist() == [100.0, 0.0]
+
+
+@given(st.lists(st.text(max_size=30)))
+def test_char_histograms_count_each_character_once(keys: list[str]) -> None:
+    expected = np.zeros((len(keys), HISTOGRAM_BUCKETS), dtype=np.int16)
+    for row, key in enumerate(keys):
+        for char in key:
+            expected[row, char.encode("utf-8")[0] % HISTOGRAM_BUCKETS] += 1
+    assert np.array_equal(_char_histograms(pl.Series(keys, dtype=pl.String)), expected)
 
 
 def test_find_repeated_captions_keeps_first_of_exact_and_near_repeats() -> None:
