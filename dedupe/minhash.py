@@ -3,8 +3,9 @@
 For each shingle hash ``h`` (uint32) datasketch 2.x (scheme ``affine32``) computes
 ``fmix32(h)``, then ``a[k] * fmix32(h) + b[k] mod 2**32`` for each permutation ``k``, and keeps
 the minimum per permutation; a set without shingles keeps ``2**32 - 1`` everywhere. The
-permutation parameters ``(a, b)`` are taken from ``datasketch.MinHash`` itself, so a signature
-here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash)`` after ``update_batch``.
+permutation parameters ``(a, b)`` are drawn as datasketch draws them (`permutations`), so a
+signature here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash)`` after
+``update_batch``; the tests compare both with datasketch itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
 
 __all__ = ["EMPTY_HASH", "compute_signatures", "estimate_jaccard", "permutations"]
 
@@ -32,9 +32,13 @@ I64Array = npt.NDArray[np.int64]
 def permutations(num_perm: int, seed: int) -> tuple[U32Array, U32Array]:
     """Return datasketch's affine permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``.
 
-    Both are uint32 arrays of length ``num_perm``; every ``a`` is odd.
+    Both are uint32 arrays of length ``num_perm``; every ``a`` is odd. This is
+    ``MinHash(num_perm, seed, scheme="affine32").permutations``, drawn here from the same
+    generator so that a run need not import datasketch (and SciPy with it, half a second).
     """
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
     a32 = np.ascontiguousarray(a, dtype=np.uint32)
     b32 = np.ascontiguousarray(b, dtype=np.uint32)
     a32.flags.writeable = False

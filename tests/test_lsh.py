@@ -1,6 +1,7 @@
 import numpy as np
 import polars as pl
 import pytest
+from datasketch.lsh import _optimal_param
 
 from dedupe import lsh
 from dedupe.lsh import find_candidate_pairs, optimal_bands_rows
@@ -24,6 +25,16 @@ def test_optimal_bands_rows_fits_num_perm_and_favours_recall() -> None:
     balanced_bands, balanced_rows = optimal_bands_rows(0.5, 128, 0.5, 0.5)
     # Weighting misses more gives an S-curve that starts at a lower similarity.
     assert (1 / bands) ** (1 / rows) <= (1 / balanced_bands) ** (1 / balanced_rows)
+
+
+@pytest.mark.parametrize("num_perm", [2, 7, 64, 128, 256])
+@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.25, 0.75)])
+def test_optimal_bands_rows_is_datasketchs_choice(
+    num_perm: int, weights: tuple[float, float]
+) -> None:
+    for threshold in (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0):
+        expected = _optimal_param(threshold, num_perm, *weights)
+        assert optimal_bands_rows(threshold, num_perm, *weights) == tuple(expected)
 
 
 def test_find_candidate_pairs_finds_planted_near_duplicate() -> None:

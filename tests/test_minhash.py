@@ -2,11 +2,12 @@ import math
 
 import numpy as np
 import polars as pl
+import pytest
 from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.minhash import EMPTY_HASH, compute_signatures, estimate_jaccard
+from dedupe.minhash import EMPTY_HASH, compute_signatures, estimate_jaccard, permutations
 from dedupe.shingles import shingle_hash, shingle_hashes, shingle_strings
 
 VOCAB = [f"w{i}" for i in range(40)]
@@ -39,6 +40,15 @@ def test_compute_signatures_equal_datasketch(
     assert signatures.dtype == np.uint32
     for row, text in zip(signatures, texts, strict=True):
         np.testing.assert_array_equal(row, _datasketch(text, ngram_size, num_perm, seed))
+
+
+@pytest.mark.parametrize("num_perm", [2, 128, 1024])
+@pytest.mark.parametrize("seed", [0, 1, 2**31 - 1])
+def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = permutations(num_perm, seed)
+    np.testing.assert_array_equal(ours[0], a)
+    np.testing.assert_array_equal(ours[1], b)
 
 
 def test_compute_signatures_empty_and_short_docs() -> None:
