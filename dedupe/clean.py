@@ -143,19 +143,30 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     ascii_key = pl.col(KEY).str.contains(r"^[\x00-\x7f]*$")
     keyed = pl.concat(
         [
-            distinct.filter(simple).with_columns(
+            distinct.filter(simple)
+            .with_columns(
                 pl.col(LINE).str.strip_chars(" ").str.to_lowercase().alias(KEY),
                 pl.lit(value=False).alias("_blank"),
+            )
+            # Single spaces only: the words are the spaces plus one (the regex is 2x slower).
+            .with_columns(
+                pl.when(pl.col(KEY).str.len_bytes() > 0)
+                .then(pl.col(KEY).str.count_matches(" ", literal=True) + 1)
+                .otherwise(0)
+                .cast(pl.UInt32)
+                .alias(WORDS)
             ),
-            distinct.filter(~simple).with_columns(
+            distinct.filter(~simple)
+            .with_columns(
                 normalized_text(LINE).alias(KEY),
                 ((pl.col(LINE).str.len_chars() > 0) & is_blank(LINE)).alias("_blank"),
-            ),
+            )
+            # NFKC can leave a space after another (U+00A8 is a space and a combining mark).
+            .with_columns(pl.col(KEY).str.count_matches(r"\S+").alias(WORDS)),
         ]
     ).with_columns(
         pl.col(KEY).hash(HASH_SEED).alias(KEY_HASH),
         pl.col(KEY).str.len_chars().alias(CHARS),
-        pl.col(KEY).str.count_matches(r"\S+").alias(WORDS),
         # Numbers and punctuation alone ("12", "---") are table cells and rules, not chrome.
         pl.col(KEY).str.contains(r"\p{L}").alias("_letter"),
     )

@@ -15,6 +15,7 @@ from dedupe.clean import (
     clean_corpus,
     count_statistics,
     learn_lines,
+    line_features,
     mark_lines,
     merge_learned_reports,
     rewrite_texts,
@@ -324,3 +325,11 @@ def test_mark_lines_frame_holds_no_line_text() -> None:
     assert "line" not in lines.columns
     long_keys = lines.filter(pl.col("_chars") > 120).get_column("_key")
     assert long_keys.null_count() == long_keys.len()
+
+
+@given(st.lists(st.text(st.sampled_from(" \t\u00a0\u00a8ab.\u2019Z"), max_size=12), max_size=20))
+def test_line_features_counts_words_as_the_regex_does(lines: list[str]) -> None:
+    frame = pl.DataFrame({"line": lines}, schema={"line": pl.String})
+    features = line_features(frame, CleanConfig())
+    expected = features.get_column("_key").str.count_matches(r"\S+")
+    assert features.get_column("_words").to_list() == expected.to_list()
