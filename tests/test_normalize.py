@@ -28,7 +28,10 @@ def test_normalized_text_is_idempotent(text: str) -> None:
     assert normalize(once) == once
 
 
-TRICKY = " \t\n\u00a0\u2003\u3000\u0085aAe\u0301\ufb01\u2460\u2019\u201c\u2014\u200b\u0130\u2121x"
+TRICKY = (
+    " \t\n\u00a0\u2003\u3000\u0085aAe\u0301\ufb01\u2460\u2019\u201c\u2014\u200b\u0130\u2121x"
+    "\u00a9\u00a3\u00bb\u00bd\u00b2\u00c9\u00ad\u0308"
+)
 tricky_text = st.text(alphabet=st.sampled_from(list(TRICKY)), max_size=30)
 
 
