@@ -182,7 +182,12 @@ def _jsonl_chunk(data: bytes, name: str, first_line: int) -> _RawBatch:
         frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError, RuntimeError):
         return _parse_jsonl_lines(data, name, first_line)
-    lines = _record_lines(data, first_line)
+    total = data.count(b"\n") + (not data.endswith(b"\n"))
+    if total == frame.height:
+        # No blank line: record k is on line first_line + k (splitting the text costs more).
+        lines = pl.int_range(first_line, first_line + total, eager=True)
+    else:
+        lines = _record_lines(data, first_line)
     if len(lines) != frame.height:
         return _parse_jsonl_lines(data, name, first_line)
     source = pl.lit(f"{name}:") + lines.cast(pl.String)

@@ -45,6 +45,13 @@ def test_read_corpus_without_id_field_numbers_records_by_file_and_line(tmp_path:
     assert ids == [f"{path}:1", f"{path}:3"]
 
 
+def test_read_corpus_numbers_lines_without_a_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"text": "a"}) + "\n" + json.dumps({"text": "b"}), encoding="utf-8")
+    ids = read_corpus([path]).corpus["doc_id"].to_list()
+    assert ids == [f"{path}:1", f"{path}:2"]
+
+
 def test_read_corpus_reads_gzip_parquet_and_csv(tmp_path: Path, tiny_corpus: pl.DataFrame) -> None:
     gz = tmp_path / "a.jsonl.gz"
     gz.write_bytes(gzip.compress(tiny_corpus.head(1).write_ndjson().encode()))
