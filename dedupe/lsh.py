@@ -158,6 +158,9 @@ def find_candidate_pairs(
     if len(filled) < 2:
         pairs = pl.DataFrame(schema=PAIR_SCHEMA)
     else:
+        # Buckets hold positions in ``subset`` (ascending like the rows), mapped once here
+        # rather than once per pair found by every band.
+        ids = filled if subset is None else np.searchsorted(subset, filled)
         # Band by band: one band's keys are sorted at a time, not all bands' at once.
         lefts: list[npt.NDArray[np.int64]] = []
         rights: list[npt.NDArray[np.int64]] = []
@@ -165,7 +168,7 @@ def find_candidate_pairs(
             keys = _band_keys(signatures, filled, band, rows)
             order = np.argsort(keys, kind="stable")  # documents stay ascending in a bucket
             sorted_keys = keys[order]
-            sorted_docs = filled[order]
+            sorted_docs = ids[order]
             starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
             sizes = np.diff(np.append(starts, len(sorted_keys)))
             shared = sizes > 1
@@ -175,8 +178,6 @@ def find_candidate_pairs(
             lefts.append(band_left)
             rights.append(band_right)
         left, right = np.concatenate(lefts), np.concatenate(rights)
-        if subset is not None:
-            left, right = np.searchsorted(subset, left), np.searchsorted(subset, right)
         pairs = (
             pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)})
             .unique()
