@@ -278,7 +278,7 @@ class Runner:
                 busy[name] = busy.get(name, 0.0) + seconds
             done += batch.keys.height
             del batch
-            release_freed_memory()
+            release_freed_memory(collect=False)
             self.progress("clean", done, self.passes.valid)
         wall = time.perf_counter() - started
         scale = min(1.0, wall / max(sum(busy.values()), 1e-9))
