@@ -39,11 +39,10 @@ def permutations(num_perm: int, seed: int) -> tuple[U32Array, U32Array]:
     generator = np.random.RandomState(seed)
     a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
-    a32 = np.ascontiguousarray(a, dtype=np.uint32)
-    b32 = np.ascontiguousarray(b, dtype=np.uint32)
-    a32.flags.writeable = False
-    b32.flags.writeable = False
-    return a32, b32
+    # Cached and shared between threads: nobody may write to them.
+    a.flags.writeable = False
+    b.flags.writeable = False
+    return a, b
 
 
 def _fmix32(values: U32Array) -> U32Array:
