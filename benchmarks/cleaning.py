@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from dedupe.clean import clean_corpus
+from dedupe.clean.phases import clean_corpus
 from dedupe.config import CleanConfig
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -57,7 +57,7 @@ TARGET_MAX_SLOWDOWN = 0.30
 GENERATOR_VERSION = 1
 # Copies per original -> weight: mean 0.65, so copies are about a third of the documents.
 COPIES_WEIGHTS = ((0, 0.55), (1, 0.30), (2, 0.10), (3, 0.05))
-# Spilled parts of a run's workspace (dedupe.outputs.Workspace) and the pass that writes them.
+# Spilled parts of a run's workspace (dedupe.io.write.Workspace) and the pass that writes them.
 PHASES = (
     ("start-up", "interpreter and imports"),
     ("pass A", "read (read, one-document line rules, line statistics)"),

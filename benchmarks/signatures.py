@@ -94,7 +94,7 @@ def run_rensa_prehashed(docs: list[str], num_perm: int, ngram_size: int) -> floa
     """Rensa's bulk API over dedupe's shingle hashes: the MinHash step alone (returns its time)."""
     from rensa import RMinHash
 
-    from dedupe.shingles import shingle_hashes
+    from dedupe.duplicates.shingles import shingle_hashes
 
     offsets, hashes = shingle_hashes(pl.Series(docs), ngram_size=ngram_size)
     start = time.perf_counter()
@@ -106,8 +106,8 @@ def run_rensa_prehashed(docs: list[str], num_perm: int, ngram_size: int) -> floa
 
 def run_dedupe(docs: list[str], num_perm: int, ngram_size: int) -> None:
     """``shingle_hashes`` then ``compute_signatures`` (datasketch-identical signatures)."""
-    from dedupe.minhash import compute_signatures
-    from dedupe.shingles import shingle_hashes
+    from dedupe.duplicates.minhash import compute_signatures
+    from dedupe.duplicates.shingles import shingle_hashes
 
     offsets, hashes = shingle_hashes(pl.Series(docs), ngram_size=ngram_size)
     compute_signatures(offsets, hashes, num_perm=num_perm, seed=1)
@@ -115,8 +115,8 @@ def run_dedupe(docs: list[str], num_perm: int, ngram_size: int) -> None:
 
 def run_dedupe_minhash(docs: list[str], num_perm: int, ngram_size: int) -> float:
     """``compute_signatures`` alone, on precomputed shingle hashes (returns its time)."""
-    from dedupe.minhash import compute_signatures
-    from dedupe.shingles import shingle_hashes
+    from dedupe.duplicates.minhash import compute_signatures
+    from dedupe.duplicates.shingles import shingle_hashes
 
     offsets, hashes = shingle_hashes(pl.Series(docs), ngram_size=ngram_size)
     start = time.perf_counter()

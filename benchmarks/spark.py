@@ -72,7 +72,7 @@ def _worker(engine: str, jsonl: str, out: str, master: str, driver_memory: str) 
     else:
         from pyspark.sql import SparkSession
 
-        from dedupe.spark.engine import run
+        from dedupe.engines.spark.engine import run
 
         spark = (
             SparkSession.builder.master(master)

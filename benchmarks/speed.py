@@ -262,8 +262,8 @@ def _lowercased_texts(task: Task) -> Any:
 
 def run_sig_dedupe(texts: Any, task: Task) -> dict[str, Any]:
     """Signature stage of dedupe: ``shingle_hashes`` then ``compute_signatures``."""
-    from dedupe.minhash import compute_signatures
-    from dedupe.shingles import shingle_hashes
+    from dedupe.duplicates.minhash import compute_signatures
+    from dedupe.duplicates.shingles import shingle_hashes
 
     offsets, hashes = shingle_hashes(texts, ngram_size=task.ngram_size)
     compute_signatures(offsets, hashes, num_perm=task.num_perm, seed=task.seed)
@@ -280,14 +280,14 @@ def run_sig_rensa(texts: Any, task: Task) -> dict[str, Any]:
 
 
 def _dedupe_hashes(texts: Any, task: Task) -> Any:
-    from dedupe.shingles import shingle_hashes
+    from dedupe.duplicates.shingles import shingle_hashes
 
     return shingle_hashes(texts, ngram_size=task.ngram_size)
 
 
 def run_minhash_dedupe(prepared: Any, task: Task) -> dict[str, Any]:
     """``compute_signatures`` alone on dedupe's shingle hashes."""
-    from dedupe.minhash import compute_signatures
+    from dedupe.duplicates.minhash import compute_signatures
 
     offsets, hashes = prepared
     compute_signatures(offsets, hashes, num_perm=task.num_perm, seed=task.seed)

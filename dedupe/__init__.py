@@ -12,7 +12,7 @@ from dedupe.config import (
     PipelineConfig,
 )
 from dedupe.errors import ConfigError, DedupeError, InputError, SchemaError
-from dedupe.inputs import read_corpus
+from dedupe.io.read import read_corpus
 from dedupe.pipeline import PipelineResult, run
 from dedupe.schema import DropReason
 

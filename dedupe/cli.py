@@ -281,7 +281,7 @@ def run_command(
     with _errors_as_messages():
         settings = _settings(ctx)
         if engine == "spark":
-            from dedupe.spark import run_spark
+            from dedupe.engines.spark import run_spark
 
             result = run_spark(inputs, settings, output=output, against=against)
         else:

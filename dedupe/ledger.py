@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from dedupe.canonical import find_column, source_key
 from dedupe.config import KeepConfig
 from dedupe.schema import (
     CLUSTER_ID,
@@ -22,6 +21,8 @@ from dedupe.schema import (
     ROW_INDEX,
     SIMILARITY,
     DropReason,
+    find_column,
+    source_key,
 )
 
 CLUSTERS_SCHEMA = {

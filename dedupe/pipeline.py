@@ -1,11 +1,11 @@
 """``run()``: three streaming passes around corpus-wide decisions, then the published outputs.
 
-The passes live in `dedupe.passes`: pass A reads and applies the one-document line rules and
-gathers line statistics, pass B finishes cleaning and keeps only keys and fingerprints, the
-corpus-wide stages decide on those, and pass C joins the decisions back onto the cleaned
-batches. ``run`` drives them, writes the state a later ``--against`` needs, checks the ledger
-and publishes the output folder. Memory follows the batch size and the fingerprints, not the
-corpus.
+The passes live in `dedupe.engines.local.passes`: pass A reads and applies the one-document line
+rules and gathers line statistics, pass B finishes cleaning and keeps only keys and
+fingerprints, the corpus-wide stages decide on those, and pass C joins the decisions back onto
+the cleaned batches. ``run`` drives them, writes the state a later ``--against`` needs, checks
+the ledger and publishes the output folder. Memory follows the batch size and the fingerprints,
+not the corpus.
 
 Stages add columns and never delete rows; only the split at the end separates kept rows from
 dropped ones, and the ledger check proves every record is in exactly one before anything is
@@ -24,12 +24,13 @@ import numpy as np
 import polars as pl
 
 from dedupe.config import PipelineConfig
-from dedupe.fingerprints import FingerprintSet
-from dedupe.inputs import ReadResult, frame_batches, iter_batches
+from dedupe.duplicates.fingerprints import FingerprintSet
+from dedupe.engines.local.memory import release_freed_memory
+from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
+from dedupe.io.read import ReadResult, frame_batches, iter_batches
+from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
+from dedupe.io.write import Workspace, check_output_path
 from dedupe.ledger import check_ledger, cluster_table
-from dedupe.memory import release_freed_memory
-from dedupe.outputs import Workspace, check_output_path
-from dedupe.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_SIZE,
@@ -44,7 +45,6 @@ from dedupe.schema import (
     ROW_INDEX,
     SIMILARITY,
 )
-from dedupe.state import check_meta, meta, read_state_meta, state_tables
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 import polars as pl
@@ -36,6 +37,37 @@ LINE = "line"
 RULE = "rule"
 
 INTERNAL_PREFIX = "_"
+
+
+# Pass-through columns the stages look for, in order, when none is configured.
+DATE_CANDIDATES = ("published", "date", "published_at", "publish_date", "timestamp", "time")
+SOURCE_CANDIDATES = ("source", "site", "domain", "publisher")
+URL_CANDIDATES = ("url", "link", "source_url")
+# scheme://[user@]host[:port]/... -> host, lower case, without a leading "www."
+_HOST_PATTERN = r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/]*@)?(?:www\.)?([^/:?#]+)"
+
+
+def find_column(
+    columns: Collection[str], configured: str | None, candidates: tuple[str, ...]
+) -> str | None:
+    """Return the configured column if ``columns`` has it, else the first candidate it has."""
+    if configured is not None:
+        return configured if configured in columns else None
+    return next((c for c in candidates if c in columns), None)
+
+
+def url_host(column: str) -> pl.Expr:
+    """Return the lower-case host of a url, without ``www.`` (``https://www.bbc.co.uk/x``)."""
+    return pl.col(column).str.to_lowercase().str.extract(_HOST_PATTERN, 1)
+
+
+def source_key(corpus: pl.DataFrame, configured: str | None) -> pl.Expr | None:
+    """Return an expression for each document's source: a source column, else its url host."""
+    column = find_column(corpus.columns, configured, SOURCE_CANDIDATES)
+    if column is not None:
+        return pl.col(column).cast(pl.String).str.to_lowercase()
+    url = find_column(corpus.columns, None, URL_CANDIDATES)
+    return url_host(url) if url is not None else None
 
 
 class DropReason(StrEnum):

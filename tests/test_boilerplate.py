@@ -1,7 +1,12 @@
 import polars as pl
 import pytest
 
-from dedupe.boilerplate import BUILTIN_RULES, builtin_rule, related_block_rule, validate_patterns
+from dedupe.clean.boilerplate import (
+    BUILTIN_RULES,
+    builtin_rule,
+    related_block_rule,
+    validate_patterns,
+)
 from dedupe.errors import ConfigError
 from dedupe.normalize import normalized_text
 

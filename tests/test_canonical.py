@@ -1,8 +1,9 @@
 import polars as pl
 import pytest
 
-from dedupe.canonical import rank_documents, url_host
 from dedupe.config import KeepConfig
+from dedupe.duplicates.canonical import rank_documents
+from dedupe.schema import url_host
 
 
 @pytest.fixture

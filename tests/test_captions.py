@@ -3,7 +3,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedupe.captions import (
+from dedupe.clean.captions import (
     HISTOGRAM_BUCKETS,
     _char_histograms,
     cluster_short_lines,

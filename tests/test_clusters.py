@@ -3,7 +3,7 @@ import numpy.typing as npt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedupe.clusters import IndexArray, assign_canonicals, connected_components
+from dedupe.duplicates.clusters import IndexArray, assign_canonicals, connected_components
 
 
 def edges(pairs: list[tuple[int, int]]) -> tuple[IndexArray, IndexArray]:

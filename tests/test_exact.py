@@ -2,7 +2,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from dedupe.config import ExactConfig
-from dedupe.exact import mark_exact_duplicates
+from dedupe.duplicates.exact import mark_exact_duplicates
 
 
 def frame(keys: list[str], ranks: list[int], reasons: list[str | None]) -> pl.DataFrame:
@@ -41,7 +41,7 @@ def test_mark_exact_duplicates_disabled_returns_input() -> None:
 
 
 def test_add_content_keys_equal_for_equal_normalized_text() -> None:
-    from dedupe.exact import add_content_keys
+    from dedupe.duplicates.exact import add_content_keys
 
     keyed = add_content_keys(pl.DataFrame({"_normalized": ["a b", "a b", "a c"]}))
     keys = keyed["_content_key"].to_list()

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe.config import NearConfig
-from dedupe.fingerprints import Fingerprints, SavedFingerprints, fingerprint
-from dedupe.lsh import find_candidate_pairs
+from dedupe.duplicates.fingerprints import Fingerprints, SavedFingerprints, fingerprint
+from dedupe.duplicates.lsh import find_candidate_pairs
 
 WORDS = ["storm", "city", "river", "mayor", "said", "on", "the", "flood", "police", "court"]
 CONFIG = NearConfig()

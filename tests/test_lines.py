@@ -1,7 +1,7 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from dedupe.lines import explode_lines, fold_kept_lines
+from dedupe.clean.lines import explode_lines, fold_kept_lines
 
 
 def test_explode_lines_numbers_lines_from_one_over_all_newline_kinds() -> None:

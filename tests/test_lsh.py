@@ -3,10 +3,10 @@ import polars as pl
 import pytest
 from datasketch.lsh import _optimal_param
 
-from dedupe import lsh
-from dedupe.lsh import find_candidate_pairs, optimal_bands_rows
-from dedupe.minhash import compute_signatures
-from dedupe.shingles import shingle_hashes
+from dedupe.duplicates import lsh
+from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
+from dedupe.duplicates.minhash import compute_signatures
+from dedupe.duplicates.shingles import shingle_hashes
 
 
 def _corpus(rng: np.random.Generator, n_docs: int, n_words: int = 200) -> list[str]:

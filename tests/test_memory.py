@@ -2,7 +2,7 @@ import gc
 
 import pytest
 
-from dedupe import memory
+from dedupe.engines.local import memory
 
 
 @pytest.mark.parametrize("collect", [True, False])

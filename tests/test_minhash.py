@@ -7,8 +7,8 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.minhash import EMPTY_HASH, compute_signatures, estimate_jaccard, permutations
-from dedupe.shingles import shingle_hash, shingle_hashes, shingle_strings
+from dedupe.duplicates.minhash import EMPTY_HASH, compute_signatures, estimate_jaccard, permutations
+from dedupe.duplicates.shingles import shingle_hash, shingle_hashes, shingle_strings
 
 VOCAB = [f"w{i}" for i in range(40)]
 

@@ -2,7 +2,7 @@ import numpy as np
 import polars as pl
 
 from dedupe.config import NearConfig
-from dedupe.near import lsh_parameters, mark_near_duplicates
+from dedupe.duplicates.near import lsh_parameters, mark_near_duplicates
 from dedupe.normalize import normalized_text
 
 PARAGRAPHS = [

@@ -1,6 +1,6 @@
 import polars as pl
 
-from dedupe.page import mark_page_lines, page_feature_rule, stop_word_share
+from dedupe.clean.page import mark_page_lines, page_feature_rule, stop_word_share
 
 
 def _features(keys: list[str]) -> pl.DataFrame:

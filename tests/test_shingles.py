@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.shingles import (
+from dedupe.duplicates.shingles import (
     shingle_hash,
     shingle_hashes,
     shingle_hashes_with_leads,
@@ -106,7 +106,7 @@ def test_shingle_hashes_match_scalar_reference(
 
 @given(st.lists(st.text(max_size=40), max_size=30), st.integers(16, 200))
 def test_text_hashes_match_the_scalar_reference(texts: list[str], batch_bytes: int) -> None:
-    from dedupe.shingles import text_hash, text_hashes
+    from dedupe.duplicates.shingles import text_hash, text_hashes
 
     hashed = text_hashes(pl.Series(texts, dtype=pl.String), batch_bytes=batch_bytes)
     assert [int(h) for h in hashed] == [text_hash(t) for t in texts]

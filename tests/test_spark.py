@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import dedupe
-from dedupe.spark import spark_available
+from dedupe.engines.spark import spark_available
 
 needs_spark = [
     pytest.mark.slow,
@@ -119,7 +119,7 @@ def _read(folder: Path, stem: str) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def outputs(spark, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from dedupe.spark.engine import run as run_spark
+    from dedupe.engines.spark.engine import run as run_spark
 
     inputs = [
         str(ROOT / "samples/news"),

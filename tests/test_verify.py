@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe import verify
-from dedupe.verify import filter_verified, score_pairs
+from dedupe.duplicates import verify
+from dedupe.duplicates.verify import filter_verified, score_pairs
 
 sets_strategy = st.lists(st.frozensets(st.integers(0, 40), max_size=25), min_size=2, max_size=10)
 

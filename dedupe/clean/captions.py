@@ -1,0 +1,360 @@
+"""Repeated captions: within a document with rapidfuzz, across documents as MinHash line clusters.
+
+A caption printed twice in one article (once with its "/AFP" credit, once without) keeps its first
+occurrence. Across documents, near-identical short lines are clustered so that the learned-lines
+rule of `dedupe.clean.boilerplate` counts a credit reused with small changes as one line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from dedupe.clean.lines import CHARS, KEY
+from dedupe.schema import DOC_ID, LINE_NO
+
+logger = logging.getLogger(__name__)
+
+# Lines shorter than this are not captions: "Russia" or "He said." may repeat legitimately.
+CAPTION_MIN_CHARS = 20
+# Fuzzy matching is for caption-length lines; longer repeats are still caught when exact.
+CAPTION_MAX_CHARS = 400
+
+# Cross-document clusters: character 5-grams are long enough to be selective on short lines and
+# short enough that "/AFP" versus "(AFP)" changes only a few of them.
+SHINGLE_CHARS = 5
+NUM_PERM = 64
+# 16 bands of 4 rows make a pair with Jaccard 0.5 a candidate about 64% of the time and one at
+# 0.8 almost always; candidates are then verified on the estimated Jaccard.
+BANDS = 16
+ROWS = 4
+CLUSTER_JACCARD = 0.7
+# Buckets bigger than this are linked without pairwise verification (as a star, not all pairs).
+MAX_VERIFIED_BUCKET = 64
+# Shingles per chunk of one permutation: 512 KB of uint64, which stays in a core's cache.
+_CHUNK_SHINGLES = 65_536
+# Candidate caption pairs whose histograms are compared at once (about 8 MB of int16).
+_CHUNK_PAIRS = 131_072
+# Buckets of the character histograms that bound the Indel distance of a caption pair: the
+# low five bits of a character's first byte keep a-z apart and fold digits onto letters.
+HISTOGRAM_BUCKETS = 32
+_PROSE = "_prose"
+
+
+def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
+    """Return rapidfuzz's ratio (0-100) of each pair ``(left[i], right[i])``.
+
+    This is the one rapidfuzz boundary of the cleaning stage; the pairs are scored in C++.
+    """
+    if left.len() == 0:
+        return np.zeros(0, dtype=np.float64)
+    scores = process.cpdist(left.to_list(), right.to_list(), scorer=fuzz.ratio, workers=-1)
+    return np.asarray(scores, dtype=np.float64)
+
+
+def _bucket_table() -> np.ndarray:
+    """The bucket of each byte value: a character's first byte counts, continuation bytes do not.
+
+    Continuation bytes (``0b10xxxxxx``) go to one extra bucket, ``HISTOGRAM_BUCKETS``, which
+    `_char_histograms` drops, so every character is counted once without a mask.
+    """
+    table = (np.arange(256) % HISTOGRAM_BUCKETS).astype(np.uint8)
+    table[0x80:0xC0] = HISTOGRAM_BUCKETS
+    return table
+
+
+_BUCKET_OF_BYTE = _bucket_table()
+
+
+def _char_histograms(keys: pl.Series) -> np.ndarray:
+    """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
+
+    A character counts once, in the bucket of its first UTF-8 byte.
+    """
+    lengths = keys.str.len_bytes().to_numpy()
+    joined = keys.str.join("").item() if keys.len() else ""
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    width = HISTOGRAM_BUCKETS + 1
+    cells = np.repeat(np.arange(0, len(lengths) * width, width, dtype=np.intp), lengths)
+    cells += np.take(_BUCKET_OF_BYTE, data)
+    counts = np.bincount(cells, minlength=len(lengths) * width)
+    return counts.reshape(len(lengths), width)[:, :HISTOGRAM_BUCKETS].astype(np.int16)
+
+
+def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs ``(i, j)`` of one document whose lengths allow ratio >= similarity.
+
+    ``lines`` is sorted by document and length, so each line's partners form a window that
+    ends at the first longer line out of reach; pairs are generated window by window.
+    """
+    document = lines.get_column("_doc").to_numpy().astype(np.int64)
+    chars = lines.get_column(CHARS).to_numpy().astype(np.int64)
+    position = document * (CAPTION_MAX_CHARS * 4 + 1) + chars
+    # |a - b| <= slack * (a + b) with a <= b is b <= a * (1 + slack) / (1 - slack).
+    reach = np.floor(chars * (1.0 + slack) / max(1.0 - slack, 1e-9) + 1e-9).astype(np.int64)
+    reach = np.minimum(reach, CAPTION_MAX_CHARS * 4)
+    ends = np.searchsorted(position, document * (CAPTION_MAX_CHARS * 4 + 1) + reach, side="right")
+    counts = np.maximum(ends - np.arange(len(chars)) - 1, 0)
+    left = np.repeat(np.arange(len(chars), dtype=np.int64), counts)
+    offsets = np.arange(counts.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    right = left + 1 + offsets
+    within = np.abs(chars[left] - chars[right]) <= slack * (chars[left] + chars[right])
+    return left[within], right[within]
+
+
+def find_repeated_captions(
+    lines: pl.DataFrame, *, similarity: float, separator: str | None = None
+) -> pl.DataFrame:
+    """Return ``(doc_id, line_no)`` of lines that repeat an earlier line of the same document.
+
+    A line repeats when its normalized text equals an earlier line's, or when both are of
+    caption length and rapidfuzz's ratio reaches ``similarity``. Earlier lines count whatever
+    happened to them, so a kept line never resembles any earlier line and a second pass finds
+    nothing.
+
+    With ``separator``, a boolean column marking article prose, a repeat is kept when a prose
+    line that is not itself a repeat lies between it and its earlier occurrence: a caption is
+    printed twice in a row (once with its credit), while a subheading that recurs between the
+    paragraphs of a timeline, or a headline that repeats the page title after the text began,
+    is part of the article.
+
+    Only the first occurrence of each text in a document is scored (a later copy is an exact
+    repeat already), and only pairs that pass two bounds on the Indel distance the ratio is
+    built on: the length difference, and the difference of character histograms.
+
+    Args:
+        lines: a line frame with ``_key`` (normalized line) and ``_chars`` (its length).
+        similarity: rapidfuzz ratio (0-100) from which two lines are the same caption.
+        separator: a boolean column of ``lines``, or None to remove every repeat.
+    """
+    frame = lines.lazy().select(
+        DOC_ID,
+        LINE_NO,
+        KEY,
+        CHARS,
+        (pl.col(separator) if separator else pl.lit(value=False)).alias(_PROSE),
+    )
+    eligible = frame.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
+    first = pl.col(KEY).is_first_distinct().over(DOC_ID)
+    firsts = (
+        eligible.filter(first & (pl.col(CHARS) <= CAPTION_MAX_CHARS))
+        .with_columns(pl.col(DOC_ID).rank("dense").alias("_doc"))
+        .sort("_doc", CHARS)
+        .collect()
+    )
+    earlier, later = _fuzzy_pairs(firsts, similarity)
+    fuzzy = pl.DataFrame(
+        {
+            DOC_ID: firsts.get_column(DOC_ID).gather(later),
+            LINE_NO: firsts.get_column(LINE_NO).gather(later),
+            "_earlier": firsts.get_column(LINE_NO).gather(earlier),
+        }
+    ).lazy()
+    # Repeats are rare: only documents that have one are looked at again.
+    documents = pl.concat([eligible.filter(~first).select(DOC_ID), fuzzy.select(DOC_ID)]).unique()
+    # A separator is a prose line that repeats nothing. `_seen` counts them up to each line; it
+    # runs over all documents, and only differences within one document are used.
+    is_repeat = ~pl.struct(DOC_ID, KEY).is_first_distinct() | pl.col("_fuzzy")
+    seen = (
+        frame.join(documents, on=DOC_ID, how="semi")
+        .join(
+            fuzzy.select(DOC_ID, LINE_NO, pl.lit(value=True).alias("_fuzzy")).unique(),
+            on=[DOC_ID, LINE_NO],
+            how="left",
+        )
+        .sort(DOC_ID, LINE_NO)
+        .with_columns(pl.col("_fuzzy").fill_null(value=False))
+        .with_columns((pl.col(_PROSE) & ~is_repeat).cast(pl.UInt32).cum_sum().alias("_seen"))
+        .select(DOC_ID, LINE_NO, KEY, CHARS, "_seen")
+        .collect()
+        .lazy()
+    )
+    # Exact repeats are compared with the previous occurrence of their text.
+    same_text = (pl.col(DOC_ID) == pl.col(DOC_ID).shift(1)) & (pl.col(KEY) == pl.col(KEY).shift(1))
+    exact = (
+        seen.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
+        .sort(DOC_ID, KEY, LINE_NO)
+        .with_columns(pl.col("_seen").shift(1).alias("_seen_before"), same_text.alias("_same"))
+        .filter(pl.col("_same"))
+    )
+    seen_at = seen.select(DOC_ID, LINE_NO, "_seen")
+    fuzzy = fuzzy.join(seen_at, on=[DOC_ID, LINE_NO]).join(
+        seen_at.rename({LINE_NO: "_earlier", "_seen": "_seen_before"}), on=[DOC_ID, "_earlier"]
+    )
+    repeated = (
+        pl.concat(
+            [
+                exact.select(DOC_ID, LINE_NO, "_seen", "_seen_before"),
+                fuzzy.select(DOC_ID, LINE_NO, "_seen", "_seen_before"),
+            ]
+        )
+        .filter(pl.col("_seen") == pl.col("_seen_before"))
+        .select(DOC_ID, LINE_NO)
+        .unique()
+        .sort(DOC_ID, LINE_NO)
+        .collect()
+    )
+    logger.debug("%d repeated lines", repeated.height)
+    return repeated
+
+
+def _fuzzy_pairs(firsts: pl.DataFrame, similarity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``(earlier, later)`` of ``firsts`` (one document's) whose ratio reaches similarity."""
+    # ratio = 100 * (1 - indel / (a + b)), so ratio >= s needs indel <= (1 - s / 100) * (a + b).
+    slack = 1.0 - similarity / 100.0
+    left, right = _length_compatible_pairs(firsts, slack)
+    chars = firsts.get_column(CHARS).to_numpy().astype(np.int64)
+    budget = slack * (chars[left] + chars[right]) + 0.5
+    # Every inserted or deleted character moves one histogram count by one, so the histograms'
+    # L1 distance is a lower bound of the Indel distance (bucketing only lowers it further).
+    involved = np.zeros(firsts.height, dtype=bool)
+    involved[left] = True
+    involved[right] = True
+    row = np.cumsum(involved) - 1
+    histograms = _char_histograms(firsts.get_column(KEY).filter(pl.Series(involved)))
+    keep = np.zeros(len(left), dtype=bool)
+    for lo in range(0, len(left), _CHUNK_PAIRS):
+        hi = lo + _CHUNK_PAIRS
+        distance = np.abs(histograms[row[left[lo:hi]]] - histograms[row[right[lo:hi]]]).sum(axis=1)
+        keep[lo:hi] = distance <= budget[lo:hi]
+    left, right = left[keep], right[keep]
+    keys = firsts.get_column(KEY)
+    matched = fuzzy_similarity(keys.gather(left), keys.gather(right)) >= similarity
+    left, right = left[matched], right[matched]
+    line_no = firsts.get_column(LINE_NO).to_numpy()
+    swap = line_no[left] > line_no[right]
+    logger.debug("scored %d caption pairs, %d matched", len(keep), len(left))
+    return np.where(swap, right, left), np.where(swap, left, right)
+
+
+def _signatures(keys: pl.DataFrame, *, seed: int) -> np.ndarray:
+    """MinHash signatures ``(n_keys, NUM_PERM)`` of the character shingles of each ``_key``."""
+    shingles = (
+        keys.lazy()
+        .with_row_index("_id")
+        .select(
+            "_id",
+            pl.int_ranges(0, (pl.col(CHARS) - SHINGLE_CHARS + 1).clip(lower_bound=1)).alias("_at"),
+            KEY,
+        )
+        .explode("_at")
+        .select("_id", pl.col(KEY).str.slice(pl.col("_at"), SHINGLE_CHARS).hash(seed).alias("_h"))
+        .collect()
+    )
+    ids = shingles.get_column("_id").to_numpy()
+    hashes = shingles.get_column("_h").to_numpy()
+    # Multiply-shift hashing (Dietzfelbinger et al. 1997): (a * h + b) mod 2**64, top 32 bits,
+    # with odd random a, is a universal family; uint64 arithmetic wraps as that needs.
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64)
+    # A key's shingles are contiguous (explode keeps row order); repeated shingles of one key
+    # do not change its minimum.
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    signatures = np.empty((NUM_PERM, len(starts)), dtype=np.uint64)
+    # One permutation at a time over cache-sized chunks that end on key boundaries.
+    bounds = np.unique(
+        np.r_[np.searchsorted(starts, np.arange(0, len(ids), _CHUNK_SHINGLES)), len(starts)]
+    )
+    buffer = np.empty(min(len(ids), 2 * _CHUNK_SHINGLES + 1), dtype=np.uint64)
+    shift = np.uint64(32)
+    for first, last in itertools.pairwise(bounds):
+        lo = starts[first]
+        hi = starts[last] if last < len(starts) else len(ids)
+        chunk = hashes[lo:hi]
+        permuted = buffer[: hi - lo] if hi - lo <= len(buffer) else np.empty(hi - lo, np.uint64)
+        offsets = starts[first:last] - lo
+        for perm in range(NUM_PERM):
+            np.multiply(chunk, a[perm], out=permuted)
+            permuted += b[perm]
+            permuted >>= shift
+            signatures[perm, first:last] = np.minimum.reduceat(permuted, offsets)
+    return np.ascontiguousarray(signatures.T)
+
+
+def _components(edges: pl.DataFrame, nodes: pl.Series) -> pl.DataFrame:
+    """Connected components by min-label propagation: each node gets its component's least id."""
+    labels = pl.DataFrame({"_id": nodes, "_label": nodes})
+    both = pl.concat([edges, edges.select(pl.col("_b").alias("_a"), pl.col("_a").alias("_b"))])
+    while True:
+        proposed = (
+            both.join(labels, left_on="_b", right_on="_id")
+            .group_by("_a")
+            .agg(pl.col("_label").min().alias("_new"))
+        )
+        updated = labels.join(proposed, left_on="_id", right_on="_a", how="left").select(
+            "_id", pl.min_horizontal("_label", "_new").alias("_label")
+        )
+        if updated.get_column("_label").equals(labels.get_column("_label")):
+            return labels
+        labels = updated
+
+
+def cluster_short_lines(
+    keys: pl.DataFrame, *, min_chars: int = CAPTION_MIN_CHARS, seed: int = 1
+) -> pl.DataFrame:
+    """Cluster near-identical normalized lines with MinHash LSH over character shingles.
+
+    Edges join two lines that share an LSH band bucket and whose estimated Jaccard reaches
+    ``CLUSTER_JACCARD``; clusters are the connected components. An edge depends only on its two
+    lines, so removing lines can only split clusters, never grow them.
+
+    Args:
+        keys: distinct normalized lines in ``_key`` with their length in ``_chars``.
+        min_chars: shorter lines stay alone ("Photo: AP" and "Photo: AFP" are different credits).
+        seed: seed of the permutations.
+
+    Returns:
+        ``_key`` and ``_cluster``, the least key of its cluster (the key itself when alone).
+    """
+    keys = keys.unique(KEY).sort(KEY)
+    clustered = keys.filter(pl.col(CHARS) >= min_chars)
+    alone = keys.select(KEY, pl.col(KEY).alias("_cluster"))
+    if clustered.height < 2:
+        return alone
+    signatures = _signatures(clustered, seed=seed)
+    band_hashes = {
+        f"_b{band}": pl.Series(signatures[:, band * ROWS : (band + 1) * ROWS]).hash(seed)
+        for band in range(BANDS)
+    }
+    buckets = (
+        pl.DataFrame(band_hashes)
+        .with_row_index("_id")
+        .unpivot(index="_id", variable_name="_band", value_name="_bucket")
+        .with_columns(pl.len().over("_band", "_bucket").alias("_size"))
+        .filter(pl.col("_size") > 1)
+    )
+    small = buckets.filter(pl.col("_size") <= MAX_VERIFIED_BUCKET)
+    pairs = (
+        small.join(small, on=["_band", "_bucket"], suffix="_other")
+        .filter(pl.col("_id") < pl.col("_id_other"))
+        .select(pl.col("_id").alias("_a"), pl.col("_id_other").alias("_b"))
+        .unique()
+    )
+    a = pairs.get_column("_a").to_numpy()
+    b = pairs.get_column("_b").to_numpy()
+    estimated = (signatures[a] == signatures[b]).mean(axis=1) if len(a) else np.zeros(0)
+    verified = pairs.filter(pl.Series(estimated >= CLUSTER_JACCARD))
+    stars = (
+        buckets.filter(pl.col("_size") > MAX_VERIFIED_BUCKET)
+        .with_columns(pl.col("_id").min().over("_band", "_bucket").alias("_a"))
+        .filter(pl.col("_id") != pl.col("_a"))
+        .select("_a", pl.col("_id").alias("_b"))
+    )
+    edges = pl.concat([verified, stars]).unique()
+    nodes = pl.Series("_id", np.arange(clustered.height, dtype=np.uint32))
+    labels = _components(edges.cast(pl.UInt32), nodes)
+    ids = clustered.with_row_index("_id").join(labels, on="_id")
+    named = ids.join(
+        ids.select(pl.col("_id").alias("_label"), pl.col(KEY).alias("_cluster")), on="_label"
+    ).select(KEY, "_cluster")
+    logger.debug("clustered %d short lines with %d edges", clustered.height, edges.height)
+    return alone.join(named, on=KEY, how="left").select(
+        KEY, pl.coalesce(pl.col("_cluster_right"), pl.col("_cluster")).alias("_cluster")
+    )

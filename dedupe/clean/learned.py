@@ -1,0 +1,361 @@
+"""Learned lines: short lines that recur across the documents of a source or of the corpus.
+
+1. A line is *alive* when no text rule (whitespace, built-in, user, page feature, caption) removed
+   it. Only alive lines are counted, and positions below are positions among alive lines.
+2. Each document has an *article key*: its longest alive line longer than ``learn_max_chars`` (or
+   its ``doc_id`` when it has none). Documents are counted as distinct article keys, so twenty
+   copies of one wire story count once and their title is not mistaken for site chrome.
+3. A *candidate* is an alive line with a letter and at most ``learn_max_chars`` normalized
+   characters whose cluster (its normalized text, or its MinHash caption cluster from
+   `dedupe.clean.captions`) occurs in at least
+   ``learn_min_docs`` articles and in at least ``learn_min_share`` of the articles of its scope:
+   its source (rule ``learned:source``), else the whole corpus (rule ``learned:corpus``).
+4. An *anchor* is an alive line that is longer than ``learn_max_chars`` or is sentence-like (ends
+   with ``. ! ?`` or a closing quote after one, and has at least 6 words) and is not a candidate.
+   The *body* is what lies between a document's first and last anchor.
+5. A candidate is removed unless it is sentence-like (a recurring quote or standard sentence), or
+   it is in the body directly between two content lines (anchors or sentence-like lines), like a
+   recurring subheading. Elsewhere, notably in the top and bottom blocks, it is chrome.
+
+Counting is split so that it runs batch by batch: `count_line_statistics` reduces one batch to
+hashed counts, `learn_frequent_lines` learns from the statistics of every batch, and
+`mark_learned_lines` applies what was learned to one batch. Counts only fall and anchors only
+gain when a cleaned corpus is cleaned again, which makes the rule idempotent (see
+``tests/test_clean.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import polars as pl
+
+from dedupe.clean.captions import cluster_short_lines
+from dedupe.clean.lines import (
+    ALIVE,
+    ARTICLE,
+    CHARS,
+    CLUSTER,
+    ELIGIBLE,
+    HASH_SEED,
+    KEY,
+    KEY_HASH,
+    OCCURRENCES,
+    SCOPE,
+    SENTENCE,
+)
+from dedupe.schema import DOC_ID, LINE_NO, RULE
+
+logger = logging.getLogger(__name__)
+
+LEARNED_SCHEMA = {
+    "rule": pl.String,
+    "scope": pl.String,
+    "line": pl.String,
+    "variants": pl.UInt32,
+    "documents": pl.UInt32,
+    "share": pl.Float64,
+    "removed_lines": pl.UInt32,
+}
+# The statistics of one batch, three kinds of rows told apart by their nulls: a document row
+# (scope, article), a count row (scope, article, key hash, occurrences) per eligible line key of
+# a document's article, and a key row (key hash, key) per distinct alive short line.
+STATISTICS_SCHEMA = {
+    SCOPE: pl.String,
+    ARTICLE: pl.UInt64,
+    KEY_HASH: pl.UInt64,
+    OCCURRENCES: pl.UInt32,
+    KEY: pl.String,
+}
+# One batch's removals per learned key, summed over batches by `report_learned_lines`.
+LEARNED_COUNTS_SCHEMA = {
+    RULE: pl.String,
+    "scope": pl.String,
+    KEY_HASH: pl.UInt64,
+    "removed_lines": pl.UInt32,
+}
+# The learned table, one row per member line key of a learned cluster.
+LEARNED_KEYS_SCHEMA = {
+    RULE: pl.String,
+    "scope": pl.String,
+    KEY_HASH: pl.UInt64,
+    "line": pl.String,
+    "variants": pl.UInt32,
+    "documents": pl.UInt32,
+    "share": pl.Float64,
+}
+_REPORT_ORDER = (["rule", "scope", "documents", "line"], [False, False, True, False])
+
+
+def _article_keys(lines: pl.LazyFrame, *, max_chars: int) -> pl.LazyFrame:
+    """Each document's scope and article key: the hash of its longest long alive line, or its id."""
+    longest = (
+        lines.filter(pl.col(ALIVE) & (pl.col(CHARS) > max_chars))
+        .sort([DOC_ID, CHARS, LINE_NO], descending=[False, True, False])
+        .group_by(DOC_ID)
+        .agg(pl.col(KEY_HASH).first().alias(ARTICLE))
+    )
+    by_id = (pl.lit("\x00id:") + pl.col(DOC_ID)).hash(HASH_SEED)
+    return (
+        lines.select(DOC_ID, SCOPE)
+        .unique(DOC_ID, maintain_order=True)
+        .join(longest, on=DOC_ID, how="left")
+        .with_columns(pl.coalesce(ARTICLE, by_id).alias(ARTICLE))
+    )
+
+
+def count_line_statistics(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
+    """Reduce one batch's line frame to what learning needs (``STATISTICS_SCHEMA``).
+
+    The statistics of several batches concatenated are the statistics of their union: every
+    count is per document or per distinct key, and documents never span batches.
+    """
+    frame = lines.lazy()
+    articles = _article_keys(frame, max_chars=max_chars)
+    counts = (
+        frame.filter(pl.col(ELIGIBLE))
+        .group_by(DOC_ID, KEY_HASH)
+        .agg(pl.len().cast(pl.UInt32).alias(OCCURRENCES))
+        .join(articles, on=DOC_ID)
+        .group_by(SCOPE, ARTICLE, KEY_HASH)
+        .agg(pl.col(OCCURRENCES).sum())
+    )
+    keys = (
+        frame.filter(pl.col(ALIVE) & (pl.col(CHARS) <= max_chars))
+        .select(KEY_HASH, KEY)
+        .unique(KEY_HASH)
+    )
+    return (
+        pl.concat([articles.drop(DOC_ID), counts, keys], how="diagonal_relaxed")
+        .select(pl.col(name).cast(dtype) for name, dtype in STATISTICS_SCHEMA.items())
+        .collect()
+    )
+
+
+def _count_clusters(
+    counts: pl.DataFrame, articles: pl.DataFrame, *, by_source: bool, min_docs: int, share: float
+) -> pl.DataFrame:
+    """Documents, variants and most frequent key of each cluster of a scope, kept if frequent."""
+    scope = [SCOPE] if by_source else []
+    if by_source:
+        totals = articles.group_by(SCOPE).agg(pl.col(ARTICLE).n_unique().alias("_total"))
+    else:
+        totals = articles.select(pl.col(ARTICLE).n_unique().alias("_total"))
+    by_key = counts.group_by([*scope, CLUSTER, KEY]).agg(pl.col(OCCURRENCES).sum())
+    # The cluster's name is its most frequent line, the least such key on a tie.
+    names = (
+        by_key.sort(OCCURRENCES, KEY, descending=[True, False])
+        .group_by([*scope, CLUSTER])
+        .agg(pl.col(KEY).first().alias("line"), pl.len().alias("variants"))
+    )
+    counted = (
+        counts.group_by([*scope, CLUSTER])
+        .agg(pl.col(ARTICLE).n_unique().alias("documents"))
+        .join(names, on=[*scope, CLUSTER])
+    )
+    counted = counted.join(totals, on=SCOPE) if by_source else counted.join(totals, how="cross")
+    return counted.with_columns((pl.col("documents") / pl.col("_total")).alias("share")).filter(
+        (pl.col("documents") >= min_docs) & (pl.col("share") >= share)
+    )
+
+
+# Month names vary between copies of one caption or credit, like the digits of a date.
+_MONTHS = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+
+
+def _possible_keys(keys: pl.DataFrame, occurrences: pl.DataFrame, *, min_docs: int) -> pl.DataFrame:
+    """Keys that could be learned: their skeleton occurs in at least ``min_docs`` articles.
+
+    The skeleton keeps a line's letters without month names: what copies of one caption or
+    credit share when a date, a number or punctuation changes ("/AFP", "(AFP)"). A key whose
+    skeleton is rarer cannot reach ``min_docs`` with such variants, so it is not clustered:
+    most short lines are one article's headline, and clustering a million of them would cost
+    gigabytes for nothing.
+    """
+    skeleton = pl.col(KEY).str.replace_all(_MONTHS, "").str.replace_all(r"[^\p{L}]+", "")
+    skeletons = keys.select(KEY_HASH, KEY, CHARS, skeleton.alias("_skeleton"))
+    frequent = (
+        occurrences.join(skeletons.select(KEY_HASH, "_skeleton"), on=KEY_HASH)
+        .group_by("_skeleton")
+        .agg(pl.col(ARTICLE).n_unique().alias("_articles"))
+        .filter(pl.col("_articles") >= min_docs)
+    )
+    return skeletons.join(frequent.select("_skeleton"), on="_skeleton", how="semi")
+
+
+def learn_frequent_lines(
+    statistics: pl.DataFrame, *, min_docs: int, min_share: float, max_chars: int
+) -> pl.DataFrame:
+    """Learn the frequent short lines from the statistics of every batch, concatenated.
+
+    Near-identical keys are first joined into caption clusters (`cluster_short_lines`); a
+    cluster is learned per source when documents carry one, and over the whole corpus.
+
+    Args:
+        statistics: `count_line_statistics` of every batch, concatenated in any order.
+        min_docs: fewest distinct articles a learned line occurs in.
+        min_share: smallest share of its scope's articles a learned line occurs in.
+        max_chars: longest normalized line that can be learned.
+
+    Returns:
+        One row per line key of each learned cluster: ``rule``, ``scope`` (null for
+        ``learned:corpus``), ``_key_hash``, and the cluster's ``line``, ``variants``,
+        ``documents`` and ``share``.
+    """
+    articles = statistics.filter(pl.col(KEY_HASH).is_null()).select(SCOPE, ARTICLE)
+    keys = (
+        statistics.filter(pl.col(KEY).is_not_null())
+        .select(KEY_HASH, KEY)
+        .unique(KEY_HASH)
+        .with_columns(pl.col(KEY).str.len_chars().alias(CHARS))
+    )
+    occurrences = statistics.filter(
+        pl.col(KEY_HASH).is_not_null() & pl.col(ARTICLE).is_not_null()
+    ).select(SCOPE, ARTICLE, KEY_HASH, OCCURRENCES)
+    candidates = _possible_keys(keys, occurrences, min_docs=min_docs)
+    clusters = (
+        keys.join(cluster_short_lines(candidates.select(KEY, CHARS)), on=KEY, how="left")
+        .with_columns(pl.col(CLUSTER).fill_null(pl.col(KEY)))
+        .select(KEY_HASH, KEY, CLUSTER)
+    )
+    counts = occurrences.join(clusters, on=KEY_HASH)
+    found = []
+    # Without a source column every scope is null, and only the corpus is a scope.
+    if articles.get_column(SCOPE).is_not_null().any():
+        found.append(
+            _count_clusters(
+                counts, articles, by_source=True, min_docs=min_docs, share=min_share
+            ).with_columns(pl.lit("learned:source").alias(RULE))
+        )
+    found.append(
+        _count_clusters(
+            counts, articles, by_source=False, min_docs=min_docs, share=min_share
+        ).with_columns(pl.lit("learned:corpus").alias(RULE), pl.lit(None, pl.String).alias(SCOPE))
+    )
+    columns = [RULE, SCOPE, CLUSTER, "line", "variants", "documents", "share"]
+    learned = (
+        pl.concat([frame.select(columns) for frame in found])
+        .join(clusters.select(CLUSTER, KEY_HASH), on=CLUSTER)
+        .rename({SCOPE: "scope"})
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_KEYS_SCHEMA.items())
+        .sort(RULE, "scope", KEY_HASH)
+    )
+    logger.info(
+        "learned %d frequent lines from %d keys of %d documents",
+        learned.unique([RULE, "scope", "line"]).height,
+        keys.height,
+        articles.height,
+    )
+    return learned
+
+
+def mark_learned_lines(
+    lines: pl.DataFrame, learned: pl.DataFrame, *, max_chars: int
+) -> pl.DataFrame:
+    """Add ``_learned``: the rule of each learned line the guards do not protect, else null.
+
+    Args:
+        lines: one batch's line frame with ``_key_hash``, ``_chars``, ``_sentence``, ``_alive``,
+            ``_eligible`` and ``_scope``, in line order within each document.
+        learned: the table of `learn_frequent_lines`.
+        max_chars: longest normalized line that can be learned.
+    """
+    by_source_rule = learned.filter(pl.col(RULE) == "learned:source").select(
+        pl.col("scope").alias(SCOPE), KEY_HASH, pl.col(RULE).alias("_rule_source")
+    )
+    by_corpus_rule = learned.filter(pl.col(RULE) == "learned:corpus").select(
+        KEY_HASH, pl.col(RULE).alias("_rule_corpus")
+    )
+    alive = (
+        lines.lazy()
+        .filter(pl.col(ALIVE))
+        .select(DOC_ID, LINE_NO, SCOPE, KEY_HASH, SENTENCE, CHARS, ELIGIBLE)
+        .join(by_source_rule.lazy(), on=[SCOPE, KEY_HASH], how="left", maintain_order="left")
+        .join(by_corpus_rule.lazy(), on=KEY_HASH, how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col(ELIGIBLE))
+            .then(pl.coalesce("_rule_source", "_rule_corpus"))
+            .alias("_candidate_rule")
+        )
+    )
+    sentence = pl.col(SENTENCE)
+    candidate = pl.col("_candidate_rule").is_not_null()
+    anchor = (pl.col(CHARS) > max_chars) | (sentence & ~candidate)
+    anchors = pl.col("_anchor").cast(pl.Int32)
+    alive = alive.with_columns(anchor.alias("_anchor")).with_columns(
+        (
+            (anchors.cum_sum().over(DOC_ID) > anchors)
+            & (anchors.cum_sum(reverse=True).over(DOC_ID) > anchors)
+        ).alias("_body")
+    )
+    content = pl.col("_anchor") | sentence
+    alive = alive.with_columns(content.alias("_content")).with_columns(
+        pl.col("_content").shift(1).over(DOC_ID).fill_null(value=False).alias("_before"),
+        pl.col("_content").shift(-1).over(DOC_ID).fill_null(value=False).alias("_after"),
+    )
+    protected = sentence | (pl.col("_body") & pl.col("_before") & pl.col("_after"))
+    decided = alive.select(
+        DOC_ID, LINE_NO, pl.when(~protected).then(pl.col("_candidate_rule")).alias("_learned")
+    )
+    return (
+        lines.lazy()
+        .join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
+        .collect()
+    )
+
+
+def count_learned_removals(removed_lines: pl.DataFrame) -> pl.DataFrame:
+    """Count one batch's removals per learned key (``LEARNED_COUNTS_SCHEMA``).
+
+    Args:
+        removed_lines: the removed rows of a line frame, with ``rule``, ``_scope`` and
+            ``_key_hash``.
+    """
+    return (
+        removed_lines.filter(pl.col(RULE).str.starts_with("learned:"))
+        .group_by(
+            RULE,
+            pl.when(pl.col(RULE) == "learned:source").then(pl.col(SCOPE)).alias("scope"),
+            KEY_HASH,
+        )
+        .agg(pl.len().alias("removed_lines"))
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_COUNTS_SCHEMA.items())
+    )
+
+
+def report_learned_lines(learned: pl.DataFrame, counts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Return the learned lines for ``report.json`` (``LEARNED_SCHEMA``), with lines removed.
+
+    Args:
+        learned: the table of `learn_frequent_lines`.
+        counts: `count_learned_removals` of every batch.
+    """
+    keys = [RULE, "scope", KEY_HASH]
+    removed = (
+        pl.concat([pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA), *counts])
+        .join(learned.select(*keys, "line"), on=keys, nulls_equal=True)
+        .group_by(RULE, "scope", "line")
+        .agg(pl.col("removed_lines").sum())
+    )
+    by, descending = _REPORT_ORDER
+    return (
+        learned.unique([RULE, "scope", "line"])
+        .join(removed, on=[RULE, "scope", "line"], how="left", nulls_equal=True)
+        .with_columns(pl.col("removed_lines").fill_null(0))
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_SCHEMA.items())
+        .sort(by, descending=descending)
+    )
+
+
+def merge_learned_reports(reports: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Sum the ``removed_lines`` of per-batch reports of one learned table (``LEARNED_SCHEMA``)."""
+    columns = [name for name in LEARNED_SCHEMA if name != "removed_lines"]
+    by, descending = _REPORT_ORDER
+    return (
+        pl.concat([pl.DataFrame(schema=LEARNED_SCHEMA), *reports])
+        .group_by(columns)
+        .agg(pl.col("removed_lines").sum())
+        .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_SCHEMA.items())
+        .sort(by, descending=descending)
+    )

@@ -1,0 +1,20 @@
+"""Duplicates: which documents are copies of which, and the one copy each cluster keeps.
+
+Exact duplicates share a content key (``exact``); near duplicates share MinHash LSH buckets
+(``shingles``, ``minhash``, ``lsh``, kept per document as ``fingerprints``) and pass
+verification by Jaccard or containment (``verify``); ``near`` runs that stage, ``clusters``
+guards its chains, and ``canonical`` ranks the copies so the one to keep comes first.
+
+Public names, by module:
+
+- ``dedupe.duplicates.exact``: ``add_content_keys``, ``mark_exact_duplicates``;
+- ``dedupe.duplicates.canonical``: ``rank_documents``;
+- ``dedupe.duplicates.shingles``: ``shingle_hashes_with_leads``, ``text_hashes``;
+- ``dedupe.duplicates.minhash``: ``compute_signatures``, ``permutations``, ``EMPTY_HASH``;
+- ``dedupe.duplicates.lsh``: ``optimal_bands_rows``, ``find_candidate_pairs``;
+- ``dedupe.duplicates.verify``: ``score_pairs``;
+- ``dedupe.duplicates.fingerprints``: ``Fingerprints``, ``FingerprintSet``,
+  ``SavedFingerprints``, ``fingerprint``;
+- ``dedupe.duplicates.near``: ``mark_near_duplicates``, ``mark_canonicals``, ``lsh_parameters``;
+- ``dedupe.duplicates.clusters``: ``assign_canonicals``.
+"""

@@ -1,0 +1,212 @@
+"""Fingerprints: what deduplication keeps of each document instead of its text.
+
+A document's fingerprint is its set of shingle hashes, the shingle hashes of its lead and its
+MinHash signature. `fingerprint` computes them for one batch of normalized texts at a time, as
+NumPy arrays; a run saves each batch's to disk (`Fingerprints.save`) and `SavedFingerprints`
+then holds only the signatures and set sizes of the whole corpus in memory, reading the shingle
+sets of just the rows verification needs. Memory follows the signatures, not the shingles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from dedupe.config import NearConfig
+from dedupe.duplicates.minhash import compute_signatures
+from dedupe.duplicates.shingles import shingle_hashes_with_leads
+
+U32Array = npt.NDArray[np.uint32]
+I64Array = npt.NDArray[np.int64]
+IndexArray = npt.NDArray[np.int64]
+# A trimmed copy keeps the original's lead: news is written as an inverted pyramid and editors
+# cut from the bottom. The lead is a document's first LEAD_WORDS words
+# (see `dedupe.duplicates.near`).
+LEAD_WORDS = 50
+_ARRAYS = ("offsets", "hashes", "lead_offsets", "lead_hashes", "signatures")
+
+
+class FingerprintSet(Protocol):
+    """The fingerprints of a corpus, in memory or on disk: what the near-duplicate stage asks."""
+
+    @property
+    def signatures(self) -> U32Array:
+        """Every document's MinHash signature, one row each."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def set_sizes(self) -> I64Array:
+        """The number of distinct shingles of every document."""
+        ...
+
+    def take(self, rows: IndexArray) -> Fingerprints:
+        """The fingerprints of ``rows``, in that order, in memory."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprints:
+    """The fingerprints of a batch or of a corpus, in memory (or mapped from a saved batch).
+
+    Row ``i`` describes document ``i``: its distinct shingle hashes
+    ``hashes[offsets[i]:offsets[i + 1]]`` (sorted), the shingle hashes of its lead likewise,
+    and its MinHash signature ``signatures[i]``. About ``4 * (shingles + num_perm)`` bytes a
+    document. When built by :meth:`concat`, ``hashes`` and ``lead_hashes`` are views of one
+    ``buffer`` (documents, then leads), which verification scores without copying.
+    """
+
+    offsets: I64Array
+    hashes: U32Array
+    lead_offsets: I64Array
+    lead_hashes: U32Array
+    signatures: U32Array
+    buffer: U32Array | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def set_sizes(self) -> I64Array:
+        """The number of distinct shingles of every document."""
+        return np.diff(self.offsets)
+
+    @staticmethod
+    def concat(parts: Sequence[Fingerprints], num_perm: int) -> Fingerprints:
+        """Stack the fingerprints of consecutive batches into preallocated arrays."""
+        return _stack(parts, num_perm)
+
+    def combined(self) -> tuple[I64Array, U32Array]:
+        """Offsets and hashes of every shingle set then every lead set (row ``n + i``: a lead)."""
+        buffer = self.buffer
+        if buffer is None:
+            buffer = np.concatenate([self.hashes, self.lead_hashes])
+        offsets = np.concatenate([self.offsets, self.lead_offsets[1:] + self.offsets[-1]])
+        return offsets, buffer
+
+    def take(self, rows: IndexArray) -> Fingerprints:
+        """Return the fingerprints of ``rows``, in that order (a copy)."""
+        offsets, hashes = _take(self.offsets, self.hashes, rows)
+        lead_offsets, lead_hashes = _take(self.lead_offsets, self.lead_hashes, rows)
+        signatures = np.ascontiguousarray(self.signatures[rows])
+        return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
+
+    def save(self, folder: Path) -> None:
+        """Write the arrays as ``.npy`` files into ``folder`` (a spilled batch)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @staticmethod
+    def load(folder: Path) -> Fingerprints:
+        """Map a batch written by :meth:`save` (read-only, read from disk when first used)."""
+        arrays = [
+            np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS
+        ]
+        return Fingerprints(*arrays)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFingerprints:
+    """The fingerprints of consecutive batches saved by :meth:`Fingerprints.save`.
+
+    Signatures and set sizes are read into memory; the shingle and lead sets stay on disk and
+    :meth:`take` reads those of the rows asked for, one batch mapped at a time (a mapped
+    batch's pages count in the process's memory for as long as it stays mapped).
+    """
+
+    folders: tuple[Path, ...]
+    starts: I64Array
+    signatures: U32Array
+    sizes: I64Array
+
+    @staticmethod
+    def open(folders: Sequence[Path], num_perm: int) -> SavedFingerprints:
+        """Read the signatures and set sizes of the batches saved in ``folders``, in order."""
+        counts = [len(np.load(f / "offsets.npy", mmap_mode="r")) - 1 for f in folders]
+        starts = np.zeros(len(folders) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        signatures = np.empty((int(starts[-1]), num_perm), dtype=np.uint32)
+        sizes = np.empty(int(starts[-1]), dtype=np.int64)
+        for folder, start, stop in zip(folders, starts[:-1], starts[1:], strict=True):
+            part = Fingerprints.load(folder)
+            signatures[start:stop] = part.signatures
+            sizes[start:stop] = np.diff(part.offsets)
+            del part
+        return SavedFingerprints(tuple(folders), starts, signatures, sizes)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def set_sizes(self) -> I64Array:
+        """The number of distinct shingles of every document."""
+        return self.sizes
+
+    def take(self, rows: IndexArray) -> Fingerprints:
+        """Return the fingerprints of ``rows``, in that order, reading one batch at a time."""
+        rows = np.asarray(rows, dtype=np.int64)
+        batch = np.searchsorted(self.starts, rows, side="right") - 1
+        order = np.argsort(batch, kind="stable")
+        local = rows[order] - self.starts[batch[order]]
+        bounds = np.searchsorted(batch[order], np.arange(len(self.folders) + 1))
+        pieces = [
+            Fingerprints.load(folder).take(local[low:high])
+            for folder, low, high in zip(self.folders, bounds[:-1], bounds[1:], strict=True)
+            if high > low
+        ]
+        stacked = _stack(pieces, self.signatures.shape[1])
+        if np.array_equal(order, np.arange(len(rows))):
+            return stacked
+        return stacked.take(np.argsort(order, kind="stable"))
+
+
+def _stack(parts: Iterable[Fingerprints], num_perm: int) -> Fingerprints:
+    """Copy ``parts`` into one buffer: every part's hashes, then every part's lead hashes."""
+    parts = list(parts)
+    n_docs = sum(len(p) for p in parts)
+    n_hashes = sum(len(p.hashes) for p in parts)
+    buffer = np.empty(n_hashes + sum(len(p.lead_hashes) for p in parts), dtype=np.uint32)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    lead_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
+    row = hash_at = lead_at = 0
+    for part in parts:
+        n, h, lead = len(part), len(part.hashes), len(part.lead_hashes)
+        offsets[row + 1 : row + n + 1] = part.offsets[1:] + hash_at
+        lead_offsets[row + 1 : row + n + 1] = part.lead_offsets[1:] + lead_at
+        buffer[hash_at : hash_at + h] = part.hashes
+        buffer[n_hashes + lead_at : n_hashes + lead_at + lead] = part.lead_hashes
+        signatures[row : row + n] = part.signatures
+        row, hash_at, lead_at = row + n, hash_at + h, lead_at + lead
+    return Fingerprints(
+        offsets, buffer[:n_hashes], lead_offsets, buffer[n_hashes:], signatures, buffer
+    )
+
+
+def _take(offsets: I64Array, values: U32Array, rows: IndexArray) -> tuple[I64Array, U32Array]:
+    sizes = offsets[rows + 1] - offsets[rows]
+    new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=new_offsets[1:])
+    gather = np.arange(int(new_offsets[-1])) + np.repeat(offsets[rows] - new_offsets[:-1], sizes)
+    return new_offsets, np.asarray(values[gather])
+
+
+ProgressCallback = Callable[[int], None]
+
+
+def fingerprint(
+    normalized: pl.Series, config: NearConfig, *, on_progress: ProgressCallback | None = None
+) -> Fingerprints:
+    """Compute the fingerprints of normalized texts (a null or "" has none, and matches none)."""
+    offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
+        normalized.fill_null(""), ngram_size=config.ngram_size, lead_words=LEAD_WORDS
+    )
+    signatures = compute_signatures(
+        offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
+    )
+    return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)

@@ -1,0 +1,152 @@
+"""MinHash signatures of shingle-hash sets, bit-identical to datasketch's, computed in NumPy.
+
+For each shingle hash ``h`` (uint32) datasketch 2.x (scheme ``affine32``) computes
+``fmix32(h)``, then ``a[k] * fmix32(h) + b[k] mod 2**32`` for each permutation ``k``, and keeps
+the minimum per permutation; a set without shingles keeps ``2**32 - 1`` everywhere. The
+permutation parameters ``(a, b)`` are drawn as datasketch draws them (`permutations`), so a
+signature here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash)`` after
+``update_batch``; the tests compare both with datasketch itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["EMPTY_HASH", "compute_signatures", "estimate_jaccard", "permutations"]
+
+EMPTY_HASH = np.uint32(0xFFFFFFFF)
+# Shingles per chunk: with PERMUTATION_BLOCK permutations the scratch array stays in L2 cache.
+CHUNK_SIZE = 1 << 15
+PERMUTATION_BLOCK = 8
+
+U32Array = npt.NDArray[np.uint32]
+I64Array = npt.NDArray[np.int64]
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[U32Array, U32Array]:
+    """Return datasketch's affine permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``.
+
+    Both are uint32 arrays of length ``num_perm``; every ``a`` is odd. This is
+    ``MinHash(num_perm, seed, scheme="affine32").permutations``, drawn here from the same
+    generator so that a run need not import datasketch (and SciPy with it, half a second).
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    # Cached and shared between threads: nobody may write to them.
+    a.flags.writeable = False
+    b.flags.writeable = False
+    return a, b
+
+
+def _fmix32(values: U32Array) -> U32Array:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before the permutations."""
+    out = values ^ (values >> np.uint32(16))
+    out *= np.uint32(0x85EBCA6B)
+    out ^= out >> np.uint32(13)
+    out *= np.uint32(0xC2B2AE35)
+    out ^= out >> np.uint32(16)
+    return out
+
+
+def _chunks(offsets: I64Array, chunk_size: int) -> Iterator[tuple[int, int]]:
+    """Yield consecutive document ranges holding about ``chunk_size`` shingles each."""
+    n_docs = len(offsets) - 1
+    start = 0
+    while start < n_docs:
+        end = int(np.searchsorted(offsets, offsets[start] + chunk_size, side="right")) - 1
+        end = min(max(end, start + 1), n_docs)
+        yield start, end
+        start = end
+
+
+def _chunk_signatures(
+    offsets: I64Array, hashes: U32Array, a: U32Array, b: U32Array, start: int, end: int
+) -> U32Array:
+    """Signatures of documents ``start:end``, one row each."""
+    num_perm = len(a)
+    signatures = np.full((end - start, num_perm), EMPTY_HASH, dtype=np.uint32)
+    bounds = offsets[start : end + 1] - offsets[start]
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if len(filled) == 0:
+        return signatures
+    mixed = _fmix32(hashes[offsets[start] : offsets[end]])
+    # reduceat needs strictly increasing starts: empty documents are left out (and keep EMPTY).
+    segment_starts = bounds[filled]
+    block = min(PERMUTATION_BLOCK, num_perm)
+    scratch = np.empty((block, len(mixed)), dtype=np.uint32)
+    for first in range(0, num_perm, block):
+        last = min(first + block, num_perm)
+        values = scratch[: last - first]
+        np.multiply(mixed[None, :], a[first:last, None], out=values)
+        values += b[first:last, None]
+        minima = np.minimum.reduceat(values, segment_starts, axis=1)
+        signatures[filled, first:last] = minima.T
+    return signatures
+
+
+def compute_signatures(
+    offsets: I64Array,
+    hashes: U32Array,
+    *,
+    num_perm: int,
+    seed: int,
+    chunk_size: int = CHUNK_SIZE,
+    threads: int = 2,
+    on_progress: Callable[[int], None] | None = None,
+) -> U32Array:
+    """Compute the MinHash signature of every document's shingle set.
+
+    Args:
+        offsets: int64, length ``n_docs + 1``; document ``i`` has
+            ``hashes[offsets[i]:offsets[i + 1]]``.
+        hashes: uint32 shingle hashes (see :func:`dedupe.duplicates.shingles.shingle_hashes`).
+        num_perm: permutations, the signature width.
+        seed: seed of datasketch's permutation parameters.
+        chunk_size: shingles per unit of work; memory is about
+            ``chunk_size * 4 * (PERMUTATION_BLOCK + 2)`` bytes per thread.
+        threads: chunks computed at once (NumPy releases the GIL).
+        on_progress: called with the number of documents done after each chunk.
+
+    Returns:
+        uint32 array of shape ``(n_docs, num_perm)``; a document without shingles has
+        ``0xFFFFFFFF`` everywhere, as datasketch's empty MinHash.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    hashes = np.asarray(hashes, dtype=np.uint32)
+    n_docs = len(offsets) - 1
+    a, b = permutations(num_perm, seed)
+    signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
+    chunks = list(_chunks(offsets, chunk_size))
+
+    def run(chunk: tuple[int, int]) -> tuple[int, int]:
+        start, end = chunk
+        signatures[start:end] = _chunk_signatures(offsets, hashes, a, b, start, end)
+        return chunk
+
+    if threads > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            done = pool.map(run, chunks)
+            for _, end in done:
+                if on_progress is not None:
+                    on_progress(end)
+    else:
+        for chunk in chunks:
+            run(chunk)
+            if on_progress is not None:
+                on_progress(chunk[1])
+    return signatures
+
+
+def estimate_jaccard(
+    signatures_a: npt.NDArray[np.uint32], signatures_b: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.float64]:
+    """Estimate Jaccard similarity as the share of equal signature values (last axis)."""
+    equal: npt.NDArray[np.float64] = np.mean(signatures_a == signatures_b, axis=-1)
+    return equal

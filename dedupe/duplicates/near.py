@@ -1,0 +1,310 @@
+"""The near-duplicate stage: fingerprints per batch, then LSH, verification and guarded clusters.
+
+``fingerprint`` works on one batch of texts at a time (shingle sets, lead sets, MinHash
+signatures as NumPy arrays), so a corpus larger than memory is fingerprinted in a streaming
+pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpus, never the text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from dedupe.config import NearConfig
+from dedupe.duplicates.clusters import IndexArray, assign_canonicals
+from dedupe.duplicates.fingerprints import LEAD_WORDS, Fingerprints, FingerprintSet, fingerprint
+from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
+from dedupe.duplicates.verify import score_pairs
+from dedupe.schema import (
+    CANONICAL_RANK,
+    DOC_ID,
+    DROP_REASON,
+    DUPLICATE_OF,
+    NORMALIZED,
+    SIMILARITY,
+    DropReason,
+)
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int], None]
+U32Array = npt.NDArray[np.uint32]
+I64Array = npt.NDArray[np.int64]
+# A trimmed copy keeps the original's lead: news is written as an inverted pyramid and editors
+# cut from the bottom. A follow-up or another outlet's write-up that reuses background
+# paragraphs has a lead of its own, so a containment match must also find most of the shorter
+# document's lead (its first LEAD_WORDS words) inside the longer one.
+LEAD_CONTAINMENT = 0.5
+__all__ = [
+    "LEAD_CONTAINMENT",
+    "LEAD_WORDS",
+    "CachedCheck",
+    "Fingerprints",
+    "NearResult",
+    "PairScorer",
+    "fingerprint",
+    "lsh_parameters",
+    "mark_canonicals",
+    "mark_near_duplicates",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class NearResult:
+    """The corpus with near duplicates marked, and what the stage found, for the report."""
+
+    corpus: pl.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def lsh_parameters(config: NearConfig) -> tuple[int, int]:
+    """Return (bands, rows): explicit ones, or those datasketch's rule gives for the threshold.
+
+    Containment catches trimmed copies whose Jaccard is below ``threshold``; their Jaccard is
+    at least about ``containment_threshold`` times the length ratio, so banding aims at the
+    lower of the two thresholds when containment is on.
+    """
+    if config.bands is not None and config.rows is not None:
+        return config.bands, config.rows
+    target = config.threshold
+    if config.containment_threshold < 1.0:
+        target = min(target, config.containment_threshold / 2)
+    return optimal_bands_rows(target, config.num_perm)
+
+
+@dataclass(frozen=True, slots=True)
+class PairScorer:
+    """Verifies pairs of rows on their true shingle sets (or, without verify, on signatures).
+
+    ``offsets``/``hashes`` hold every document's shingle set, followed by every document's lead
+    set (row ``n_docs + i`` is the lead of document ``i``), so ``score_pairs`` scores both.
+    """
+
+    config: NearConfig
+    n_docs: int
+    offsets: I64Array
+    hashes: U32Array
+    signatures: U32Array
+
+    def __call__(
+        self, left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Return which pairs are near duplicates and the similarity that decided."""
+        config = self.config
+        if not config.verify:
+            estimate = (self.signatures[left] == self.signatures[right]).mean(axis=1)
+            return estimate >= config.threshold, estimate.astype(np.float64)
+        scored = score_pairs(_pairs(left, right), self.offsets, self.hashes)
+        jaccard = scored.get_column("jaccard").to_numpy()
+        containment = scored.get_column("containment").to_numpy()
+        by_jaccard = jaccard >= config.threshold
+        maybe = ~by_jaccard & (containment >= config.containment_threshold)
+        by_containment = np.zeros(len(left), dtype=bool)
+        if maybe.any():
+            sizes = np.diff(self.offsets)
+            a, b = left[maybe], right[maybe]
+            shorter = np.where(sizes[a] <= sizes[b], a, b)
+            longer = np.where(sizes[a] <= sizes[b], b, a)
+            lead = score_pairs(_pairs(shorter + self.n_docs, longer), self.offsets, self.hashes)
+            by_containment[maybe] = lead.get_column("containment").to_numpy() >= LEAD_CONTAINMENT
+        similarity = np.where(by_containment, containment, jaccard)
+        return by_jaccard | by_containment, similarity.astype(np.float64)
+
+
+# Standard deviations of the MinHash estimate kept as margin by the pre-filter: a pair that could
+# pass verification is discarded with probability below 1e-4 (normal tail at 4 sigma).
+PREFILTER_SIGMAS = 4.0
+
+
+def _plausible(
+    prints: FingerprintSet, left: IndexArray, right: IndexArray, config: NearConfig
+) -> npt.NDArray[np.bool_]:
+    """Which candidates could pass verification, judged by their MinHash estimate.
+
+    Verifying a pair costs a merge of two shingle sets, estimating its Jaccard costs
+    ``num_perm`` comparisons, so pairs whose estimate lies far below the lowest Jaccard that
+    could still pass are dropped first. A pair passes on Jaccard ``>= threshold`` or on
+    containment ``c >= containment_threshold``; with set sizes ``a <= b`` containment ``c``
+    means Jaccard ``c*a / (a + b - c*a)``, the least a passing pair can have.
+    """
+    sizes = prints.set_sizes()
+    small = np.minimum(sizes[left], sizes[right]).astype(np.float64)
+    large = np.maximum(sizes[left], sizes[right]).astype(np.float64)
+    containment = min(config.containment_threshold, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_containment = containment * small / (small + large - containment * small)
+    lowest = np.minimum(config.threshold, np.nan_to_num(by_containment, nan=0.0))
+    estimate = np.empty(len(left), dtype=np.float64)
+    for start in range(0, len(left), 1 << 16):
+        stop = start + (1 << 16)
+        equal = prints.signatures[left[start:stop]] == prints.signatures[right[start:stop]]
+        estimate[start:stop] = equal.mean(axis=1)
+    sigma = np.sqrt(np.maximum(lowest * (1 - lowest), 0.0) / config.num_perm)
+    plausible: npt.NDArray[np.bool_] = (
+        estimate >= lowest - PREFILTER_SIGMAS * sigma - 1 / config.num_perm
+    )
+    return plausible
+
+
+class CachedCheck:
+    """A PairScorer that remembers its answers: the cluster guard re-checks many pairs.
+
+    The cache is a sorted array of pair keys (``low << 32 | high``), looked up with
+    ``searchsorted``, so neither the lookups nor the inserts loop over pairs in Python.
+    """
+
+    def __init__(self, scorer: PairScorer) -> None:
+        self.scorer = scorer
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.passed = np.empty(0, dtype=np.bool_)
+        self.similarity = np.empty(0, dtype=np.float64)
+
+    @staticmethod
+    def _keys(left: IndexArray, right: IndexArray) -> npt.NDArray[np.uint64]:
+        low = np.minimum(left, right).astype(np.uint64)
+        return (low << np.uint64(32)) | np.maximum(left, right).astype(np.uint64)
+
+    def remember(
+        self,
+        left: IndexArray,
+        right: IndexArray,
+        passed: npt.NDArray[np.bool_],
+        similarity: npt.NDArray[np.float64],
+    ) -> None:
+        """Add the answers for pairs not cached yet (the first answer of a repeated pair)."""
+        new_keys, first = np.unique(self._keys(left, right), return_index=True)
+        merged = np.concatenate([self.keys, new_keys])
+        order = np.argsort(merged, kind="stable")
+        self.keys = merged[order]
+        self.passed = np.concatenate([self.passed, passed[first]])[order]
+        self.similarity = np.concatenate([self.similarity, similarity[first]])[order]
+
+    def __call__(
+        self, left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Return which pairs are near duplicates and their similarity, scoring only new ones."""
+        keys = self._keys(left, right)
+        where = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        hit = (self.keys[where] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        passed = np.zeros(len(keys), dtype=np.bool_)
+        similarity = np.zeros(len(keys), dtype=np.float64)
+        passed[hit], similarity[hit] = self.passed[where[hit]], self.similarity[where[hit]]
+        miss = ~hit
+        if miss.any():
+            new_passed, new_similarity = self.scorer(left[miss], right[miss])
+            passed[miss], similarity[miss] = new_passed, new_similarity
+            self.remember(left[miss], right[miss], new_passed, new_similarity)
+        return passed, similarity
+
+
+def _pairs(left: IndexArray, right: IndexArray) -> pl.DataFrame:
+    return pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)})
+
+
+def mark_near_duplicates(
+    corpus: pl.DataFrame,
+    config: NearConfig,
+    *,
+    fingerprints: FingerprintSet | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> NearResult:
+    """Mark documents that nearly duplicate a better-ranked one as ``near_duplicate``.
+
+    Needs `_rank`, and either ``fingerprints`` (row ``i`` for the corpus's row ``i``, in memory
+    or `SavedFingerprints`) or `_normalized` to compute them from. Only rows without a drop
+    reason take part. Candidates come from LSH over MinHash signatures; with ``config.verify``
+    each candidate's true Jaccard and containment on the shingle sets decide, else the MinHash
+    estimate does. Only the shingle sets of documents in a plausible candidate pair are read.
+    Each member of a cluster must pass against the canonical copy (see ``clusters``).
+    """
+    if not config.enabled:
+        return NearResult(corpus)
+    alive_rows = np.flatnonzero(corpus.get_column(DROP_REASON).is_null().to_numpy())
+    alive = corpus[alive_rows].select(DOC_ID, CANONICAL_RANK)
+    bands, rows = lsh_parameters(config)
+    stats: dict[str, Any] = {"bands": bands, "rows": rows, "documents": alive.height}
+    if alive.height < 2:
+        return NearResult(corpus, stats | {"candidate_pairs": 0, "verified_pairs": 0})
+    if fingerprints is None:
+        alive_text = pl.when(pl.col(DROP_REASON).is_null()).then(pl.col(NORMALIZED))
+        texts = corpus.select(alive_text.fill_null("")).to_series()
+        fingerprints = fingerprint(texts, config, on_progress=on_progress)
+    # Candidates and clusters are numbered among the alive rows; fingerprints by corpus row.
+    candidates = find_candidate_pairs(
+        fingerprints.signatures, bands=bands, rows=rows, subset=alive_rows
+    )
+    stats["candidate_pairs"] = candidates.height
+    left = candidates.get_column("left").to_numpy().astype(np.int64)
+    right = candidates.get_column("right").to_numpy().astype(np.int64)
+    del candidates
+    if config.verify:
+        plausible = _plausible(fingerprints, alive_rows[left], alive_rows[right], config)
+        left, right = left[plausible], right[plausible]
+        stats["plausible_pairs"] = len(left)
+    # The shingle sets of the documents that can still be paired, numbered in ``needed``.
+    needed = np.unique(np.concatenate([alive_rows[left], alive_rows[right]]))
+    compact = fingerprints.take(needed)
+    offsets, hashes = compact.combined()
+    scorer = CachedCheck(PairScorer(config, len(compact), offsets, hashes, compact.signatures))
+    local = np.full(len(corpus), -1, dtype=np.int64)
+    local[needed] = np.arange(len(needed))
+
+    def check(
+        left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        return scorer(local[alive_rows[left]], local[alive_rows[right]])
+
+    passed, _ = check(left, right)
+    left, right = left[passed], right[passed]
+    stats["verified_pairs"] = int(passed.sum())
+    ranks = alive.get_column(CANONICAL_RANK).to_numpy()
+    canonical, similarity = assign_canonicals(alive.height, left, right, ranks, check)
+    stats["near_duplicates"] = int((canonical != np.arange(alive.height)).sum())
+    logger.info(
+        "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
+        stats["near_duplicates"],
+        stats["candidate_pairs"],
+        stats["verified_pairs"],
+        bands,
+        rows,
+    )
+    return NearResult(
+        mark_canonicals(corpus, alive.get_column(DOC_ID), canonical, similarity),
+        stats,
+    )
+
+
+def mark_canonicals(
+    corpus: pl.DataFrame,
+    ids: pl.Series,
+    canonical: IndexArray,
+    similarity: npt.NDArray[np.float64],
+) -> pl.DataFrame:
+    """Mark each document of ``ids`` whose canonical is another one as its ``near_duplicate``.
+
+    ``canonical`` and ``similarity`` are `assign_canonicals`' answer over ``ids``; ``corpus``
+    keeps its rows and order, and a reason already set is kept.
+    """
+    is_copy = canonical != np.arange(len(ids))
+    marks = pl.DataFrame(
+        {
+            DOC_ID: ids.filter(pl.Series(is_copy)),
+            "_near_of": ids.gather(canonical[is_copy]),
+            "_near_similarity": similarity[is_copy],
+        }
+    )
+    marked = corpus.join(marks, on=DOC_ID, how="left", maintain_order="left")
+    is_near = pl.col("_near_of").is_not_null()
+    return marked.with_columns(
+        pl.coalesce(
+            DROP_REASON, pl.when(is_near).then(pl.lit(DropReason.NEAR_DUPLICATE.value))
+        ).alias(DROP_REASON),
+        pl.coalesce(DUPLICATE_OF, "_near_of").alias(DUPLICATE_OF),
+        pl.coalesce(SIMILARITY, "_near_similarity").alias(SIMILARITY),
+    ).drop("_near_of", "_near_similarity")

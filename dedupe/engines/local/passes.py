@@ -1,0 +1,437 @@
+"""The streaming passes of one run and the corpus-wide decisions between them.
+
+Pass A reads the inputs batch by batch, applies the line rules that look at one document and
+gathers the line statistics learned rules need. Pass B finishes cleaning each batch, then
+normalizes it and keeps only what deduplication needs: a small table of keys and the
+documents' fingerprints (spilled to disk). The corpus-wide stages (rank, exact, near, clusters)
+work on those, never on the text. Pass C joins the decisions back onto the cleaned batches.
+`dedupe.pipeline.run` drives them and publishes the outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+import polars as pl
+
+from dedupe.clean.phases import (
+    apply_learned,
+    count_statistics,
+    learn_lines,
+    mark_lines,
+    merge_learned_reports,
+    rewrite_texts,
+)
+from dedupe.config import PipelineConfig
+from dedupe.duplicates.canonical import rank_documents
+from dedupe.duplicates.exact import add_content_keys, mark_exact_duplicates
+from dedupe.duplicates.fingerprints import FingerprintSet, SavedFingerprints, fingerprint
+from dedupe.duplicates.near import mark_near_duplicates
+from dedupe.engines.local.memory import release_freed_memory
+from dedupe.errors import InputError
+from dedupe.io.read import ReadResult
+from dedupe.io.state import read_state_chunks
+from dedupe.io.write import Workspace
+from dedupe.ledger import add_cluster_columns, resolve_chains
+from dedupe.normalize import is_blank, normalize_texts
+from dedupe.report import Report, StageRecord
+from dedupe.schema import (
+    CLUSTER_ID,
+    CLUSTER_SIZE,
+    CONTENT_KEY,
+    DATE_CANDIDATES,
+    DETAIL,
+    DOC_ID,
+    DROP_REASON,
+    DROPPED_SCHEMA,
+    DUPLICATE_IDS,
+    DUPLICATE_OF,
+    DUPLICATE_SOURCES,
+    DUPLICATE_URLS,
+    INTERNAL_PREFIX,
+    LENGTH,
+    NORMALIZED,
+    PREVIOUS,
+    REMOVED_LINES_SCHEMA,
+    ROW_INDEX,
+    SIMILARITY,
+    SOURCE_CANDIDATES,
+    TEXT,
+    URL_CANDIDATES,
+    DropReason,
+    find_column,
+)
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+# on_progress(stage, done, total): the CLI draws it; the library never prints. total is None
+# while it is not known yet (reading).
+Progress = Callable[[str, int, int | None], None]
+
+LEDGER_COLUMNS = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
+KEY_COLUMNS = (DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *LEDGER_COLUMNS)
+CLUSTER_COLUMNS = (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
+_EMPTY_KEYS = {
+    DOC_ID: pl.String,
+    ROW_INDEX: pl.UInt32,
+    LENGTH: pl.UInt32,
+    CONTENT_KEY: pl.UInt64,
+    **{c: t for c, t in DROPPED_SCHEMA.items() if c != DOC_ID},
+}
+
+
+@dataclass(slots=True)
+class PassTotals:
+    """What the streaming passes gather about the whole corpus."""
+
+    parts: list[int] = field(default_factory=list)
+    statistics: list[pl.DataFrame] = field(default_factory=list)
+    invalid: list[pl.DataFrame] = field(default_factory=list)
+    keys: list[pl.DataFrame] = field(default_factory=list)
+    records: int = 0
+    valid: int = 0
+    emptied: int = 0
+    decoded_with_fallback: int = 0
+    columns: set[str] = field(default_factory=set)
+
+
+def key_batch(corpus: pl.DataFrame) -> pl.DataFrame:
+    """Ready one cleaned batch for the decisions; both engines call it.
+
+    Adds empty ledger columns (``reason``, ``duplicate_of``, ``similarity``, ``detail``), marks
+    documents left empty by cleaning, and adds the normalized text (empty for those), the
+    length of the cleaned text and the content key.
+    """
+    frame = mark_empty(
+        corpus.with_columns(
+            pl.lit(None, pl.String).alias(DROP_REASON),
+            pl.lit(None, pl.String).alias(DUPLICATE_OF),
+            pl.lit(None, pl.Float64).alias(SIMILARITY),
+            pl.lit(None, pl.String).alias(DETAIL),
+        )
+    )
+    return add_content_keys(
+        frame.with_columns(
+            pl.when(pl.col(DROP_REASON).is_null())
+            .then(normalize_texts(frame.get_column(TEXT)))
+            .otherwise(pl.lit(""))
+            .alias(NORMALIZED),
+            pl.col(TEXT).str.len_chars().alias(LENGTH),
+        )
+    )
+
+
+def mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
+    """Mark the documents that cleaning left without text ``empty_after_cleaning``."""
+    emptied = pl.col(DROP_REASON).is_null() & is_blank(TEXT)
+    return corpus.with_columns(
+        pl.when(emptied)
+        .then(pl.lit(DropReason.EMPTY_AFTER_CLEANING.value))
+        .otherwise(pl.col(DROP_REASON))
+        .alias(DROP_REASON)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyedBatch:
+    """What pass B keeps of one batch: its keys, counts and the seconds of each stage."""
+
+    keys: pl.DataFrame
+    emptied: int
+    learned: pl.DataFrame | None
+    seconds: dict[str, float]
+
+
+def in_order(
+    function: Callable[[_Item], _Result], items: Iterable[_Item], workers: int
+) -> Iterator[_Result]:
+    """``map(function, items)`` on ``workers`` threads, in order, ``workers`` items in flight.
+
+    Polars and NumPy release the GIL, so batches cleaned on two threads use two cores. Items
+    are drawn from ``items`` on the calling thread only when a worker is free, so memory holds
+    ``workers`` batches (plus the one being read), never the corpus.
+    """
+    if workers <= 1:
+        yield from map(function, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[_Result]] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class Runner:
+    """One run's passes over a workspace; a plain holder for what they share."""
+
+    def __init__(
+        self, config: PipelineConfig, workspace: Workspace, report: Report, on_progress: Progress
+    ) -> None:
+        self.config = config
+        self.workspace = workspace
+        self.report = report
+        self.progress = on_progress
+        self.passes = PassTotals()
+        self.timings: dict[str, float] = {}
+        self.previous_folders: list[Path] = []
+
+    def timed(self, name: str, started: float) -> None:
+        """Add the seconds since ``started`` to stage ``name``."""
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+    def read(self, batches: Iterator[ReadResult], *, allow_empty: bool) -> pl.DataFrame | None:
+        """Pass A: read, apply one-document line rules, gather line statistics.
+
+        Batches are read on this thread and cleaned ``workers`` at a time on others.
+        """
+        clean = self.config.clean
+        passes = self.passes
+        started = time.perf_counter()
+
+        def counted() -> Iterator[tuple[int, ReadResult]]:
+            for index, batch in enumerate(batches):
+                passes.invalid.append(batch.invalid)
+                passes.records += batch.corpus.height + batch.invalid.height
+                passes.decoded_with_fallback += batch.decoded_with_fallback
+                passes.valid += batch.corpus.height
+                if batch.corpus.height:
+                    passes.columns.update(batch.corpus.columns)
+                    yield index, batch
+                self.progress("read", passes.records, None)
+
+        for index, statistics in in_order(self._mark_batch, counted(), self.config.input.workers):
+            if statistics is not None:
+                passes.statistics.append(statistics)
+            passes.parts.append(index)
+        if passes.records == 0 and not allow_empty:
+            raise InputError("the inputs hold no records")
+        learned = None
+        if clean.enabled and passes.statistics:
+            learned = learn_lines(pl.concat(passes.statistics, how="diagonal_relaxed"), clean)
+        passes.statistics.clear()
+        release_freed_memory()
+        self.timed("read", started)
+        return learned
+
+    def _mark_batch(self, item: tuple[int, ReadResult]) -> tuple[int, pl.DataFrame | None]:
+        """Pass A for one batch: spill it and its marked lines; return the line statistics."""
+        index, batch = item
+        clean = self.config.clean
+        statistics = None
+        if clean.enabled:
+            lines = mark_lines(batch.corpus, clean)
+            statistics = count_statistics(lines, clean)
+            self.workspace.write_spill("lines", index, lines)
+        self.workspace.write_spill("raw", index, batch.corpus)
+        return index, statistics
+
+    def spill_previous(self, against: Path) -> pl.DataFrame:
+        """Spill an earlier output's fingerprints chunk by chunk; return its documents table."""
+        documents = []
+        for index, (chunk, prints) in enumerate(read_state_chunks(against, self.config.near)):
+            folder = self.workspace.spill / f"previous-{index:06d}"
+            prints.save(folder)
+            self.previous_folders.append(folder)
+            documents.append(chunk.with_columns(pl.lit(True).alias(PREVIOUS)))
+        return pl.concat(documents, how="diagonal_relaxed")
+
+    def _rank_columns(self) -> list[str]:
+        keep = self.config.keep
+        columns = self.passes.columns
+        names = [
+            find_column(columns, keep.date_column, DATE_CANDIDATES),
+            find_column(columns, keep.source_column, SOURCE_CANDIDATES),
+            find_column(columns, None, URL_CANDIDATES),
+        ]
+        return [name for name in names if name is not None and name not in KEY_COLUMNS]
+
+    def clean_and_fingerprint(self, learned: pl.DataFrame | None) -> pl.DataFrame:
+        """Pass B: finish cleaning each batch, normalize, keep keys and fingerprints.
+
+        Batches run ``workers`` at a time; their stage seconds are scaled to the pass's wall
+        time, so the report's stages still add up to the run.
+        """
+        learned_counts: list[pl.DataFrame] = []
+        busy: dict[str, float] = {}
+        started = time.perf_counter()
+        done = 0
+        work = partial(self._key_batch, learned, self._rank_columns())
+        for batch in in_order(work, self.passes.parts, self.config.input.workers):
+            self.passes.keys.append(batch.keys)
+            self.passes.emptied += batch.emptied
+            if batch.learned is not None:
+                learned_counts.append(batch.learned)
+            for name, seconds in batch.seconds.items():
+                busy[name] = busy.get(name, 0.0) + seconds
+            done += batch.keys.height
+            del batch
+            release_freed_memory(collect=False)
+            self.progress("clean", done, self.passes.valid)
+        wall = time.perf_counter() - started
+        scale = min(1.0, wall / max(sum(busy.values()), 1e-9))
+        for name, seconds in busy.items():
+            self.timings[name] = self.timings.get(name, 0.0) + seconds * scale
+        if learned is not None and learned_counts:
+            self.report.details["clean"] = {
+                "learned_lines": merge_learned_reports(learned_counts).to_dicts()
+            }
+        if not self.passes.keys:
+            return pl.DataFrame(schema=_EMPTY_KEYS)
+        return pl.concat(self.passes.keys, how="diagonal_relaxed")
+
+    def _key_batch(
+        self, learned: pl.DataFrame | None, rank_columns: list[str], index: int
+    ) -> _KeyedBatch:
+        """Pass B for one batch: spill its cleaned text, removed lines and fingerprints."""
+        config = self.config
+        seconds: dict[str, float] = {}
+        started = time.perf_counter()
+        corpus = pl.read_parquet(self.workspace.spill_path("raw", index))
+        learned_counts = None
+        if learned is not None:
+            lines = pl.read_parquet(self.workspace.spill_path("lines", index))
+            lines = apply_learned(lines, learned, config.clean)
+            cleaned = rewrite_texts(corpus, lines, learned)
+            corpus = cleaned.corpus
+            self.workspace.write_spill("removed", index, cleaned.removed_lines)
+            learned_counts = cleaned.learned
+        seconds["clean"] = time.perf_counter() - started
+        started = time.perf_counter()
+        frame = key_batch(corpus)
+        seconds["normalize"] = time.perf_counter() - started
+        started = time.perf_counter()
+        if config.near.enabled:
+            fingerprint(frame.get_column(NORMALIZED), config.near).save(self._prints_folder(index))
+        seconds["fingerprint"] = time.perf_counter() - started
+        public = [c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX]
+        self.workspace.write_spill(
+            "clean", index, frame.select([c for c in public if c not in LEDGER_COLUMNS])
+        )
+        return _KeyedBatch(
+            keys=frame.select(*KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns]),
+            emptied=frame.get_column(DROP_REASON).count(),
+            learned=learned_counts,
+            seconds=seconds,
+        )
+
+    def decide(
+        self, table: pl.DataFrame, previous: pl.DataFrame | None
+    ) -> tuple[pl.DataFrame, FingerprintSet]:
+        """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints.
+
+        ``previous`` is the documents table of ``spill_previous``, whose fingerprints come first.
+        """
+        config = self.config
+        folders = [self._prints_folder(i) for i in self.passes.parts] if config.near.enabled else []
+        prints = SavedFingerprints.open(self.previous_folders + folders, config.near.num_perm)
+        if previous is not None:
+            table = pl.concat([previous, table], how="diagonal_relaxed")
+        self._stage("rank", lambda t: rank_documents(t, config.keep), table)
+        self._stage("exact", lambda t: mark_exact_duplicates(t, config.exact), None)
+
+        def near(frame: pl.DataFrame) -> pl.DataFrame:
+            found = mark_near_duplicates(
+                frame, config.near, fingerprints=prints if len(prints) == frame.height else None
+            )
+            self.report.details["near"] = found.stats
+            return found.corpus
+
+        self._stage("near", near, None)
+        self._stage("clusters", lambda t: add_cluster_columns(resolve_chains(t), config.keep), None)
+        return self._table, prints
+
+    def _stage(
+        self,
+        name: str,
+        stage: Callable[[pl.DataFrame], pl.DataFrame],
+        table: pl.DataFrame | None,
+    ) -> None:
+        if table is not None:
+            self._table = table
+        alive_in = self._table.get_column(DROP_REASON).null_count()
+        started = time.perf_counter()
+        self._table = stage(self._table)
+        self.report.stages.append(
+            StageRecord(
+                name,
+                alive_in,
+                self._table.get_column(DROP_REASON).null_count(),
+                time.perf_counter() - started,
+            )
+        )
+        self.progress(name, 1, 1)
+
+    def write_corpus(self, table: pl.DataFrame) -> pl.LazyFrame:
+        """Pass C: join the decisions onto each cleaned batch; spill the corpus parts."""
+        cluster_columns = [
+            c
+            for c in (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
+            if c in table.columns
+        ]
+        kept = table.filter(pl.col(DROP_REASON).is_null() & ~pl.col(PREVIOUS)).select(
+            DOC_ID, *cluster_columns
+        )
+        # One schema for every part (pass-through columns may differ between batches), so
+        # that a single Parquet scan over the parts streams into the output file.
+        schema = pl.concat(
+            [
+                pl.DataFrame(schema=pl.read_parquet_schema(self.workspace.spill_path("clean", i)))
+                for i in self.passes.parts
+            ]
+            + [kept.clear()],
+            how="diagonal_relaxed",
+        ).schema
+        parts = []
+        for index in self.passes.parts:
+            started = time.perf_counter()
+            clean = pl.read_parquet(self.workspace.spill_path("clean", index))
+            corpus = clean.join(kept, on=DOC_ID, how="inner").sort(ROW_INDEX)
+            present = set(corpus.columns)
+            corpus = corpus.select(
+                pl.col(name).cast(dtype) if name in present else pl.lit(None, dtype).alias(name)
+                for name, dtype in schema.items()
+                if name != ROW_INDEX
+            )
+            parts.append(self.workspace.write_spill("corpus", index, corpus))
+            self.timed("write", started)
+        if not parts:
+            return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
+        return pl.scan_parquet(parts)
+
+    def _prints_folder(self, index: int) -> Path:
+        return self.workspace.spill / f"fingerprints-{index:06d}"
+
+    def batch_stages(self) -> list[StageRecord]:
+        """The streaming stages' records: documents alive before and after, and wall time."""
+        passes = self.passes
+        alive = passes.valid - passes.emptied
+        counts = {
+            "read": (passes.records, passes.valid),
+            "clean": (passes.valid, alive),
+            "normalize": (alive, alive),
+            "fingerprint": (alive, alive),
+        }
+        return [
+            StageRecord(name, *counts[name], self.timings.get(name, 0.0))
+            for name in counts
+            if name in self.timings
+        ]
+
+    def removed_lines(self) -> pl.LazyFrame:
+        """Every batch's removed lines, scanned from the spill files."""
+        paths = [self.workspace.spill_path("removed", i) for i in self.passes.parts]
+        paths = [p for p in paths if p.exists()]
+        if not paths:
+            return pl.LazyFrame(schema=REMOVED_LINES_SCHEMA)
+        return pl.scan_parquet(paths)

@@ -1,0 +1,102 @@
+"""The Spark engine's report: counts per reason and rule, cluster sizes, learned lines, timings.
+
+Every number is a Spark aggregation; only the counts reach the driver.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import polars as pl
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from dedupe.clean.learned import LEARNED_COUNTS_SCHEMA, report_learned_lines
+from dedupe.engines.spark.arrow import (
+    LEARNED_COUNTS,
+)
+from dedupe.report import SIZE_BUCKETS, Report, StageRecord
+from dedupe.schema import (
+    CLUSTER_ID,
+    CLUSTER_SIZE,
+    DOC_ID,
+    DROP_REASON,
+    DUPLICATE_OF,
+    ROW_INDEX,
+    RULE,
+    SIMILARITY,
+)
+
+
+class Timer:
+    """Records each stage's documents in and out and the wall time since the last stage."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.started = time.perf_counter()
+
+    def stage(self, name: str, alive_in: int, alive_out: int) -> None:
+        """Record stage ``name`` as ending now."""
+        now = time.perf_counter()
+        self.report.stages.append(StageRecord(name, alive_in, alive_out, now - self.started))
+        self.started = now
+
+
+def value_counts(frame: DataFrame, column: str) -> dict[str, int]:
+    """Rows per value of ``column``, most frequent first, as ``Report`` orders them."""
+    rows = frame.groupBy(column).count().collect()
+    pairs = sorted(((str(r[column]), int(r["count"])) for r in rows), key=lambda p: (-p[1], p[0]))
+    return dict(pairs)
+
+
+def learned_report(cleaned: DataFrame, learned: pl.DataFrame) -> list[dict[str, Any]]:
+    """The learned lines with the lines each removed, summed over the batches' counts."""
+    counts = (
+        cleaned.select(F.explode(LEARNED_COUNTS).alias("c"))
+        .select("c.*")
+        .groupBy(RULE, "scope", "_key_hash")
+        .agg(F.sum("removed_lines").alias("removed_lines"))
+    )
+    found = pl.from_arrow(counts.toArrow())
+    assert isinstance(found, pl.DataFrame)
+    if found.height == 0:
+        found = pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA)
+    found = found.with_columns(pl.col("_key_hash").cast(pl.Int64).reinterpret(signed=False)).select(
+        pl.col(name).cast(dtype) for name, dtype in LEARNED_COUNTS_SCHEMA.items()
+    )
+    return report_learned_lines(learned, [found]).to_dicts()
+
+
+def cluster_histogram(kept: DataFrame) -> dict[str, int]:
+    """Clusters of more than one document per size bucket, as ``Report.count_clusters``."""
+    sizes = {
+        int(r[CLUSTER_SIZE]): int(r["count"])
+        for r in kept.filter(F.col(CLUSTER_SIZE) > 1).groupBy(CLUSTER_SIZE).count().collect()
+    }
+    histogram: dict[str, int] = {}
+    for low, high in SIZE_BUCKETS:
+        label = str(low) if low == high else f"{low}+" if high is None else f"{low}-{high}"
+        histogram[label] = sum(
+            n for size, n in sizes.items() if size >= low and (high is None or size <= high)
+        )
+    return histogram
+
+
+def cluster_members(decisions: DataFrame) -> DataFrame:
+    """One row per member of each cluster of more than one document, canonical first."""
+    heads = decisions.filter(F.col(DROP_REASON).isNull() & (F.col(CLUSTER_SIZE) > 1)).select(
+        F.col(DOC_ID).alias(CLUSTER_ID), F.col(ROW_INDEX).alias("_order")
+    )
+    members = decisions.select(
+        DOC_ID,
+        DROP_REASON,
+        SIMILARITY,
+        F.coalesce(F.col(DUPLICATE_OF), F.col(DOC_ID)).alias(CLUSTER_ID),
+    )
+    return (
+        heads.join(members, on=CLUSTER_ID)
+        .withColumn("canonical", F.col(DOC_ID) == F.col(CLUSTER_ID))
+        .orderBy(F.col("_order"), F.col("canonical").desc(), F.col(DOC_ID))
+        .select(CLUSTER_ID, DOC_ID, "canonical", DROP_REASON, SIMILARITY)
+    )
