@@ -23,14 +23,18 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from dedupe.config import PipelineConfig
+from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
+from dedupe.duplicates.canonical import rank_documents
+from dedupe.duplicates.exact import mark_exact_duplicates
 from dedupe.duplicates.fingerprints import FingerprintSet
+from dedupe.duplicates.near import mark_near_duplicates
 from dedupe.engines.local.memory import release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
+from dedupe.engines.stage import Decision, Stage
 from dedupe.io.read import ReadResult, frame_batches, iter_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path
-from dedupe.ledger import check_ledger, cluster_table
+from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_SIZE,
@@ -49,6 +53,39 @@ from dedupe.schema import (
 logger = logging.getLogger(__name__)
 
 Source = pl.DataFrame | Sequence[str | Path]
+
+
+def rank_stage(table: pl.DataFrame, config: KeepConfig, _: FingerprintSet | None) -> Decision:
+    """Rank every document so that the copy to keep comes first in its duplicate group."""
+    return Decision(rank_documents(table, config))
+
+
+def exact_stage(table: pl.DataFrame, config: ExactConfig, _: FingerprintSet | None) -> Decision:
+    """Drop every document whose normalized text equals a better-ranked one's."""
+    return Decision(mark_exact_duplicates(table, config))
+
+
+def near_stage(
+    table: pl.DataFrame, config: NearConfig, fingerprints: FingerprintSet | None
+) -> Decision:
+    """Drop every document that nearly duplicates its cluster's canonical copy."""
+    found = mark_near_duplicates(table, config, fingerprints=fingerprints)
+    return Decision(found.corpus, found.stats)
+
+
+def clusters_stage(table: pl.DataFrame, config: KeepConfig, _: FingerprintSet | None) -> Decision:
+    """Point every copy at the kept document and give kept documents their cluster columns."""
+    return Decision(add_cluster_columns(resolve_chains(table), config))
+
+
+# The corpus-wide decisions, in order, over the key table and the fingerprints of pass B. The
+# streaming stages before them (read, clean, normalize, fingerprint) are the engine's passes.
+DECISIONS: tuple[Stage, ...] = (
+    Stage("rank", rank_stage, "keep"),
+    Stage("exact", exact_stage, "exact"),
+    Stage("near", near_stage, "near"),
+    Stage("clusters", clusters_stage, "keep"),
+)
 
 _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
 _STATE_CHUNK = 100_000
@@ -130,9 +167,11 @@ def run(
     try:
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
         previous = runner.spill_previous(against) if against is not None else None
-        learned = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
-        table = runner.clean_and_fingerprint(learned)
-        table, prints = runner.decide(table.with_columns(pl.lit(False).alias(PREVIOUS)), previous)
+        read = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
+        table = runner.clean_and_fingerprint(read.learned)
+        table, prints = runner.decide(
+            table.with_columns(pl.lit(False).alias(PREVIOUS)), previous, DECISIONS
+        )
         if output is not None and config.near.enabled and len(prints) == table.height:
             # Written now, so the fingerprints are let go before pass C.
             workspace.write_state(_state_chunks(table, prints), meta(config.near))
@@ -149,16 +188,16 @@ def run(
                         pl.lit(None, pl.String).alias(DUPLICATE_OF),
                         pl.lit(None, pl.Float64).alias(SIMILARITY),
                     ).select(list(DROPPED_SCHEMA))
-                    for part in runner.passes.invalid
+                    for part in read.totals.invalid
                 ],
             ],
             how="vertical",
         )
         corpus = runner.write_corpus(table)
         kept_ids = table.filter(pl.col(DROP_REASON).is_null() & is_new).get_column(DOC_ID)
-        check_ledger(runner.passes.records, len(kept_ids), dropped, kept_ids)
+        check_ledger(read.totals.records, len(kept_ids), dropped, kept_ids)
         removed = runner.removed_lines()
-        report.details["read"] = {"decoded_with_fallback": runner.passes.decoded_with_fallback}
+        report.details["read"] = {"decoded_with_fallback": read.totals.decoded_with_fallback}
         report.count_outcome(len(kept_ids), dropped, removed)
         new_table = table.filter(is_new)
         report.count_clusters(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -30,16 +30,14 @@ from dedupe.clean.phases import (
     rewrite_texts,
 )
 from dedupe.config import PipelineConfig
-from dedupe.duplicates.canonical import rank_documents
-from dedupe.duplicates.exact import add_content_keys, mark_exact_duplicates
+from dedupe.duplicates.exact import add_content_keys
 from dedupe.duplicates.fingerprints import FingerprintSet, SavedFingerprints, fingerprint
-from dedupe.duplicates.near import mark_near_duplicates
 from dedupe.engines.local.memory import release_freed_memory
+from dedupe.engines.stage import Stage
 from dedupe.errors import InputError
 from dedupe.io.read import ReadResult
 from dedupe.io.state import read_state_chunks
 from dedupe.io.write import Workspace
-from dedupe.ledger import add_cluster_columns, resolve_chains
 from dedupe.normalize import is_blank, normalize_texts
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
@@ -141,6 +139,14 @@ def mark_empty(corpus: pl.DataFrame) -> pl.DataFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadPass:
+    """What pass A returns: the learned lines (None without cleaning) and the pass totals."""
+
+    learned: pl.DataFrame | None
+    totals: PassTotals
+
+
+@dataclass(frozen=True, slots=True)
 class _KeyedBatch:
     """What pass B keeps of one batch: its keys, counts and the seconds of each stage."""
 
@@ -190,7 +196,7 @@ class Runner:
         """Add the seconds since ``started`` to stage ``name``."""
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
-    def read(self, batches: Iterator[ReadResult], *, allow_empty: bool) -> pl.DataFrame | None:
+    def read(self, batches: Iterator[ReadResult], *, allow_empty: bool) -> ReadPass:
         """Pass A: read, apply one-document line rules, gather line statistics.
 
         Batches are read on this thread and cleaned ``workers`` at a time on others.
@@ -222,7 +228,7 @@ class Runner:
         passes.statistics.clear()
         release_freed_memory()
         self.timed("read", started)
-        return learned
+        return ReadPass(learned, passes)
 
     def _mark_batch(self, item: tuple[int, ReadResult]) -> tuple[int, pl.DataFrame | None]:
         """Pass A for one batch: spill it and its marked lines; return the line statistics."""
@@ -326,51 +332,36 @@ class Runner:
         )
 
     def decide(
-        self, table: pl.DataFrame, previous: pl.DataFrame | None
+        self, table: pl.DataFrame, previous: pl.DataFrame | None, stages: Sequence[Stage]
     ) -> tuple[pl.DataFrame, FingerprintSet]:
-        """The corpus-wide stages: rank, exact, near, clusters, over keys and fingerprints.
+        """Run the corpus-wide ``stages`` in order over keys and fingerprints.
 
         ``previous`` is the documents table of ``spill_previous``, whose fingerprints come first.
+        Returns the decided table and the fingerprints, whose row ``i`` is the table's row ``i``.
         """
         config = self.config
         folders = [self._prints_folder(i) for i in self.passes.parts] if config.near.enabled else []
         prints = SavedFingerprints.open(self.previous_folders + folders, config.near.num_perm)
         if previous is not None:
             table = pl.concat([previous, table], how="diagonal_relaxed")
-        self._stage("rank", lambda t: rank_documents(t, config.keep), table)
-        self._stage("exact", lambda t: mark_exact_duplicates(t, config.exact), None)
-
-        def near(frame: pl.DataFrame) -> pl.DataFrame:
-            found = mark_near_duplicates(
-                frame, config.near, fingerprints=prints if len(prints) == frame.height else None
+        for stage in stages:
+            alive_in = table.get_column(DROP_REASON).null_count()
+            started = time.perf_counter()
+            evidence = prints if len(prints) == table.height else None
+            decision = stage.function(table, getattr(config, stage.section), evidence)
+            table = decision.table
+            if decision.details:
+                self.report.details[stage.name] = decision.details
+            self.report.stages.append(
+                StageRecord(
+                    stage.name,
+                    alive_in,
+                    table.get_column(DROP_REASON).null_count(),
+                    time.perf_counter() - started,
+                )
             )
-            self.report.details["near"] = found.stats
-            return found.corpus
-
-        self._stage("near", near, None)
-        self._stage("clusters", lambda t: add_cluster_columns(resolve_chains(t), config.keep), None)
-        return self._table, prints
-
-    def _stage(
-        self,
-        name: str,
-        stage: Callable[[pl.DataFrame], pl.DataFrame],
-        table: pl.DataFrame | None,
-    ) -> None:
-        if table is not None:
-            self._table = table
-        alive_in = self._table.get_column(DROP_REASON).null_count()
-        started = time.perf_counter()
-        self._table = stage(self._table)
-        self.report.stages.append(
-            StageRecord(
-                name,
-                alive_in,
-                self._table.get_column(DROP_REASON).null_count(),
-                time.perf_counter() - started,
-            )
-        )
-        self.progress(name, 1, 1)
+            self.progress(stage.name, 1, 1)
+        return table, prints
 
     def write_corpus(self, table: pl.DataFrame) -> pl.LazyFrame:
         """Pass C: join the decisions onto each cleaned batch; spill the corpus parts."""
