@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -91,12 +92,12 @@ _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
 _STATE_CHUNK = 100_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PipelineResult:
     """What a run produced: the kept corpus, the ledger tables, the clusters and the report.
 
-    With an output folder the large tables are read from it when first used, so a run over a
-    million documents does not hold its corpus in memory.
+    With an output folder the large tables are read from it when first used (and then kept),
+    so a run over a million documents does not hold its corpus in memory until asked.
     """
 
     corpus_rows: pl.LazyFrame
@@ -105,12 +106,12 @@ class PipelineResult:
     clusters: pl.DataFrame
     report: Report
 
-    @property
+    @cached_property
     def corpus(self) -> pl.DataFrame:
         """The kept documents with their cleaned text and cluster columns."""
         return self.corpus_rows.collect()
 
-    @property
+    @cached_property
     def removed_lines(self) -> pl.DataFrame:
         """Every removed line with its document, line number and rule."""
         return self.removed_lines_rows.collect()
@@ -172,7 +173,7 @@ def run(
         table, prints = runner.decide(
             table.with_columns(pl.lit(False).alias(PREVIOUS)), previous, DECISIONS
         )
-        if output is not None and config.near.enabled and len(prints) == table.height:
+        if output is not None and config.near.enabled:
             # Written now, so the fingerprints are let go before pass C.
             workspace.write_state(_state_chunks(table, prints), meta(config.near))
         del prints
@@ -216,6 +217,7 @@ def run(
         seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
         report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
         workspace.publish(report.to_dict())
+        logger.info("published %s: %d kept, %d dropped", output, len(kept_ids), dropped.height)
         corpus_file = output / f"corpus.{'jsonl' if config.output.format == 'jsonl' else 'parquet'}"
         return PipelineResult(
             pl.scan_ndjson(corpus_file)

@@ -1,4 +1,4 @@
-"""Column names, drop reasons and line-rule names shared by every stage, and corpus validation."""
+"""Column names, drop reasons and line-rule names shared by every stage, and column discovery."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from collections.abc import Collection
 from enum import StrEnum
 
 import polars as pl
-
-from dedupe.errors import SchemaError
 
 # Columns of the corpus frame that every stage reads.
 DOC_ID = "doc_id"
@@ -79,8 +77,6 @@ class DropReason(StrEnum):
     NEAR_DUPLICATE = "near_duplicate"
 
 
-CORPUS_SCHEMA_REQUIRED = {DOC_ID: pl.String, TEXT: pl.String}
-
 DROPPED_SCHEMA = {
     DOC_ID: pl.String,
     DROP_REASON: pl.String,
@@ -95,30 +91,3 @@ REMOVED_LINES_SCHEMA = {
     LINE: pl.String,
     RULE: pl.String,
 }
-
-
-def validate_corpus(corpus: pl.DataFrame, *, name: str = "corpus") -> None:
-    """Check that a corpus frame has string `doc_id` and `text` columns and unique ids.
-
-    Raises:
-        SchemaError: a required column is missing or is not a string, or an id repeats.
-    """
-    for column, dtype in CORPUS_SCHEMA_REQUIRED.items():
-        if column not in corpus.columns:
-            found = ", ".join(corpus.columns) or "no columns"
-            raise SchemaError(
-                f"{name} has no column '{column}' (found: {found}); "
-                f"rename it or pass --{column.replace('_', '-')}-column"
-            )
-        if corpus.schema[column] != dtype:
-            raise SchemaError(
-                f"{name} column '{column}' has type {corpus.schema[column]}, expected {dtype}; "
-                f"cast it to a string first"
-            )
-    repeated = corpus.filter(pl.col(DOC_ID).is_duplicated()).get_column(DOC_ID).unique().sort()
-    if len(repeated):
-        shown = ", ".join(repeated.head(5).to_list())
-        raise SchemaError(
-            f"{name} has {len(repeated)} repeated doc_id values (e.g. {shown}); "
-            "doc ids must be unique"
-        )

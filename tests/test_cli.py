@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -164,12 +165,18 @@ def test_run_bad_option_value_is_a_usage_error(samples_dir: Path, tmp_path: Path
     assert result.exit_code == 2
 
 
-def test_clean_dry_run_prints_rules_and_writes_nothing(samples_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["clean", str(samples_dir / "news"), "--dry-run", "-q"])
+def test_clean_dry_run_prints_rules_and_writes_nothing(
+    samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news = tmp_path / "news"
+    shutil.copytree(samples_dir / "news", news)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["clean", "news", "--dry-run", "-q"])
     assert result.exit_code == 0, result.output
     assert "builtin:" in result.stdout
     assert "repeated_caption" in result.stdout
-    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
 def test_clean_without_output_or_dry_run_is_a_usage_error(samples_dir: Path) -> None:

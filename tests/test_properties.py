@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe import PipelineConfig, PipelineResult, run
+from dedupe import PipelineResult, run
 
 WORDS = [
     "harbor",
@@ -95,7 +95,3 @@ def test_running_twice_equals_running_once(corpus: pl.DataFrame) -> None:
     assert twice.dropped.height == 0
     assert twice.removed_lines.height == 0
     assert twice.corpus["text"].to_list() == once.corpus["text"].to_list()
-
-
-def test_default_profile_config_is_valid() -> None:
-    assert PipelineConfig().near.threshold > 0

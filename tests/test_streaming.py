@@ -137,15 +137,26 @@ def test_sigkill_leaves_no_complete_looking_output_and_rerun_completes(tmp_path:
         "--against",
         str(previous),
     ]
-    for delay in (0.5, 1.5, 3.0):
+    kills = 0
+    for pause in (0.0, 0.3, 1.0):
         process = subprocess.Popen(command, cwd=ROOT)
-        time.sleep(delay)
+        # Kill only once the run is under way: its workspace exists beside the output.
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if any(p.name.startswith(".out.") for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.02)
+        time.sleep(pause)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
         process.wait()
         if process.returncode == -signal.SIGKILL:
-            assert not out.exists() or (out / "report.json").exists()
+            kills += 1
             assert not (out / "corpus.parquet").exists() or (out / "report.json").exists()
+            assert not out.exists() or (out / "report.json").exists()
+    # The corpus is large enough that every kill lands mid-run; a run that finished first
+    # would prove nothing.
+    assert kills == 3
     after = {p.name: p.read_bytes() for p in previous.rglob("*") if p.is_file()}
     assert after == before
     completed = subprocess.run([*command, "--force"], cwd=ROOT, capture_output=True, text=True)

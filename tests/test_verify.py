@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe.duplicates import verify
-from dedupe.duplicates.verify import filter_verified, score_pairs
+from dedupe.duplicates.verify import score_pairs
 
 sets_strategy = st.lists(st.frozensets(st.integers(0, 40), max_size=25), min_size=2, max_size=10)
 
@@ -51,19 +51,3 @@ def test_score_pairs_keeps_rows_and_types() -> None:
     assert scored.schema["jaccard"] == pl.Float64
     assert scored["jaccard"].to_list() == pytest.approx([2 / 3, 0.0])
     assert scored["containment"].to_list() == pytest.approx([1.0, 0.0])
-
-
-def test_filter_verified_rule_and_similarity() -> None:
-    scored = pl.DataFrame(
-        {
-            "left": [0, 1, 2],
-            "right": [5, 6, 7],
-            "jaccard": [0.9, 0.3, 0.2],
-            "containment": [0.95, 0.85, 0.5],
-        }
-    )
-    kept = filter_verified(scored, threshold=0.5, containment_threshold=0.8)
-    assert kept["left"].to_list() == [0, 1]
-    assert kept["similarity"].to_list() == pytest.approx([0.95, 0.85])
-    only_jaccard = filter_verified(scored, threshold=0.5, containment_threshold=1.0)
-    assert only_jaccard["similarity"].to_list() == pytest.approx([0.9])

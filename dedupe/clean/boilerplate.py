@@ -7,15 +7,11 @@ Every rule is a Polars expression over the line frame of `dedupe.clean.lines` an
 
 from __future__ import annotations
 
-import logging
-
 import polars as pl
 
 from dedupe.clean.lines import CHARS, KEY, SENTENCE, WORDS
 from dedupe.errors import ConfigError
 from dedupe.schema import DOC_ID, LINE
-
-logger = logging.getLogger(__name__)
 
 # A sentence ends with . ! ? or an ellipsis, maybe followed by closing quotes or brackets.
 _SENTENCE_END = r"[.!?\u2026][\"'\u201d\u2019)\]]*$"

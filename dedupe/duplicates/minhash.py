@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EMPTY_HASH", "compute_signatures", "estimate_jaccard", "permutations"]
+__all__ = ["EMPTY_HASH", "compute_signatures", "permutations"]
 
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
 # Shingles per chunk: with PERMUTATION_BLOCK permutations the scratch array stays in L2 cache.
@@ -142,11 +142,3 @@ def compute_signatures(
             if on_progress is not None:
                 on_progress(chunk[1])
     return signatures
-
-
-def estimate_jaccard(
-    signatures_a: npt.NDArray[np.uint32], signatures_b: npt.NDArray[np.uint32]
-) -> npt.NDArray[np.float64]:
-    """Estimate Jaccard similarity as the share of equal signature values (last axis)."""
-    equal: npt.NDArray[np.float64] = np.mean(signatures_a == signatures_b, axis=-1)
-    return equal

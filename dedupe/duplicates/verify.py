@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["filter_verified", "score_pairs"]
+__all__ = ["score_pairs"]
 
 # Shingles (both sides) per chunk of pairs: the merge buffer (8 bytes a shingle) stays in L2
 # cache, and two chunks run at once on two threads.
@@ -118,26 +118,4 @@ def score_pairs(
     return pairs.with_columns(
         pl.Series("jaccard", jaccard, dtype=pl.Float64),
         pl.Series("containment", containment, dtype=pl.Float64),
-    )
-
-
-def filter_verified(
-    scored: pl.DataFrame, *, threshold: float, containment_threshold: float
-) -> pl.DataFrame:
-    """Keep the pairs that are near duplicates, with the ``similarity`` that decided.
-
-    A pair passes on Jaccard (``jaccard >= threshold``) or, for a trimmed copy inside a longer
-    text, on containment (``containment >= containment_threshold``). Its ``similarity`` is the
-    larger of the scores that passed: ``jaccard`` when only Jaccard passed, else
-    ``max(jaccard, containment)`` (containment is never below Jaccard).
-    """
-    by_jaccard = pl.col("jaccard") >= threshold
-    by_containment = pl.col("containment") >= containment_threshold
-    similarity = (
-        pl.when(by_containment)
-        .then(pl.max_horizontal("jaccard", "containment"))
-        .otherwise(pl.col("jaccard"))
-    )
-    return scored.filter(by_jaccard | by_containment).with_columns(
-        similarity.cast(pl.Float64).alias("similarity")
     )

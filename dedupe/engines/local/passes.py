@@ -38,6 +38,7 @@ from dedupe.errors import InputError
 from dedupe.io.read import ReadResult
 from dedupe.io.state import read_state_chunks
 from dedupe.io.write import Workspace
+from dedupe.ledger import LedgerError
 from dedupe.normalize import is_blank, normalize_texts
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
@@ -344,10 +345,15 @@ class Runner:
         prints = SavedFingerprints.open(self.previous_folders + folders, config.near.num_perm)
         if previous is not None:
             table = pl.concat([previous, table], how="diagonal_relaxed")
+        if config.near.enabled and len(prints) != table.height:
+            raise LedgerError(
+                f"{len(prints)} fingerprints for {table.height} documents: a spill part is "
+                "missing or was written twice"
+            )
+        evidence = prints if config.near.enabled else None
         for stage in stages:
             alive_in = table.get_column(DROP_REASON).null_count()
             started = time.perf_counter()
-            evidence = prints if len(prints) == table.height else None
             decision = stage.function(table, getattr(config, stage.section), evidence)
             table = decision.table
             if decision.details:
