@@ -15,8 +15,7 @@ from dedupe.errors import ConfigError, DedupeError, InputError, SchemaError
 from dedupe.io.read import read_corpus
 from dedupe.pipeline import PipelineResult, run
 from dedupe.schema import DropReason
-
-__version__ = "0.1.0"
+from dedupe.version import __version__
 
 __all__ = [
     "CleanConfig",

@@ -28,11 +28,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from dedupe import __version__
 from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
 from dedupe.errors import DedupeError
 from dedupe.pipeline import run
 from dedupe.report import Report
+from dedupe.version import __version__
 
 app = typer.Typer(
     no_args_is_help=True,

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from dedupe.schema import DROP_REASON, RULE
+from dedupe.version import __version__
 
 _DEPENDENCIES = ("polars", "numpy", "datasketch", "rapidfuzz")
 SIZE_BUCKETS = ((2, 2), (3, 5), (6, 10), (11, 100), (101, None))
@@ -24,8 +25,6 @@ def _version(package: str) -> str | None:
 
 def versions() -> dict[str, str | None]:
     """Return the Python, dedupe and dependency versions of this run."""
-    from dedupe import __version__
-
     found = {name: _version(name) for name in _DEPENDENCIES}
     return {"dedupe": __version__, "python": platform.python_version(), **found}
 
