@@ -156,8 +156,8 @@ def test_read_corpus_whole_input_problems_raise_input_error(
 def test_frame_batches_apply_the_same_checks() -> None:
     frame = pl.DataFrame({"id": ["x", "x", None], "text": ["a", "b", "c"]})
     result = collect(frame_batches(frame))
-    assert result.corpus["doc_id"].to_list() == ["x"]
-    assert result.invalid.height == 2
+    assert result.corpus["doc_id"].to_list() == ["x", "frame:3"]
+    assert result.invalid.height == 1
 
 
 def test_iter_batches_numbers_rows_and_finds_repeated_ids_across_batches(tmp_path: Path) -> None:
