@@ -108,7 +108,7 @@ def test_from_toml_integer_for_a_float_is_a_float(tmp_path: Path) -> None:
 
 
 def test_from_toml_folder_raises_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="is a folder; pass a .toml file"):
+    with pytest.raises(ConfigError, match=r"is a folder; pass a \.toml file"):
         PipelineConfig.from_toml(tmp_path)
 
 

@@ -84,13 +84,18 @@ def _csv_rows(path: Path, skip: int, batch_size: int) -> Iterator[RawBatch]:
     """
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)
+        rows: list[list[str | None]] = []
+        sources: list[str] = []
+        invalid: Invalid = []
+        number = 0
+        line = 1
         try:
             header = next(reader, [])
-            rows: list[list[str | None]] = []
-            sources: list[str] = []
-            invalid: Invalid = []
-            number = 0
-            for row in reader:
+            while True:
+                line = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
+                    break
                 if not row:
                     continue
                 number += 1
@@ -101,8 +106,8 @@ def _csv_rows(path: Path, skip: int, batch_size: int) -> Iterator[RawBatch]:
                     invalid.append(
                         (
                             where,
-                            f"{where} (line {reader.line_num}): the row has {len(row)} fields, "
-                            f"the header {len(header)}; quote the text or fix the row",
+                            f"{where} (line {line}): the row has {len(row)} fields, the "
+                            f"header {len(header)}; quote the text or fix the row",
                         )
                     )
                 else:
@@ -114,7 +119,8 @@ def _csv_rows(path: Path, skip: int, batch_size: int) -> Iterator[RawBatch]:
                     rows, sources, invalid = [], [], []
         except csv.Error as error:
             raise InputError(
-                f"input '{path}' is not a readable CSV file: {error} (line {reader.line_num})"
+                f"input '{path}' is not a readable CSV file: {error} in the row that starts "
+                f"at line {line}"
             ) from None
         except UnicodeDecodeError:
             raise InputError(f"input '{path}' is not UTF-8; re-encode it as UTF-8") from None
@@ -287,10 +293,12 @@ def _as_strings(
             pl.col(SOURCE) + pl.lit(f": {label} is not UTF-8; re-encode it as UTF-8")
         )
         return frame.with_columns(pl.Series(column, decoded, dtype=pl.String)), problem
-    problem = pl.when(pl.col(column).is_not_null()).then(
-        pl.col(SOURCE) + pl.lit(f": {label} is {dtype_kind(dtype)}, not a string")
-    )
-    return frame.with_columns(pl.lit(None, pl.String).alias(column)), problem
+    problems = frame.select(
+        pl.when(pl.col(column).is_not_null()).then(
+            pl.col(SOURCE) + pl.lit(f": {label} is {dtype_kind(dtype)}, not a string")
+        )
+    ).to_series()
+    return frame.with_columns(pl.lit(None, pl.String).alias(column)), pl.lit(problems)
 
 
 def _blank_to_null(column: str) -> pl.Expr:

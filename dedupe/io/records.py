@@ -75,6 +75,8 @@ def decode_text(data: bytes) -> tuple[str, bool]:
 
 def json_kind(value: Any) -> str:
     """Name a JSON value's type as JSON does: ``an array``, ``an object``, ``a number``."""
+    if isinstance(value, str):
+        return "a string"
     if isinstance(value, bool):
         return "true or false"
     if isinstance(value, int | float):
