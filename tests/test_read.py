@@ -242,6 +242,8 @@ RECORD_CASES = [
      ["x.jsonl:1: id field 'id' is an object"]),
     ("text-like-json-is-kept", "x.jsonl", jsonl({"id": "a", "text": "[1] 2024"}, GOOD),
      ["a", "b"], []),
+    ("number-like-text-is-kept", "x.jsonl", jsonl({"id": "a", "text": "1010"}, GOOD),
+     ["a", "b"], []),
     ("bom", "x.jsonl", b"\xef\xbb\xbf" + jsonl({"id": "a", "text": "first"}, GOOD),
      ["a", "b"], []),
     ("nul-first-line", "x.jsonl", b'{"id": "a", "text": "x\x00y"}\n' + jsonl(GOOD), ["b"],

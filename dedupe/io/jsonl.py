@@ -132,23 +132,24 @@ def _record_lines(data: bytes, first_line: int) -> pl.Series:
     return filled.arg_true().cast(pl.Int64) + first_line
 
 
-def _is_exact(frame: pl.DataFrame, fields: StringFields) -> bool:
-    """Whether Polars kept every text and id as the record gave it (no value made a string)."""
+def _stringified_rows(frame: pl.DataFrame, fields: StringFields) -> list[int]:
+    """Rows whose text or id Polars may have made a string from another JSON type."""
     checks = []
     if fields.text in frame.columns and frame.schema[fields.text] == pl.String:
-        checks.append(pl.col(fields.text).str.contains(_STRINGIFIED).any())
+        checks.append(pl.col(fields.text).str.contains(_STRINGIFIED))
     for name in fields.ids:
         if name in frame.columns and frame.schema[name] == pl.String:
-            checks.append(pl.col(name).str.contains(r"^[\[{]").any())
-    return not checks or not any(frame.select(checks).row(0))
+            checks.append(pl.col(name).str.contains(r"^[\[{]"))
+    if not checks:
+        return []
+    rows: list[int] = frame.select(pl.any_horizontal(checks)).to_series().arg_true().to_list()
+    return rows
 
 
 def _jsonl_chunk(data: bytes, name: str, first_line: int, fields: StringFields) -> RawBatch:
     try:
         frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError, RuntimeError):
-        return parse_jsonl_lines(data, name, first_line, fields)
-    if not _is_exact(frame, fields):
         return parse_jsonl_lines(data, name, first_line, fields)
     total = data.count(b"\n") + (not data.endswith(b"\n"))
     if total == frame.height:
@@ -158,8 +159,29 @@ def _jsonl_chunk(data: bytes, name: str, first_line: int, fields: StringFields) 
         lines = _record_lines(data, first_line)
     if len(lines) != frame.height:
         return parse_jsonl_lines(data, name, first_line, fields)
+    invalid: Invalid = []
+    suspects = _stringified_rows(frame, fields)
+    if suspects:
+        # Polars writes an array, object, number or boolean in a string column as its JSON
+        # text; the few records whose value looks like one are parsed again to know which.
+        raw_lines = data.split(b"\n")
+        rejected = []
+        for row in suspects:
+            line = int(lines[row])
+            where = f"{name}:{line}"
+            try:
+                record = json.loads(raw_lines[line - first_line])
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                return parse_jsonl_lines(data, name, first_line, fields)
+            problem = _problem(record, fields) if isinstance(record, dict) else None
+            if problem is not None:
+                rejected.append(row)
+                invalid.append((where, f"{where}: {problem}"))
+        if rejected:
+            keep = pl.Series([True] * frame.height).scatter(rejected, False)
+            frame, lines = frame.filter(keep), lines.filter(keep)
     source = pl.lit(f"{name}:") + lines.cast(pl.String)
-    return RawBatch(frame.with_columns(pl.select(source.alias(SOURCE)).to_series()), [])
+    return RawBatch(frame.with_columns(pl.select(source.alias(SOURCE)).to_series()), invalid)
 
 
 def jsonl_batches(
