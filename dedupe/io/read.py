@@ -9,7 +9,6 @@ a field missing from every record of a file is an error for the whole file.
 
 from __future__ import annotations
 
-import csv
 import glob
 import gzip
 import logging
@@ -23,27 +22,20 @@ from typing import BinaryIO
 import polars as pl
 
 from dedupe.config import InputConfig
-from dedupe.errors import InputError, SchemaError
+from dedupe.errors import InputError
+from dedupe.io.fields import ID_CANDIDATES, InputFields, check_fields, to_corpus
 from dedupe.io.folder import DOCUMENT_SUFFIXES, folder_batches
-from dedupe.io.html import html_texts
 from dedupe.io.jsonl import StringFields, json_array_batches, jsonl_batches, starts_an_array
-from dedupe.io.records import (
-    SOURCE,
-    Invalid,
-    RawBatch,
-    dtype_kind,
-    invalid_frame,
-)
+from dedupe.io.records import SOURCE, RawBatch, invalid_frame
+from dedupe.io.tables import TABLE_SUFFIXES, table_batches
 from dedupe.schema import DETAIL, DOC_ID, DROP_REASON, ROW_INDEX, TEXT, DropReason
 
 logger = logging.getLogger(__name__)
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 JSON_SUFFIXES = (".json", ".json.gz")
-TABLE_SUFFIXES = (".parquet", ".csv")
 STDIN = "-"
 DEFAULT_BATCH_SIZE = 10_000
-_ID_CANDIDATES = (DOC_ID, "id")
 _GLOB_CHARACTERS = "*?["
 
 
@@ -72,89 +64,8 @@ def _suffix(path: Path) -> str:
 
 def _string_fields(config: InputConfig) -> StringFields:
     text = config.html_column or config.text_column
-    ids = (config.id_column,) if config.id_column else tuple(c for c in _ID_CANDIDATES if c != text)
+    ids = (config.id_column,) if config.id_column else tuple(c for c in ID_CANDIDATES if c != text)
     return StringFields(text=text, ids=ids)
-
-
-def _csv_rows(path: Path, skip: int, batch_size: int) -> Iterator[RawBatch]:
-    """Read a CSV file row by row: the exact path, taken from the first row Polars rejects.
-
-    A row with more fields than the header is an invalid record naming its row and line; a
-    row with fewer has nulls for the rest, as Polars reads it.
-    """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
-        rows: list[list[str | None]] = []
-        sources: list[str] = []
-        invalid: Invalid = []
-        number = 0
-        line = 1
-        try:
-            header = next(reader, [])
-            while True:
-                line = reader.line_num + 1
-                row = next(reader, None)
-                if row is None:
-                    break
-                if not row:
-                    continue
-                number += 1
-                if number <= skip:
-                    continue
-                where = f"{path}:{number}"
-                if len(row) > len(header):
-                    invalid.append(
-                        (
-                            where,
-                            f"{where} (line {line}): the row has {len(row)} fields, the "
-                            f"header {len(header)}; quote the text or fix the row",
-                        )
-                    )
-                else:
-                    padded: list[str | None] = [v if v != "" else None for v in row]
-                    rows.append(padded + [None] * (len(header) - len(row)))
-                    sources.append(where)
-                if len(rows) + len(invalid) >= batch_size:
-                    yield _csv_batch(header, rows, sources, invalid)
-                    rows, sources, invalid = [], [], []
-        except csv.Error as error:
-            raise InputError(
-                f"input '{path}' is not a readable CSV file: {error} in the row that starts "
-                f"at line {line}"
-            ) from None
-        except UnicodeDecodeError:
-            raise InputError(f"input '{path}' is not UTF-8; re-encode it as UTF-8") from None
-        if rows or invalid:
-            yield _csv_batch(header, rows, sources, invalid)
-
-
-def _csv_batch(
-    header: list[str], rows: list[list[str | None]], sources: list[str], invalid: Invalid
-) -> RawBatch:
-    columns = {name: [row[k] for row in rows] for k, name in enumerate(header)}
-    frame = pl.DataFrame(columns, schema=dict.fromkeys(header, pl.String)).with_columns(
-        pl.Series(SOURCE, sources, dtype=pl.String)
-    )
-    return RawBatch(frame, invalid, fixed_schema=True)
-
-
-def _table_batches(path: Path, suffix: str, batch_size: int) -> Iterator[RawBatch]:
-    kind = "Parquet" if suffix == ".parquet" else "CSV"
-    # Strings throughout for CSV: its fields pass through untouched, not re-typed.
-    scan = pl.scan_parquet(path) if suffix == ".parquet" else pl.scan_csv(path, infer_schema=False)
-    offset = 1
-    try:
-        for frame in scan.collect_batches(chunk_size=batch_size):
-            numbers = pl.int_range(offset, offset + frame.height, eager=True).cast(pl.String)
-            source = (f"{path}:" + numbers).alias(SOURCE)
-            yield RawBatch(frame.with_columns(source), [], fixed_schema=True)
-            offset += frame.height
-    except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        if kind == "CSV" and not isinstance(error, OSError):
-            yield from _csv_rows(path, offset - 1, batch_size)
-            return
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise InputError(f"input '{path}' is not a readable {kind} file: {first}") from None
 
 
 def _open(path: Path) -> BinaryIO | gzip.GzipFile:
@@ -165,7 +76,7 @@ def _file_batches(
     path: Path, suffix: str, batch_size: int, fields: StringFields
 ) -> Iterator[RawBatch]:
     if suffix in TABLE_SUFFIXES:
-        yield from _table_batches(path, suffix, batch_size)
+        yield from table_batches(path, suffix, batch_size)
         return
     with _open(path) as stream:
         if suffix in JSON_SUFFIXES:
@@ -226,156 +137,6 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[str]:
     return expanded
 
 
-@dataclass(slots=True)
-class _Fields:
-    """Which configured fields one input has shown so far, and every column it has shown."""
-
-    name: str
-    columns: dict[str, None] = field(default_factory=dict)
-    text: bool = False
-    id: bool = False
-
-    def found(self) -> str:
-        return ", ".join(c for c in self.columns if c != SOURCE) or "no fields"
-
-
-def _missing_text(config: InputConfig, fields: _Fields) -> SchemaError:
-    text_field = config.html_column or config.text_column
-    flag = "--html-column" if config.html_column else "--text-column"
-    hint = next((c for c in ("body", "content", "article", "text") if c in fields.columns), None)
-    suggestion = f"pass {flag} {hint}" if hint else f"pass {flag} NAME"
-    return SchemaError(
-        f"input '{fields.name}' has no column '{text_field}' (found: {fields.found()}); "
-        f"{suggestion}"
-    )
-
-
-def _missing_id(config: InputConfig, fields: _Fields) -> SchemaError:
-    return SchemaError(
-        f"input '{fields.name}' has no id column '{config.id_column}' "
-        f"(found: {fields.found()}); pass --id-column with one of those, or leave it out to "
-        "number the records"
-    )
-
-
-def check_fields(config: InputConfig, fields: _Fields) -> None:
-    """Raise if no record of an input had the text field, or the requested id field."""
-    if not fields.text:
-        raise _missing_text(config, fields)
-    if config.id_column is not None and not fields.id:
-        raise _missing_id(config, fields)
-
-
-def _as_strings(
-    frame: pl.DataFrame, column: str, label: str, *, numbers: bool
-) -> tuple[pl.DataFrame, pl.Expr | None]:
-    """Make ``column`` a string column; return the rows' problems (None: there are none).
-
-    Arrays, objects and (for a text) numbers are never turned into strings: their records
-    are invalid. A binary column is decoded as UTF-8, record by record.
-    """
-    dtype = frame.schema[column]
-    if dtype in (pl.String, pl.Null, pl.Categorical) or isinstance(dtype, pl.Enum):
-        return frame.with_columns(pl.col(column).cast(pl.String)), None
-    if numbers and (dtype.is_numeric() or dtype == pl.Boolean):
-        return frame.with_columns(pl.col(column).cast(pl.String)), None
-    if dtype == pl.Binary:
-        decoded: list[str | None] = []
-        bad: list[bool] = []
-        for value in frame.get_column(column).to_list():
-            try:
-                decoded.append(None if value is None else value.decode("utf-8"))
-                bad.append(False)
-            except UnicodeDecodeError:
-                decoded.append(None)
-                bad.append(True)
-        problem = pl.when(pl.Series(bad, dtype=pl.Boolean)).then(
-            pl.col(SOURCE) + pl.lit(f": {label} is not UTF-8; re-encode it as UTF-8")
-        )
-        return frame.with_columns(pl.Series(column, decoded, dtype=pl.String)), problem
-    problems = frame.select(
-        pl.when(pl.col(column).is_not_null()).then(
-            pl.col(SOURCE) + pl.lit(f": {label} is {dtype_kind(dtype)}, not a string")
-        )
-    ).to_series()
-    return frame.with_columns(pl.lit(None, pl.String).alias(column)), pl.lit(problems)
-
-
-def _blank_to_null(column: str) -> pl.Expr:
-    return pl.when(pl.col(column).str.strip_chars() != "").then(pl.col(column))
-
-
-def _to_corpus(
-    raw: RawBatch, config: InputConfig, fields: _Fields
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Map the id and text fields to `doc_id` and `text`; split off invalid records.
-
-    A record without an id (missing, null or blank) is named by its ``FILE:LINE``.
-    """
-    frame = raw.frame
-    fields.columns.update(dict.fromkeys(frame.columns))
-    if frame.width == 0:
-        return frame, invalid_frame([])
-    text_field = config.html_column or config.text_column
-    if text_field in frame.columns:
-        fields.text = True
-    elif raw.fixed_schema:
-        raise _missing_text(config, fields)
-    else:
-        # These records lack the field; others of the file may have it.
-        frame = frame.with_columns(pl.lit(None, pl.String).alias(text_field))
-    if config.id_column is not None:
-        if config.id_column in frame.columns:
-            fields.id = True
-        elif raw.fixed_schema:
-            raise _missing_id(config, fields)
-        else:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(config.id_column))
-        sources = [config.id_column]
-    else:
-        sources = [c for c in _ID_CANDIDATES if c in frame.columns and c != text_field]
-    problems: list[pl.Expr] = []
-    for column in sources:
-        frame, problem = _as_strings(frame, column, f"id field '{column}'", numbers=True)
-        problems += [problem] if problem is not None else []
-    frame, problem = _as_strings(frame, text_field, f"field '{text_field}'", numbers=False)
-    problems += [problem] if problem is not None else []
-    doc_id = pl.coalesce(*[_blank_to_null(c) for c in sources], pl.col(SOURCE))
-    if config.id_column is not None:
-        if config.id_column != DOC_ID and DOC_ID in frame.columns and text_field != DOC_ID:
-            # A `doc_id` field that is not the id would collide with the renamed id.
-            frame = frame.rename({DOC_ID: f"{DOC_ID}_original"})
-        frame = frame.with_columns(doc_id.alias(config.id_column))
-        frame = frame.rename({config.id_column: DOC_ID})
-    elif sources == ["id"]:
-        frame = frame.with_columns(doc_id.alias("id")).rename({"id": DOC_ID})
-    elif sources == [DOC_ID]:
-        frame = frame.with_columns(doc_id.alias(DOC_ID))
-    elif sources:
-        # With both fields, `doc_id` is the id; `id` passes through where it was not used.
-        used_doc_id = _blank_to_null(DOC_ID).is_not_null()
-        frame = frame.with_columns(
-            pl.when(used_doc_id).then(pl.col("id")).alias("id"), doc_id.alias(DOC_ID)
-        )
-    if text_field != TEXT:
-        if TEXT in frame.columns:
-            frame = frame.rename({TEXT: f"{TEXT}_original"})
-        frame = frame.rename({text_field: TEXT})
-    if not sources:
-        frame = frame.with_columns(pl.col(SOURCE).alias(DOC_ID))
-    text_missing = pl.col(SOURCE) + pl.lit(f": field '{text_field}' is null or missing")
-    problem = pl.coalesce(*problems, pl.when(pl.col(TEXT).is_null()).then(text_missing))
-    frame = frame.with_columns(problem.alias(DETAIL))
-    invalid = frame.filter(pl.col(DETAIL).is_not_null()).select(
-        DOC_ID, pl.lit(DropReason.INVALID_RECORD.value).alias(DROP_REASON), DETAIL
-    )
-    good = frame.filter(pl.col(DETAIL).is_null()).drop(DETAIL)
-    if config.html_column is not None and good.height:
-        pages = html_texts(good.get_column(TEXT).to_list())
-        good = good.with_columns(pl.Series(TEXT, pages, dtype=pl.String))
-    return good, invalid
-
-
 class _Batcher:
     """Numbers records across batches and turns a repeated id into an invalid record."""
 
@@ -384,11 +145,11 @@ class _Batcher:
         self.rows = 0
         self.seen = pl.DataFrame(schema={DOC_ID: pl.String, "_first": pl.String})
 
-    def finish(self, raw: RawBatch, fields: _Fields, *, folder: bool) -> ReadResult:
+    def finish(self, raw: RawBatch, fields: InputFields, *, folder: bool) -> ReadResult:
         if folder:
             good, bad = raw.frame, invalid_frame([])
         else:
-            good, bad = _to_corpus(raw, self.config, fields)
+            good, bad = to_corpus(raw, self.config, fields)
         invalid = [invalid_frame(raw.invalid), bad]
         if good.width == 0:
             good = pl.DataFrame(schema={DOC_ID: pl.String, TEXT: pl.String, SOURCE: pl.String})
@@ -454,7 +215,7 @@ def iter_batches(
     string_fields = _string_fields(config)
     for name in expand_inputs(inputs):
         folder = name != STDIN and Path(name).is_dir()
-        fields = _Fields(name)
+        fields = InputFields(name)
         records = 0
         for raw in _raw_batches(name, batch_size, string_fields):
             result = batcher.finish(raw, fields, folder=folder)
@@ -501,7 +262,7 @@ def frame_batches(
     """
     config = config or InputConfig()
     batcher = _Batcher(config)
-    fields = _Fields("frame")
+    fields = InputFields("frame")
     for offset in range(0, max(frame.height, 1), batch_size):
         part = frame.slice(offset, batch_size)
         numbers = pl.int_range(offset + 1, offset + 1 + part.height, eager=True).cast(pl.String)
