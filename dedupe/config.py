@@ -124,10 +124,11 @@ class InputConfig:
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size must be at least 1")
         _require(self.workers >= 1, "workers must be at least 1")
+        text_field = self.html_column or self.text_column
         _require(
-            self.id_column is None or self.id_column != self.text_column,
-            f"id_column and text_column are both {self.text_column!r}; the id and the text "
-            "must be different fields",
+            self.id_column is None or self.id_column != text_field,
+            f"id_column and {'html' if self.html_column else 'text'}_column are both "
+            f"{text_field!r}; the id and the text must be different fields",
         )
 
 

@@ -294,3 +294,29 @@ def test_run_counts_unsupported_folder_files_in_report_and_summary(tmp_path: Pat
     assert "files not read 1 (.pdf 1)" in result.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["details"]["read"]["unsupported_files"] == {".pdf": 1}
+
+
+def test_run_reads_html_pages_and_an_html_column(tmp_path: Path) -> None:
+    page = "<html><body><nav>Home | World</nav><h1>News</h1><p>{}</p><script>x()</script>"
+    stories = [
+        "The council of the harbor city voted on Tuesday to fund a movable flood barrier at the "
+        "mouth of the river, after a storm season that flooded the old town three times.",
+        "Growers in the valley expect the smallest apple harvest in a decade this autumn, after "
+        "a late frost in April killed most of the blossom on the higher orchards.",
+    ]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_text(page.format(stories[0]), "utf-8")
+    records = tmp_path / "pages.jsonl"
+    line = json.dumps({"id": "b", "html": page.format(stories[1])})
+    records.write_text(line + "\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["run", str(folder), str(records), "-o", str(out), "--format", "jsonl", "-q"]
+    result = runner.invoke(app, [*args, "--html-column", "html", "--mode", "page"])
+    assert result.exit_code == 0, result.output
+    texts = pl.read_ndjson(out / "corpus.jsonl").get_column("text").to_list()
+    assert len(texts) == 2
+    for text, story in zip(texts, stories, strict=True):
+        assert story in text.splitlines()
+        assert "<" not in text
+        assert "x()" not in text
