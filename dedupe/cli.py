@@ -47,7 +47,8 @@ stdout = Console()
 Inputs = Annotated[
     list[str],
     typer.Argument(
-        help="Folders of .txt/.md articles, .jsonl(.gz), .parquet or .csv files; - is stdin."
+        help="Folders of .txt/.md/.html articles, .jsonl(.gz), .json, .parquet or .csv files "
+        "(or a quoted glob); - is stdin."
     ),
 ]
 OutputDir = Annotated[Path, typer.Option("--output", "-o", help="Output folder to create.")]
@@ -56,6 +57,9 @@ ConfigFile = Annotated[
 ]
 IdField = Annotated[str | None, typer.Option(help="Field holding the document id.")]
 TextField = Annotated[str | None, typer.Option(help="Field holding the article text.")]
+HtmlField = Annotated[
+    str | None, typer.Option(help="Field holding HTML pages, read as their text (html extra).")
+]
 Force = Annotated[bool | None, typer.Option("--force", help="Replace a non-empty output folder.")]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress or table: errors and one summary line.")
@@ -126,7 +130,8 @@ def _build_config(config_file: Path | None, **flags: Any) -> PipelineConfig:
     sections = {f.name: f.type for f in dataclasses.fields(PipelineConfig)}
     overrides: dict[str, dict[str, Any]] = {}
     for name, value in flags.items():
-        if value is None or value == []:
+        # Typer gives an empty tuple for a repeatable option not given: the file's list stands.
+        if value is None or (isinstance(value, list | tuple) and not value):
             continue
         owners = [
             section
@@ -180,12 +185,23 @@ def _progress(quiet: bool) -> Iterator[Any]:
         yield update
 
 
+def _unsupported_files(report: Report) -> str | None:
+    """``3 (.pdf 2, .docx 1)``: the files of input folders left unread, or None."""
+    counts: dict[str, int] = report.details.get("read", {}).get("unsupported_files", {})
+    if not counts:
+        return None
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in counts.items())
+    return f"{sum(counts.values()):,} ({kinds})"
+
+
 def _summary_line(report: Report, title: str) -> str:
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in report.dropped_by_reason.items())
+    unsupported = _unsupported_files(report)
     return (
         f"{title}: {report.documents_in:,} documents in, {report.kept:,} kept, "
         f"{report.dropped:,} dropped{f' ({reasons})' if reasons else ''}, "
-        f"{report.lines_removed:,} lines removed, {report.seconds:.1f} s"
+        f"{report.lines_removed:,} lines removed, "
+        f"{f'files not read {unsupported}, ' if unsupported else ''}{report.seconds:.1f} s"
     )
 
 
@@ -200,6 +216,8 @@ def _render_summary(report: Report, *, title: str) -> None:
     table.add_row("lines removed", f"{report.lines_removed:,}")
     for rule, count in list(report.lines_removed_by_rule.items())[:8]:
         table.add_row(f"  {rule}", f"{count:,}")
+    if (unsupported := _unsupported_files(report)) is not None:
+        table.add_row("files not read", unsupported)
     table.add_row("seconds", f"{report.seconds:.2f}")
     stderr.print(table)
 
@@ -250,6 +268,7 @@ def run_command(
     force: Force = None,
     id_column: IdField = None,
     text_column: TextField = None,
+    html_column: HtmlField = None,
     drop_pattern: DropPattern = None,
     keep_pattern: KeepPattern = None,
     mode: Mode = None,
@@ -308,6 +327,7 @@ def clean_command(
     force: Force = None,
     id_column: IdField = None,
     text_column: TextField = None,
+    html_column: HtmlField = None,
     drop_pattern: DropPattern = None,
     keep_pattern: KeepPattern = None,
     mode: Mode = None,
@@ -368,6 +388,7 @@ def dups_command(
     config: ConfigFile = None,
     id_column: IdField = None,
     text_column: TextField = None,
+    html_column: HtmlField = None,
     threshold: Threshold = None,
     containment_threshold: ContainmentThreshold = None,
     ngram_size: NgramSize = None,
@@ -409,7 +430,8 @@ def _write_clusters(clusters: pl.DataFrame, output: Path) -> None:
     try:
         writers[suffix](output)
     except OSError as error:
-        raise DedupeError(f"cannot write '{output}': {error.strerror}") from None
+        reason = error.strerror or str(error).split(" (os error")[0]
+        raise DedupeError(f"cannot write '{output}': {reason}") from None
 
 
 def _render_clusters(clusters: pl.DataFrame, limit: int) -> None:

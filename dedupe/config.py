@@ -7,22 +7,100 @@ A CLI flag, its config field and its TOML key share one name: ``--num-perm`` is 
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import polars as pl
 
 from dedupe.errors import ConfigError
 
 KeepPolicy = Literal["longest", "earliest", "first", "source-priority"]
 OutputFormat = Literal["parquet", "jsonl"]
 CleanMode = Literal["article", "page"]
+# Field metadata: the setting is written to report.json only when it is not its default.
+_OMITTED_UNSET = "omitted_unset"
 
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+def _type_name(hint: Any) -> str:
+    if hint is bool:
+        return "true or false"
+    if hint is int:
+        return "an integer"
+    if hint is float:
+        return "a number"
+    if hint is str:
+        return "a string"
+    if get_origin(hint) is tuple:
+        return "a list of strings"
+    if get_origin(hint) is Literal:
+        return "one of " + ", ".join(repr(v) for v in get_args(hint))
+    return " or ".join(_type_name(h) for h in get_args(hint) if h is not type(None))
+
+
+def _typed(value: Any, hint: Any) -> tuple[bool, Any]:
+    """Return whether ``value`` fits the field type ``hint``, and the value as the field holds it.
+
+    TOML and JSON give lists where the config holds tuples, and integers where it holds floats.
+    """
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        if value is None:
+            return type(None) in get_args(hint), None
+        return next(
+            (typed for h in get_args(hint) if (typed := _typed(value, h))[0]), (False, value)
+        )
+    if origin is Literal:
+        return value in get_args(hint), value
+    if origin is tuple:
+        fits = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        return fits, tuple(value) if fits else value
+    if hint is float:
+        fits = isinstance(value, int | float) and not isinstance(value, bool)
+        return fits, float(value) if fits else value
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    return isinstance(value, hint), value
+
+
+def _section_values(section_type: type, values: dict[str, Any], where: str) -> dict[str, Any]:
+    """Check each value against its field's type; name the key, the type and the file if not."""
+    hints = get_type_hints(section_type)
+    checked = {}
+    for key, value in values.items():
+        fits, typed = _typed(value, hints[key])
+        if not fits:
+            raise ConfigError(
+                f"{where} {key} must be {_type_name(hints[key])}, got {value!r} "
+                f"({type(value).__name__})"
+            )
+        checked[key] = typed
+    return checked
+
+
+def check_pattern(pattern: str) -> None:
+    """Check that the regex engine the line rules use (Polars', Rust ``regex``) accepts it.
+
+    Raises:
+        ConfigError: the pattern is invalid, or uses what that linear-time engine lacks
+            (look-around, back-references).
+    """
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.PolarsError as error:
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        detail = next((line for line in lines if line.startswith("error:")), lines[0])
+        raise ConfigError(
+            f"pattern {pattern!r} is not a valid regex ({detail}); the engine is linear-time: "
+            "no look-around or back-references"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +113,9 @@ class InputConfig:
 
     id_column: str | None = None
     text_column: str = "text"
+    # A field holding HTML: when set, it is the text field, and each page becomes text lines.
+    # Left out of report.json while unset, so reports of runs without it are unchanged.
+    html_column: str | None = field(default=None, metadata={_OMITTED_UNSET: True})
     # Records per batch: memory follows the batch (about 3x its text), not the corpus.
     batch_size: int = 10_000
     # Batches cleaned and fingerprinted at once, on threads (memory holds this many batches).
@@ -43,6 +124,12 @@ class InputConfig:
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size must be at least 1")
         _require(self.workers >= 1, "workers must be at least 1")
+        text_field = self.html_column or self.text_column
+        _require(
+            self.id_column is None or self.id_column != text_field,
+            f"id_column and {'html' if self.html_column else 'text'}_column are both "
+            f"{text_field!r}; the id and the text must be different fields",
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,10 +158,7 @@ class CleanConfig:
         _require(self.learn_max_chars > 0, "learn_max_chars must be positive")
         _require(0.0 < self.caption_similarity <= 100.0, "caption_similarity must be in (0, 100]")
         for pattern in (*self.drop_pattern, *self.keep_pattern):
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ConfigError(f"pattern {pattern!r} is not a valid regex: {error}") from None
+            check_pattern(pattern)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +194,8 @@ class NearConfig:
     def __post_init__(self) -> None:
         _require(self.ngram_size >= 1, "ngram_size must be at least 1")
         _require(2 <= self.num_perm <= 1024, "num_perm must be between 2 and 1024")
+        # MinHash permutations are drawn from NumPy's RandomState, which takes 32-bit seeds.
+        _require(0 <= self.seed < 2**32, "seed must be between 0 and 2**32 - 1")
         _require(0.0 < self.threshold <= 1.0, "threshold must be in (0, 1]")
         _require(self.containment_threshold > 0.0, "containment_threshold must be positive")
         _require(
@@ -186,6 +272,10 @@ class PipelineConfig:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"config file '{path}' does not exist") from None
+        except IsADirectoryError:
+            raise ConfigError(f"config file '{path}' is a folder; pass a .toml file") from None
+        except OSError as error:
+            raise ConfigError(f"config file '{path}' cannot be read: {error.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"config file '{path}' is not valid TOML: {error}") from None
         for section, values in overrides.items():
@@ -215,19 +305,20 @@ class PipelineConfig:
                 raise ConfigError(
                     f"{origin}: unknown key {unknown[0]!r} in [{name}] (valid: {', '.join(known)})"
                 )
-            cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-            try:
-                built[name] = section_type(**cleaned)
-            except TypeError as error:
-                raise ConfigError(f"{origin}: [{name}] {error}") from None
+            cleaned = _section_values(section_type, values, f"{origin}: [{name}]")
+            built[name] = section_type(**cleaned)
         return cls(**built)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the config as nested plain dicts, as written to report.json."""
-        return {
-            f.name: {
-                k: list(v) if isinstance(v, tuple) else v
-                for k, v in dataclasses.asdict(getattr(self, f.name)).items()
-            }
-            for f in dataclasses.fields(self)
-        }
+        sections: dict[str, Any] = {}
+        for section in dataclasses.fields(self):
+            values = getattr(self, section.name)
+            shown: dict[str, Any] = {}
+            for f in dataclasses.fields(values):
+                value = getattr(values, f.name)
+                if f.metadata.get(_OMITTED_UNSET) and value == f.default:
+                    continue
+                shown[f.name] = list(value) if isinstance(value, tuple) else value
+            sections[section.name] = shown
+        return sections

@@ -199,6 +199,11 @@ def run(
         check_ledger(read.totals.records, len(kept_ids), dropped, kept_ids)
         removed = runner.removed_lines()
         report.details["read"] = {"decoded_with_fallback": read.totals.decoded_with_fallback}
+        if read.totals.unsupported_files:
+            # Only when there are some, so reports of folders without any are unchanged.
+            report.details["read"]["unsupported_files"] = dict(
+                sorted(read.totals.unsupported_files.items())
+            )
         report.count_outcome(len(kept_ids), dropped, removed)
         new_table = table.filter(is_new)
         report.count_clusters(

@@ -218,3 +218,112 @@ def test_import_dedupe_does_not_load_the_cli_stack() -> None:
     code = "import sys, dedupe; print(sorted({'typer', 'rich'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_run_config_file_lists_are_used_and_reported(samples_dir: Path, tmp_path: Path) -> None:
+    config = tmp_path / "dedupe.toml"
+    config.write_text('[clean]\ndrop_pattern = ["^Harbor"]\n', encoding="utf-8")
+    args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(tmp_path / "o")]
+    result = runner.invoke(app, [*args, "--json", "-q", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["parameters"]["clean"]["drop_pattern"] == ["^Harbor"]
+    assert report["counts"]["lines_removed_by_rule"]["user:^Harbor"] > 0
+
+
+def write_toml(tmp: Path, text: str) -> str:
+    path = tmp / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda tmp: ["run", "IN", "-o", str(tmp / "o"), "--config", str(tmp)], "is a folder"),
+        (
+            lambda tmp: ["run", "IN", "-o", str(tmp / "o"), "--config",
+                         write_toml(tmp, "[input]\nbatch_size = 2.5\n")],
+            "[input] batch_size must be an integer, got 2.5",
+        ),
+        (
+            lambda tmp: ["run", "IN", "-o", str(tmp / "o"), "--config",
+                         write_toml(tmp, "[near]\nnum_perm = 64.5\n")],
+            "[near] num_perm must be an integer, got 64.5",
+        ),
+        (
+            lambda tmp: ["run", "IN", "-o", str(tmp / "o"), "--config",
+                         write_toml(tmp, "[near]\nseed = -1\n")],
+            "seed must be between 0 and 2**32 - 1",
+        ),
+        (
+            lambda tmp: ["run", "IN", "-o", str(tmp / "o"), "--id-column", "text"],
+            "id_column and text_column are both 'text'",
+        ),
+        (lambda tmp: ["dups", "IN", "-o", str(tmp / "nope" / "x.parquet")], "No such file"),
+    ],
+    ids=["config-folder", "float-batch-size", "float-num-perm", "negative-seed", "id-is-text",
+         "dups-missing-folder"],
+)  # fmt: skip
+def test_config_and_option_mistakes_are_one_line(
+    samples_dir: Path, tmp_path: Path, make_args: Callable[[Path], list[str]], message: str
+) -> None:
+    args = [str(samples_dir / "syndicated.jsonl") if a == "IN" else a for a in make_args(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert "None" not in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--text-column", "id"], ["--drop-pattern", r"^\p{Lu}+$"]],
+    ids=["text-column-id", "unicode-class-pattern"],
+)
+def test_run_accepts_options_the_engine_supports(
+    samples_dir: Path, tmp_path: Path, extra: list[str]
+) -> None:
+    args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(tmp_path / "o"), "-q"]
+    result = runner.invoke(app, [*args, *extra])
+    assert result.exit_code == 0, result.output
+
+
+def test_run_counts_unsupported_folder_files_in_report_and_summary(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The harbor council approved a flood barrier.", encoding="utf-8")
+    (folder / "b.pdf").write_bytes(b"%PDF")
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["run", str(folder), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "files not read 1 (.pdf 1)" in result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["details"]["read"]["unsupported_files"] == {".pdf": 1}
+
+
+def test_run_reads_html_pages_and_an_html_column(tmp_path: Path) -> None:
+    page = "<html><body><nav>Home | World</nav><h1>News</h1><p>{}</p><script>x()</script>"
+    stories = [
+        "The council of the harbor city voted on Tuesday to fund a movable flood barrier at the "
+        "mouth of the river, after a storm season that flooded the old town three times.",
+        "Growers in the valley expect the smallest apple harvest in a decade this autumn, after "
+        "a late frost in April killed most of the blossom on the higher orchards.",
+    ]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_text(page.format(stories[0]), "utf-8")
+    records = tmp_path / "pages.jsonl"
+    line = json.dumps({"id": "b", "html": page.format(stories[1])})
+    records.write_text(line + "\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["run", str(folder), str(records), "-o", str(out), "--format", "jsonl", "-q"]
+    result = runner.invoke(app, [*args, "--html-column", "html", "--mode", "page"])
+    assert result.exit_code == 0, result.output
+    texts = pl.read_ndjson(out / "corpus.jsonl").get_column("text").to_list()
+    assert len(texts) == 2
+    for text, story in zip(texts, stories, strict=True):
+        assert story in text.splitlines()
+        assert "<" not in text
+        assert "x()" not in text

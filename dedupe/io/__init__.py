@@ -2,9 +2,17 @@
 
 Public names, by module:
 
-- ``dedupe.io.read``: ``read_corpus``, ``iter_batches``, ``frame_batches``, ``ReadResult``,
-  ``STDIN``, ``JSONL_SUFFIXES``, ``TEXT_SUFFIXES``, ``FALLBACK_ENCODING``, ``is_binary``,
-  ``parse_jsonl_lines``;
+- ``dedupe.io.read``: ``read_corpus``, ``iter_batches``, ``frame_batches``, ``expand_inputs``,
+  ``ReadResult``, ``STDIN``, ``JSONL_SUFFIXES``, ``JSON_SUFFIXES``;
+- ``dedupe.io.records``: ``RawBatch``, ``SOURCE``, ``FALLBACK_ENCODING``, ``is_binary``,
+  ``decode_text``, ``invalid_frame``;
+- ``dedupe.io.jsonl``: ``jsonl_batches``, ``json_array_batches``, ``parse_jsonl_lines``,
+  ``StringFields``;
+- ``dedupe.io.tables``: ``table_batches``, ``TABLE_SUFFIXES``;
+- ``dedupe.io.folder``: ``folder_batches``, ``list_documents``, ``TEXT_SUFFIXES``,
+  ``DOCUMENT_SUFFIXES``;
+- ``dedupe.io.html``: ``html_texts``, ``HTML_SUFFIXES`` (needs the ``html`` extra);
+- ``dedupe.io.fields``: ``to_corpus``, ``check_fields``, ``InputFields``;
 - ``dedupe.io.write``: ``Workspace``, ``check_output_path``;
 - ``dedupe.io.state``: ``meta``, ``check_meta``, ``read_state_meta``, ``read_state_chunks``,
   ``state_tables``.

@@ -100,6 +100,8 @@ class PassTotals:
     emptied: int = 0
     decoded_with_fallback: int = 0
     columns: set[str] = field(default_factory=set)
+    # Files of input folders left unread, by extension.
+    unsupported_files: dict[str, int] = field(default_factory=dict)
 
 
 def key_batch(corpus: pl.DataFrame) -> pl.DataFrame:
@@ -211,6 +213,8 @@ class Runner:
                 passes.invalid.append(batch.invalid)
                 passes.records += batch.corpus.height + batch.invalid.height
                 passes.decoded_with_fallback += batch.decoded_with_fallback
+                for kind, n in batch.unsupported_files.items():
+                    passes.unsupported_files[kind] = passes.unsupported_files.get(kind, 0) + n
                 passes.valid += batch.corpus.height
                 if batch.corpus.height:
                     passes.columns.update(batch.corpus.columns)

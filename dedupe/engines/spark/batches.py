@@ -45,7 +45,8 @@ from dedupe.engines.spark.arrow import (
     signatures_of,
     signed,
 )
-from dedupe.io.read import FALLBACK_ENCODING, _is_binary, _parse_jsonl_lines
+from dedupe.io.jsonl import parse_jsonl_lines
+from dedupe.io.records import FALLBACK_ENCODING, is_binary
 from dedupe.schema import (
     CONTENT_KEY,
     DOC_ID,
@@ -87,7 +88,7 @@ def decode_articles(batches: Batches) -> Batches:
             text, detail = None, None
             if not data.strip():
                 detail = f"{source}: file is empty; remove it or give it text"
-            elif _is_binary(data):
+            elif is_binary(data):
                 detail = f"{source}: binary file, not text; remove it"
             else:
                 try:
@@ -118,7 +119,7 @@ def json_problems(batches: Batches) -> Batches:
             batch.column("_line").to_pylist(),
             strict=True,
         ):
-            found = _parse_jsonl_lines(value.encode("utf-8"), name, line).invalid
+            found = parse_jsonl_lines(value.encode("utf-8"), name, line).invalid
             where = f"{name}:{line}"
             doc_id, detail = found[0] if found else (where, f"{where}: unreadable JSON; fix it")
             ids.append(doc_id)

@@ -123,6 +123,8 @@ def _rank_columns(columns: list[str], config: PipelineConfig) -> list[str]:
 
 def _check_config(columns: list[str], config: PipelineConfig) -> None:
     validate_patterns((*config.clean.drop_pattern, *config.clean.keep_pattern))
+    if config.input.html_column is not None:
+        raise ConfigError("the Spark engine does not read HTML (--html-column); use --engine local")
     column = config.clean.source_column
     if config.clean.enabled and column is not None and column not in columns:
         raise ConfigError(

@@ -21,7 +21,8 @@ from dedupe.engines.spark.arrow import ARTICLES, JSON_PROBLEMS
 from dedupe.engines.spark.batches import decode_articles, json_problems
 from dedupe.engines.spark.session import materialize
 from dedupe.errors import InputError, SchemaError
-from dedupe.io.read import JSONL_SUFFIXES, TEXT_SUFFIXES
+from dedupe.io.folder import TEXT_SUFFIXES
+from dedupe.io.read import JSONL_SUFFIXES
 from dedupe.schema import DETAIL, DOC_ID, DROP_REASON, ROW_INDEX, TEXT, DropReason
 
 SOURCE = "_source"  # "file:line" of a record, for messages and made-up ids
