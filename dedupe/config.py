@@ -156,6 +156,9 @@ class OutputConfig:
 
     format: OutputFormat = "parquet"
     force: bool = False
+    # dropped.parquet carries each dropped document's cleaned text, so a copy can be reviewed
+    # and restored without the input; False leaves it out (README "Outputs" gives the cost).
+    dropped_text: bool = True
 
     def __post_init__(self) -> None:
         _require(

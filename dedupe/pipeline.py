@@ -38,12 +38,10 @@ from dedupe.schema import (
     DOC_ID,
     DROP_REASON,
     DROPPED_SCHEMA,
-    DUPLICATE_OF,
     INTERNAL_PREFIX,
     LENGTH,
     PREVIOUS,
     ROW_INDEX,
-    SIMILARITY,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,7 +61,7 @@ class PipelineResult:
     """
 
     corpus_rows: pl.LazyFrame
-    dropped: pl.DataFrame
+    dropped_rows: pl.LazyFrame
     removed_lines_rows: pl.LazyFrame
     clusters: pl.DataFrame
     report: Report
@@ -72,6 +70,11 @@ class PipelineResult:
     def corpus(self) -> pl.DataFrame:
         """The kept documents with their cleaned text and cluster columns."""
         return self.corpus_rows.collect()
+
+    @property
+    def dropped(self) -> pl.DataFrame:
+        """Every dropped document: its ledger columns, pass-through columns and cleaned text."""
+        return self.dropped_rows.collect()
 
     @property
     def removed_lines(self) -> pl.DataFrame:
@@ -139,16 +142,16 @@ def run(
         del prints
         release_freed_memory()
         is_new = ~pl.col(PREVIOUS)
+        ledger = table.filter(pl.col(DROP_REASON).is_not_null() & is_new).sort(ROW_INDEX)
+        dropped_rows = runner.write_dropped(ledger, text=config.output.dropped_text)
         dropped = pl.concat(
             [
-                table.filter(pl.col(DROP_REASON).is_not_null() & is_new)
-                .sort(ROW_INDEX)
-                .select(list(DROPPED_SCHEMA)),
+                ledger.select(list(DROPPED_SCHEMA)),
                 *[
-                    part.with_columns(
-                        pl.lit(None, pl.String).alias(DUPLICATE_OF),
-                        pl.lit(None, pl.Float64).alias(SIMILARITY),
-                    ).select(list(DROPPED_SCHEMA))
+                    part.select(
+                        pl.col(c) if c in part.columns else pl.lit(None, dtype).alias(c)
+                        for c, dtype in DROPPED_SCHEMA.items()
+                    )
                     for part in runner.passes.invalid
                 ],
             ],
@@ -168,11 +171,15 @@ def run(
         clusters = cluster_table(new_table)
         if output is None:
             return PipelineResult(
-                corpus.collect().lazy(), dropped, removed.collect().lazy(), clusters, report
+                corpus.collect().lazy(),
+                dropped_rows.collect().lazy(),
+                removed.collect().lazy(),
+                clusters,
+                report,
             )
         started = time.perf_counter()
         workspace.write_tables(
-            {"corpus": corpus, "dropped": dropped.lazy(), "removed_lines": removed}, config.output
+            {"corpus": corpus, "dropped": dropped_rows, "removed_lines": removed}, config.output
         )
         seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
         report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
@@ -182,7 +189,7 @@ def run(
             pl.scan_ndjson(corpus_file)
             if config.output.format == "jsonl"
             else pl.scan_parquet(corpus_file),
-            dropped,
+            pl.scan_parquet(output / "dropped.parquet"),
             pl.scan_parquet(output / "removed_lines.parquet"),
             clusters,
             report,
