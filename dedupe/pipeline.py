@@ -28,6 +28,7 @@ from dedupe.duplicates.fingerprints import FingerprintSet
 from dedupe.engines.local.memory import release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.io.read import ReadResult, frame_batches, iter_batches
+from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path
 from dedupe.ledger import check_ledger, cluster_table
@@ -91,9 +92,13 @@ def _rank_columns_of(table: pl.DataFrame) -> list[str]:
 def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult]]:
     size = config.input.batch_size
     if isinstance(source, pl.DataFrame):
-        return ["<DataFrame>"], frame_batches(source, config.input, batch_size=size)
-    inputs = [str(path) for path in source]
-    return inputs, iter_batches(inputs, config.input, batch_size=size)
+        inputs, batches = ["<DataFrame>"], frame_batches(source, config.input, batch_size=size)
+    else:
+        inputs = [str(path) for path in source]
+        batches = iter_batches(inputs, config.input, batch_size=size)
+    if config.input.sample is not None:
+        batches = sample_batches(batches, config.input.sample, batch_size=size)
+    return inputs, batches
 
 
 def run(

@@ -20,6 +20,7 @@ from dedupe.config import NearConfig
 from dedupe.duplicates.clusters import IndexArray, assign_canonicals
 from dedupe.duplicates.fingerprints import LEAD_WORDS, Fingerprints, FingerprintSet, fingerprint
 from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
+from dedupe.duplicates.similarities import similarity_record
 from dedupe.duplicates.verify import score_pairs
 from dedupe.schema import (
     CANONICAL_RANK,
@@ -265,6 +266,16 @@ def mark_near_duplicates(
         return scorer(local[alive_rows[left]], local[alive_rows[right]])
 
     passed, _ = check(left, right)
+    # The one hook for the review page and the thresholds table: true scores of these pairs.
+    stats["similarities"] = similarity_record(
+        scorer.scorer,
+        local[alive_rows[left]],
+        local[alive_rows[right]],
+        passed,
+        ids=corpus.get_column(DOC_ID).gather(needed),
+        ranks=corpus.get_column(CANONICAL_RANK).gather(needed).to_numpy(),
+        lead_threshold=LEAD_CONTAINMENT,
+    )
     left, right = left[passed], right[passed]
     stats["verified_pairs"] = int(passed.sum())
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
