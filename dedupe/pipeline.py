@@ -33,6 +33,7 @@ from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path
 from dedupe.ledger import check_ledger, cluster_table
 from dedupe.report import Report, StageRecord
+from dedupe.review.page import write_review_page
 from dedupe.schema import (
     CLUSTER_SIZE,
     CONTENT_KEY,
@@ -188,6 +189,7 @@ def run(
         )
         seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
         report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
+        write_review_page(workspace.root, report.to_dict())
         workspace.publish(report.to_dict())
         corpus_file = output / f"corpus.{'jsonl' if config.output.format == 'jsonl' else 'parquet'}"
         return PipelineResult(

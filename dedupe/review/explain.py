@@ -69,18 +69,29 @@ def read_output(folder: Path) -> OutputTables:
             f"'{folder}' is not an output folder of dedupe run (no report.json); "
             "pass the folder given to --output"
         )
-    corpus_path = folder / "corpus.parquet"
+    return tables_of(folder, json.loads(report_path.read_text(encoding="utf-8")))
+
+
+def tables_of(folder: Path, report: dict[str, Any]) -> OutputTables:
+    """Scan the tables of an output folder (or of a run's workspace), given its report.
+
+    Raises:
+        InputError: the folder lacks a table.
+    """
     jsonl = folder / "corpus.jsonl"
     if jsonl.exists():
         corpus = pl.scan_ndjson(jsonl / "*.json" if jsonl.is_dir() else jsonl)
     else:
-        corpus = _scan_parquet(corpus_path)
+        corpus = _scan_parquet(folder / "corpus.parquet")
+    for stem in ("corpus", "dropped", "removed_lines"):
+        if not any((folder / f"{stem}.{suffix}").exists() for suffix in ("parquet", "jsonl")):
+            raise InputError(f"'{folder}' has no {stem} table; run dedupe run again")
     return OutputTables(
         folder=folder,
         corpus=corpus,
         dropped=_scan_parquet(folder / "dropped.parquet"),
         removed_lines=_scan_parquet(folder / "removed_lines.parquet"),
-        report=json.loads(report_path.read_text(encoding="utf-8")),
+        report=report,
     )
 
 
