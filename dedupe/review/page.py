@@ -5,7 +5,8 @@ so the page opens from ``file://`` with no network request. What it shows is cap
 stays small on a million-document run: the ``LARGEST_CLUSTERS`` largest clusters with at most
 ``MEMBERS_SHOWN`` members each, ``NEAR_MISSES_SHOWN`` near misses, ``EXAMPLES`` example lines
 per rule, ``LEARNED_SHOWN`` learned lines, a search index of at most ``INDEXED_DROPPED``
-dropped rows, and every diff cut to ``DIFF_SEGMENTS`` runs with long shared passages elided.
+dropped rows, and every diff cut to ``DIFF_CHARS`` characters with long shared passages
+elided: under 2 MB of data whatever the corpus. The texts shown are read in one scan.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ MEMBERS_SHOWN = 10
 NEAR_MISSES_SHOWN = 20
 EXAMPLES = 5
 LEARNED_SHOWN = 50
-INDEXED_DROPPED = 5_000
+INDEXED_DROPPED = 2_000
 DIFF_SEGMENTS = 120
-# Characters kept of a changed passage or an example line.
-PASSAGE_CHARS = 400
+# Characters kept of a changed passage or an example line, and of one whole diff.
+PASSAGE_CHARS = 300
+DIFF_CHARS = 4_000
 
 
 def _asset(name: str) -> str:
@@ -52,14 +54,18 @@ def _compact_diff(before: str | None, after: str | None) -> list[list[str]] | No
     """A capped diff as ``[op, before, after]`` triples, shared passages shortened."""
     if before is None or after is None:
         return None
-    triples = []
+    triples: list[list[str]] = []
+    budget = DIFF_CHARS
     for segment in word_diff(before, after)[:DIFF_SEGMENTS]:
         if segment.op == "equal":
-            triples.append(["equal", shorten(segment.before, CONTEXT_WORDS), ""])
+            triple = ["equal", shorten(segment.before, CONTEXT_WORDS), ""]
         else:
-            triples.append(
-                [segment.op, segment.before[:PASSAGE_CHARS], segment.after[:PASSAGE_CHARS]]
-            )
+            triple = [segment.op, segment.before[:PASSAGE_CHARS], segment.after[:PASSAGE_CHARS]]
+        budget -= len(triple[1]) + len(triple[2])
+        if budget < 0:
+            triples.append(["equal", "[... diff cut: see dedupe explain ...]", ""])
+            break
+        triples.append(triple)
     return triples
 
 
@@ -77,7 +83,7 @@ def _person(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _texts(tables: OutputTables, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """The rows (with text where the output has it) of ``ids``, one scan of each table."""
+    """The rows (with text where the output has it) of ``ids``: one scan of each table."""
     found: dict[str, dict[str, Any]] = {}
     wanted = pl.Series(sorted(ids), dtype=pl.String).implode()
     for frame in (tables.corpus, tables.dropped):
@@ -86,23 +92,21 @@ def _texts(tables: OutputTables, ids: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _clusters(tables: OutputTables) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    ledger = tables.dropped.select(DOC_ID, DROP_REASON, DUPLICATE_OF).collect()
-    largest = (
+def _largest(ledger: pl.DataFrame) -> list[dict[str, Any]]:
+    """The largest clusters by copies (ties by canonical id), each with the copies shown."""
+    return (
         ledger.filter(pl.col(DUPLICATE_OF).is_not_null())
         .group_by(DUPLICATE_OF)
         .agg(pl.len().alias("copies"), pl.col(DOC_ID).sort().head(MEMBERS_SHOWN).alias("shown"))
         .sort(["copies", DUPLICATE_OF], descending=[True, False])
         .head(LARGEST_CLUSTERS)
+        .to_dicts()
     )
-    ids = set(largest.get_column(DUPLICATE_OF))
-    for shown in largest.get_column("shown"):
-        ids.update(shown)
-    return largest.to_dicts(), _texts(tables, ids)
 
 
-def _cluster_data(tables: OutputTables) -> list[dict[str, Any]]:
-    largest, rows = _clusters(tables)
+def _cluster_data(
+    largest: list[dict[str, Any]], rows: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     clusters = []
     for cluster in largest:
         head = rows.get(cluster[DUPLICATE_OF], {DOC_ID: cluster[DUPLICATE_OF]})
@@ -117,9 +121,9 @@ def _cluster_data(tables: OutputTables) -> list[dict[str, Any]]:
     return clusters
 
 
-def _near_misses(tables: OutputTables, near: dict[str, Any]) -> list[dict[str, Any]]:
-    misses = (near.get("similarities") or {}).get("near_misses", [])[:NEAR_MISSES_SHOWN]
-    rows = _texts(tables, {m["left"] for m in misses} | {m["right"] for m in misses})
+def _near_misses(
+    misses: list[dict[str, Any]], rows: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     shown = []
     for miss in misses:
         left = rows.get(miss["left"], {DOC_ID: miss["left"]})
@@ -153,32 +157,29 @@ def _removed_by_rule(tables: OutputTables) -> list[dict[str, Any]]:
     return grouped.to_dicts()
 
 
-def _index(tables: OutputTables) -> dict[str, Any]:
-    columns = [DOC_ID, DROP_REASON, MATCHED, DUPLICATE_OF, MEASURE, SIMILARITY]
-    ledger = tables.dropped.select(columns).collect()
-    return {
-        "dropped_total": ledger.height,
-        "rows": ledger.head(INDEXED_DROPPED).to_dicts(),
-    }
-
-
 def review_data(tables: OutputTables) -> dict[str, Any]:
     """Everything the page shows, capped (see the module docstring), as JSON-ready data."""
     report = tables.report
     details = report.get("details", {})
     near = details.get("near", {})
+    similarities = near.get("similarities") or {}
+    columns = [DOC_ID, DROP_REASON, MATCHED, DUPLICATE_OF, MEASURE, SIMILARITY]
+    ledger = tables.dropped.select(columns).collect()
+    largest = _largest(ledger)
+    misses = similarities.get("near_misses", [])[:NEAR_MISSES_SHOWN]
+    ids = {c[DUPLICATE_OF] for c in largest} | {i for c in largest for i in c["shown"]}
+    ids |= {m["left"] for m in misses} | {m["right"] for m in misses}
+    rows = _texts(tables, ids)
     return {
         "counts": report.get("counts", {}),
         "parameters": report.get("parameters", {}),
         "near": {k: v for k, v in near.items() if k != "similarities"},
-        "similarities": {
-            k: v for k, v in (near.get("similarities") or {}).items() if k != "near_misses"
-        },
-        "clusters": _cluster_data(tables),
-        "near_misses": _near_misses(tables, near),
+        "similarities": {k: v for k, v in similarities.items() if k != "near_misses"},
+        "clusters": _cluster_data(largest, rows),
+        "near_misses": _near_misses(misses, rows),
         "removed_by_rule": _removed_by_rule(tables),
         "learned_lines": details.get("clean", {}).get("learned_lines", [])[:LEARNED_SHOWN],
-        "index": _index(tables),
+        "index": {"dropped_total": ledger.height, "rows": ledger.head(INDEXED_DROPPED).to_dicts()},
         "caps": {
             "clusters": LARGEST_CLUSTERS,
             "members": MEMBERS_SHOWN,

@@ -61,7 +61,11 @@
     return new Chart(document.getElementById(id), {
       type: "bar",
       data: { labels: labels.length ? labels : ["(none)"], datasets: [{ label, data: values.length ? values : [0], backgroundColor: palette[0] }] },
-      options: { animation: false, maintainAspectRatio: false, indexAxis: labels.length > 6 ? "y" : "x", plugins: { legend: { display: false } } },
+      options: {
+        animation: false, maintainAspectRatio: false, indexAxis: labels.length > 6 ? "y" : "x",
+        scales: { x: { ticks: { autoSkip: false } }, y: { ticks: { autoSkip: false } } },
+        plugins: { legend: { display: false } },
+      },
     });
   }
   bar("chart-reasons", Object.keys(byReason), Object.values(byReason), "documents");
