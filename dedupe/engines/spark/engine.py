@@ -64,6 +64,7 @@ from dedupe.engines.spark.session import materialize
 from dedupe.errors import ConfigError, InputError
 from dedupe.ledger import LedgerError
 from dedupe.report import Report
+from dedupe.review.page import write_review_page
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
@@ -462,6 +463,9 @@ def run(
     if out is not None:
         tables = {"corpus": corpus, "dropped": dropped, "removed_lines": removed}
         write_output(spark, out, tables, report.to_dict(), config)
+        if "://" not in out or out.startswith("file:"):
+            # The review page reads the published tables with Polars: local folders only.
+            write_review_page(Path(out.removeprefix("file:")), report.to_dict())
         engine.timer.stage("write", kept, kept)
     return SparkResult(corpus, dropped, removed, clusters, report)
 
