@@ -118,3 +118,13 @@ def test_word_diff_marks_changed_words_inside_shared_passages() -> None:
     assert "".join(s.before for s in segments) == "a b c d"
     assert "".join(s.after for s in segments) == "a x c d e"
     assert diff_text(segments) == "a [-b-] {+x+} c d {+e+}"
+
+
+def test_explain_learned_line_says_how_many_documents_taught_it(tmp_path: Path) -> None:
+    import polars as pl
+
+    texts = [f"Sponsored by Acme Widgets\n{words(10 + n, 120)}" for n in range(6)]
+    frame = pl.DataFrame({"doc_id": [f"d{n}" for n in range(6)], "text": texts})
+    run(frame, output=tmp_path / "out")
+    lines = one(tmp_path / "out", "d0").removed_lines
+    assert [(r.line_no, r.rule, r.taught_by) for r in lines] == [(1, "learned:corpus", 6)]

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from dedupe.errors import InputError
+from dedupe.normalize import normalize_texts
 from dedupe.review.diff import DiffSegment, diff_text, word_diff
 from dedupe.schema import (
     CLUSTER_ID,
@@ -34,6 +35,7 @@ from dedupe.schema import (
     URL_CANDIDATES,
     DropReason,
     Measure,
+    url_host,
 )
 
 TITLE_CANDIDATES = ("title", "headline")
@@ -176,9 +178,45 @@ def _threshold(measure: str | None, parameters: dict[str, Any]) -> float | None:
     return None
 
 
-def _taught_by(report: dict[str, Any]) -> dict[tuple[str, str], int]:
+def _taught_by(report: dict[str, Any]) -> dict[tuple[str, str | None, str], int]:
+    """Documents that taught each learned line, by (rule, scope, normalized line).
+
+    A learned line is keyed by its normalized text within its scope (a source, or the corpus);
+    the (rule, None, line) entry answers for any scope.
+    """
     learned = report.get("details", {}).get("clean", {}).get("learned_lines", [])
-    return {(str(r["rule"]), str(r["line"]).strip()): int(r["documents"]) for r in learned}
+    found: dict[tuple[str, str | None, str], int] = {}
+    for r in learned:
+        rule, line, documents = str(r["rule"]), str(r["line"]), int(r["documents"])
+        found[(rule, r.get("scope"), line)] = documents
+        found[(rule, None, line)] = max(documents, found.get((rule, None, line), 0))
+    return found
+
+
+def _scope(row: dict[str, Any]) -> str | None:
+    source = next((row[c] for c in SOURCE_CANDIDATES if row.get(c)), None)
+    if source is not None:
+        return str(source).lower()
+    url = where_from(row)
+    if not url:
+        return None
+    host = pl.DataFrame({"url": [url]}).select(url_host("url")).item()
+    return None if host is None else str(host)
+
+
+def _removed_lines(
+    removed: pl.DataFrame, row: dict[str, Any], taught: dict[tuple[str, str | None, str], int]
+) -> list[RemovedLine]:
+    lines = removed.filter(pl.col(DOC_ID) == row[DOC_ID]).sort(LINE_NO)
+    keys = normalize_texts(lines.get_column(LINE)).to_list()
+    scope = _scope(row)
+    found = []
+    for (number, line, rule), key in zip(
+        lines.select(LINE_NO, LINE, RULE).iter_rows(), keys, strict=True
+    ):
+        documents = taught.get((rule, scope, key), taught.get((rule, None, key)))
+        found.append(RemovedLine(number, line, rule, documents))
+    return found
 
 
 def _members(tables: OutputTables, cluster_id: str) -> list[Member]:
@@ -257,13 +295,7 @@ def explain(output: Path, doc_ids: Sequence[str]) -> list[Explanation]:
         threshold = _threshold(measure, parameters)
         cluster_id = row.get(CLUSTER_ID) if status == "kept" else row.get(DUPLICATE_OF)
         members = _members(tables, cluster_id) if cluster_id else []
-        lines = [
-            RemovedLine(n, line, rule, taught.get((rule, line.strip())))
-            for n, line, rule in removed.filter(pl.col(DOC_ID) == doc_id)
-            .sort(LINE_NO)
-            .select(LINE_NO, LINE, RULE)
-            .iter_rows()
-        ]
+        lines = _removed_lines(removed, row, taught)
         explanations.append(
             Explanation(
                 doc_id=doc_id,
