@@ -69,10 +69,3 @@ def diff_text(segments: list[DiffSegment], context: int = CONTEXT_WORDS) -> str:
         if segment.op in ("insert", "replace"):
             parts.append(f"{{+{' '.join(segment.after.split())}+}}")
     return " ".join(part for part in parts if part)
-
-
-def shared_share(segments: list[DiffSegment]) -> float:
-    """Share of the second text's words that lie in passages shared with the first."""
-    shared = sum(len(s.after.split()) for s in segments if s.op == "equal")
-    total = sum(len(s.after.split()) for s in segments)
-    return shared / total if total else 1.0
