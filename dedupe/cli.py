@@ -32,6 +32,8 @@ from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
 from dedupe.errors import DedupeError
 from dedupe.pipeline import run
 from dedupe.report import Report
+from dedupe.review.clusters import describe_clusters
+from dedupe.review.explain import explain, explanation_text
 from dedupe.version import __version__
 
 app = typer.Typer(
@@ -107,6 +109,15 @@ Keep = Annotated[KeepPolicy | None, typer.Option(help="Which copy of a duplicate
 DateColumn = Annotated[str | None, typer.Option(help="Date column for --keep earliest.")]
 SourcePriority = Annotated[
     list[str] | None, typer.Option(help="Sources or url hosts, best first (repeatable).")
+]
+Sample = Annotated[
+    int | None, typer.Option(help="Run on a seeded random sample of N documents (quick tries).")
+]
+DroppedText = Annotated[
+    bool | None,
+    typer.Option(
+        "--dropped-text/--no-dropped-text", help="Keep dropped documents' text in dropped.parquet."
+    ),
 ]
 
 
@@ -287,6 +298,8 @@ def run_command(
     workers: Workers = None,
     against: Against = None,
     engine: EngineName = "local",
+    sample: Sample = None,
+    dropped_text: DroppedText = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
@@ -332,6 +345,7 @@ def clean_command(
     keep_pattern: KeepPattern = None,
     mode: Mode = None,
     source_column: SourceColumn = None,
+    sample: Sample = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
@@ -401,6 +415,11 @@ def dups_command(
     source_priority: SourcePriority = None,
     source_column: SourceColumn = None,
     limit: Annotated[int, typer.Option(help="Clusters to print (0: all).")] = 20,
+    thresholds: Annotated[
+        bool, typer.Option("--thresholds", help="Print drops at other thresholds instead.")
+    ] = False,
+    sample: Sample = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the clusters as JSON.")] = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
 ) -> None:
@@ -414,8 +433,14 @@ def dups_command(
         result = run(inputs, settings)
         if output is not None:
             _write_clusters(result.clusters, output)
-    if not quiet:
-        _render_clusters(result.clusters, limit)
+        documents = pl.concat([result.corpus, result.dropped], how="diagonal_relaxed")
+        described = describe_clusters(result.clusters, documents, limit=0 if as_json else limit)
+    if thresholds:
+        _render_thresholds(result.report)
+    elif as_json:
+        sys.stdout.write(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
+    elif not quiet:
+        _render_clusters(described, result.clusters.get_column("cluster_id").n_unique())
 
 
 def _write_clusters(clusters: pl.DataFrame, output: Path) -> None:
@@ -434,19 +459,67 @@ def _write_clusters(clusters: pl.DataFrame, output: Path) -> None:
         raise DedupeError(f"cannot write '{output}': {reason}") from None
 
 
-def _render_clusters(clusters: pl.DataFrame, limit: int) -> None:
-    sizes = clusters.group_by("cluster_id", maintain_order=True).len()
-    stdout.print(f"{sizes.height:,} clusters with more than one document")
-    shown = sizes if limit == 0 else sizes.head(limit)
-    for cluster_id, size in shown.iter_rows():
-        table = Table(title=f"cluster {cluster_id} ({size} documents)", title_justify="left")
-        table.add_column("doc_id")
-        table.add_column("role")
-        table.add_column("similarity", justify="right")
-        members = clusters.filter(pl.col("cluster_id") == cluster_id)
-        for doc_id, canonical, reason, similarity in members.select(
-            "doc_id", "canonical", "reason", "similarity"
-        ).iter_rows():
-            role = "canonical" if canonical else reason
-            table.add_row(doc_id, role, "" if similarity is None else f"{similarity:.3f}")
+def _render_clusters(described: list[dict[str, Any]], total: int) -> None:
+    stdout.print(f"showing {len(described):,} of {total:,} clusters, largest first")
+    for cluster in described:
+        stdout.print(f"\ncluster {cluster['cluster_id']} ({cluster['size']} documents)")
+        for m in cluster["members"]:
+            role = "canonical"
+            if not m["canonical"]:
+                role = f"{m['reason']} of {m['matched']}, {m['measure']} {m['similarity']:.3f}"
+            where = f"  <{m['where']}>" if m["where"] else ""
+            line = f"  {m['doc_id']}  [{role}]  {m['label'][:70]}{where}"
+            stdout.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _render_thresholds(report: Report) -> None:
+    found = report.details.get("near", {}).get("similarities")
+    if not found:
+        stdout.print("no candidate pairs were verified: nothing to tabulate")
+        return
+    near = report.parameters["near"]
+    actual = report.dropped_by_reason.get("near_duplicate", 0)
+    stdout.print(
+        f"near duplicates at other thresholds ({found['pairs']:,} verified pairs; "
+        f"{actual:,} dropped at this run's, estimated {found['thresholds']['current']:,}; "
+        "below this run's thresholds the counts are lower bounds)"
+    )
+    for measure, current, other in (
+        ("jaccard", near["threshold"], f"containment {near['containment_threshold']}"),
+        ("containment", near["containment_threshold"], f"jaccard {near['threshold']}"),
+    ):
+        table = Table(
+            title=f"--{'threshold' if measure == 'jaccard' else 'containment-threshold'}"
+            f" (with {other})",
+            title_justify="left",
+        )
+        table.add_column(f"{measure} threshold", justify="right")
+        table.add_column("near duplicates", justify="right")
+        for row in found["thresholds"][measure]:
+            mark = " (this run)" if row["threshold"] == current else ""
+            table.add_row(f"{row['threshold']:.2f}{mark}", f"{row['near_duplicates']:,}")
         stdout.print(table)
+
+
+@app.command("explain")
+def explain_command(
+    output: Annotated[Path, typer.Argument(help="An output folder of dedupe run.")],
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids to explain.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the explanations as JSON.")
+    ] = False,
+) -> None:
+    """Say why documents were kept or dropped, from an output folder alone.
+
+    After dedupe run samples/syndicated.jsonl --output out/syndicated:
+
+    Example: dedupe explain out/syndicated post-harbor-edited
+    """
+    with _errors_as_messages():
+        explanations = explain(output, doc_ids)
+    if as_json:
+        data = [e.to_dict() for e in explanations]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    for explanation in explanations:
+        stdout.print(explanation_text(explanation), markup=False, highlight=False, soft_wrap=True)

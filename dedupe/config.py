@@ -120,9 +120,12 @@ class InputConfig:
     batch_size: int = 10_000
     # Batches cleaned and fingerprinted at once, on threads (memory holds this many batches).
     workers: int = 2
+    # Run on a seeded random sample of this many valid records (None: all); see io/sample.py.
+    sample: int | None = None
 
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size must be at least 1")
+        _require(self.sample is None or self.sample >= 1, "sample must be at least 1")
         _require(self.workers >= 1, "workers must be at least 1")
         text_field = self.html_column or self.text_column
         _require(
@@ -242,6 +245,9 @@ class OutputConfig:
 
     format: OutputFormat = "parquet"
     force: bool = False
+    # dropped.parquet carries each dropped document's cleaned text, so a copy can be reviewed
+    # and restored without the input; False leaves it out (README "Outputs" gives the cost).
+    dropped_text: bool = True
 
     def __post_init__(self) -> None:
         _require(

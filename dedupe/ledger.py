@@ -18,6 +18,8 @@ from dedupe.schema import (
     DUPLICATE_OF,
     DUPLICATE_SOURCES,
     DUPLICATE_URLS,
+    MATCHED,
+    MEASURE,
     ROW_INDEX,
     SIMILARITY,
     DropReason,
@@ -30,6 +32,8 @@ CLUSTERS_SCHEMA = {
     DOC_ID: pl.String,
     "canonical": pl.Boolean,
     DROP_REASON: pl.String,
+    MATCHED: pl.String,
+    MEASURE: pl.String,
     SIMILARITY: pl.Float64,
 }
 
@@ -39,22 +43,24 @@ class LedgerError(RuntimeError):
 
 
 def resolve_chains(table: pl.DataFrame) -> pl.DataFrame:
-    """Point every duplicate at a kept document: an exact copy of a near duplicate follows it."""
+    """Point every duplicate at a kept document: an exact copy of a near duplicate follows it.
+
+    Only ``duplicate_of`` moves; ``matched``, ``measure`` and ``similarity`` keep saying what
+    the document was compared with, so an exact copy of a near duplicate reads ``matched`` its
+    twin (exact, 1.0) and ``duplicate_of`` the twin's canonical.
+    """
     while True:
         targets = table.filter(pl.col(DUPLICATE_OF).is_not_null()).select(
-            pl.col(DOC_ID).alias("_target"),
-            pl.col(DUPLICATE_OF).alias("_next"),
-            pl.col(SIMILARITY).alias("_next_similarity"),
+            pl.col(DOC_ID).alias("_target"), pl.col(DUPLICATE_OF).alias("_next")
         )
         table = table.join(
             targets, left_on=DUPLICATE_OF, right_on="_target", how="left", maintain_order="left"
         )
         if table.get_column("_next").null_count() == table.height:
-            return table.drop("_next", "_next_similarity")
-        table = table.with_columns(
-            pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF),
-            pl.min_horizontal(SIMILARITY, "_next_similarity").alias(SIMILARITY),
-        ).drop("_next", "_next_similarity")
+            return table.drop("_next")
+        table = table.with_columns(pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF)).drop(
+            "_next"
+        )
 
 
 def add_cluster_columns(table: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:
@@ -82,7 +88,12 @@ def cluster_table(table: pl.DataFrame) -> pl.DataFrame:
         .select(pl.col(DOC_ID).alias(CLUSTER_ID), pl.col(ROW_INDEX).alias("_order"))
         .join(
             table.select(
-                DOC_ID, DROP_REASON, SIMILARITY, pl.coalesce(DUPLICATE_OF, DOC_ID).alias(CLUSTER_ID)
+                DOC_ID,
+                DROP_REASON,
+                MATCHED,
+                MEASURE,
+                SIMILARITY,
+                pl.coalesce(DUPLICATE_OF, DOC_ID).alias(CLUSTER_ID),
             ),
             on=CLUSTER_ID,
         )

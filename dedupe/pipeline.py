@@ -33,22 +33,22 @@ from dedupe.engines.local.memory import release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.engines.stage import Decision, Stage
 from dedupe.io.read import ReadResult, frame_batches, iter_batches
+from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path
 from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
 from dedupe.report import Report, StageRecord
+from dedupe.review.page import write_review_page
 from dedupe.schema import (
     CLUSTER_SIZE,
     CONTENT_KEY,
     DOC_ID,
     DROP_REASON,
     DROPPED_SCHEMA,
-    DUPLICATE_OF,
     INTERNAL_PREFIX,
     LENGTH,
     PREVIOUS,
     ROW_INDEX,
-    SIMILARITY,
 )
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class PipelineResult:
     """
 
     corpus_rows: pl.LazyFrame
-    dropped: pl.DataFrame
+    dropped_rows: pl.LazyFrame
     removed_lines_rows: pl.LazyFrame
     clusters: pl.DataFrame
     report: Report
@@ -110,6 +110,11 @@ class PipelineResult:
     def corpus(self) -> pl.DataFrame:
         """The kept documents with their cleaned text and cluster columns."""
         return self.corpus_rows.collect()
+
+    @cached_property
+    def dropped(self) -> pl.DataFrame:
+        """Every dropped document: its ledger columns, pass-through columns and cleaned text."""
+        return self.dropped_rows.collect()
 
     @cached_property
     def removed_lines(self) -> pl.DataFrame:
@@ -126,9 +131,13 @@ def _rank_columns_of(table: pl.DataFrame) -> list[str]:
 def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult]]:
     size = config.input.batch_size
     if isinstance(source, pl.DataFrame):
-        return ["<DataFrame>"], frame_batches(source, config.input, batch_size=size)
-    inputs = [str(path) for path in source]
-    return inputs, iter_batches(inputs, config.input, batch_size=size)
+        inputs, batches = ["<DataFrame>"], frame_batches(source, config.input, batch_size=size)
+    else:
+        inputs = [str(path) for path in source]
+        batches = iter_batches(inputs, config.input, batch_size=size)
+    if config.input.sample is not None:
+        batches = sample_batches(batches, config.input.sample, batch_size=size)
+    return inputs, batches
 
 
 def run(
@@ -179,16 +188,16 @@ def run(
         del prints
         release_freed_memory()
         is_new = ~pl.col(PREVIOUS)
+        ledger = table.filter(pl.col(DROP_REASON).is_not_null() & is_new).sort(ROW_INDEX)
+        dropped_rows = runner.write_dropped(ledger, text=config.output.dropped_text)
         dropped = pl.concat(
             [
-                table.filter(pl.col(DROP_REASON).is_not_null() & is_new)
-                .sort(ROW_INDEX)
-                .select(list(DROPPED_SCHEMA)),
+                ledger.select(list(DROPPED_SCHEMA)),
                 *[
-                    part.with_columns(
-                        pl.lit(None, pl.String).alias(DUPLICATE_OF),
-                        pl.lit(None, pl.Float64).alias(SIMILARITY),
-                    ).select(list(DROPPED_SCHEMA))
+                    part.select(
+                        pl.col(c) if c in part.columns else pl.lit(None, dtype).alias(c)
+                        for c, dtype in DROPPED_SCHEMA.items()
+                    )
                     for part in read.totals.invalid
                 ],
             ],
@@ -213,14 +222,19 @@ def run(
         clusters = cluster_table(new_table)
         if output is None:
             return PipelineResult(
-                corpus.collect().lazy(), dropped, removed.collect().lazy(), clusters, report
+                corpus.collect().lazy(),
+                dropped_rows.collect().lazy(),
+                removed.collect().lazy(),
+                clusters,
+                report,
             )
         started = time.perf_counter()
         workspace.write_tables(
-            {"corpus": corpus, "dropped": dropped.lazy(), "removed_lines": removed}, config.output
+            {"corpus": corpus, "dropped": dropped_rows, "removed_lines": removed}, config.output
         )
         seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
         report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
+        write_review_page(workspace.root, report.to_dict())
         workspace.publish(report.to_dict())
         logger.info("published %s: %d kept, %d dropped", output, len(kept_ids), dropped.height)
         corpus_file = output / f"corpus.{'jsonl' if config.output.format == 'jsonl' else 'parquet'}"
@@ -228,7 +242,7 @@ def run(
             pl.scan_ndjson(corpus_file)
             if config.output.format == "jsonl"
             else pl.scan_parquet(corpus_file),
-            dropped,
+            pl.scan_parquet(output / "dropped.parquet"),
             pl.scan_parquet(output / "removed_lines.parquet"),
             clusters,
             report,

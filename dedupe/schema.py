@@ -15,6 +15,10 @@ TEXT = "text"
 DROP_REASON = "reason"
 DUPLICATE_OF = "duplicate_of"
 SIMILARITY = "similarity"
+# The document a dropped one was compared with (duplicate_of is the final canonical; they differ
+# when the matched document is itself a copy), and the measure that decided (see Measure).
+MATCHED = "matched"
+MEASURE = "measure"
 DETAIL = "detail"
 CLUSTER_ID = "cluster_id"
 CLUSTER_SIZE = "cluster_size"
@@ -77,10 +81,20 @@ class DropReason(StrEnum):
     NEAR_DUPLICATE = "near_duplicate"
 
 
+class Measure(StrEnum):
+    """What decided that a document duplicates the one it ``matched``: a closed set."""
+
+    EXACT = "exact"
+    JACCARD = "jaccard"
+    CONTAINMENT = "containment"
+
+
 DROPPED_SCHEMA = {
     DOC_ID: pl.String,
     DROP_REASON: pl.String,
     DUPLICATE_OF: pl.String,
+    MATCHED: pl.String,
+    MEASURE: pl.String,
     SIMILARITY: pl.Float64,
     DETAIL: pl.String,
 }

@@ -327,3 +327,52 @@ def test_run_reads_html_pages_and_an_html_column(tmp_path: Path) -> None:
         assert story in text.splitlines()
         assert "<" not in text
         assert "x()" not in text
+
+
+def test_dups_shows_titles_urls_and_how_many_clusters(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["dups", str(samples_dir / "syndicated.jsonl"), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "showing 1 of 2 clusters" in result.stdout
+    assert "<https://post.example/harbor>" in result.stdout
+    assert "near_duplicate of coast-harbor, jaccard 0.870" in result.stdout
+    assert "Flood gates for the old port" in result.stdout
+
+
+def test_dups_json_prints_every_cluster(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["dups", str(samples_dir / "syndicated.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    clusters = json.loads(result.stdout)
+    assert [c["size"] for c in clusters] == [5, 2]
+    twin = next(m for m in clusters[0]["members"] if m["doc_id"] == "wire-harbor")
+    assert (twin["matched"], twin["measure"]) == ("coast-harbor", "exact")
+    assert twin["where"] == "https://wire.example/harbor-barrier"
+
+
+def test_dups_thresholds_prints_the_table(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["dups", str(samples_dir / "syndicated.jsonl"), "--thresholds"])
+    assert result.exit_code == 0, result.output
+    assert "0.50 (this run)" in result.stdout
+    assert "containment threshold" in result.stdout
+
+
+def test_run_sample_runs_on_a_seeded_sample(samples_dir: Path, tmp_path: Path) -> None:
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(out), "--sample", "4"]
+        result = runner.invoke(app, [*args, "--json", "-q"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["counts"]["documents_in"] == 4
+        outs.append((out / "corpus.parquet").read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_run_no_dropped_text_leaves_text_out(samples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(out), "--no-dropped-text"]
+    result = runner.invoke(app, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    dropped = pl.read_parquet(out / "dropped.parquet")
+    assert "text" not in dropped.columns
+    assert "url" in dropped.columns
+    assert (out / "report.html").exists()

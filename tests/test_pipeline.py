@@ -89,6 +89,7 @@ def test_run_writes_every_output_file(syndicated: Path, tmp_path: Path) -> None:
         "corpus.parquet",
         "dropped.parquet",
         "removed_lines.parquet",
+        "report.html",
         "report.json",
         "state",
     ]

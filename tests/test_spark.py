@@ -199,6 +199,7 @@ def test_same_report_counts(outputs) -> None:  # type: ignore[no-untyped-def]
     assert ours["details"]["clean"] == theirs["details"]["clean"]
     for key in ("bands", "rows", "candidate_pairs", "verified_pairs", "near_duplicates"):
         assert ours["details"]["near"][key] == theirs["details"]["near"][key], key
+    assert (spark / "report.html").exists()
 
 
 @_spark_test

@@ -68,7 +68,7 @@ def test_against_gives_the_same_clusters_as_one_run(tmp_path: Path) -> None:
     tuesday = run([second], output=tmp_path / "tuesday", against=tmp_path / "monday")
     combined = PipelineResult(
         pl.concat([monday.corpus, tuesday.corpus], how="diagonal_relaxed").lazy(),
-        pl.concat([monday.dropped, tuesday.dropped]),
+        pl.concat([monday.dropped, tuesday.dropped], how="diagonal_relaxed").lazy(),
         pl.LazyFrame(),
         pl.DataFrame(),
         tuesday.report,

@@ -14,9 +14,12 @@ from dedupe.schema import (
     DOC_ID,
     DROP_REASON,
     DUPLICATE_OF,
+    MATCHED,
+    MEASURE,
     NORMALIZED,
     SIMILARITY,
     DropReason,
+    Measure,
 )
 
 logger = logging.getLogger(__name__)
@@ -37,7 +40,8 @@ def mark_exact_duplicates(corpus: pl.DataFrame, config: ExactConfig) -> pl.DataF
 
     Needs the `_content_key` and `_rank` columns. Among rows not already dropped, each group
     of identical normalized texts keeps its lowest-ranked member; the others get reason
-    ``exact_duplicate``, ``duplicate_of`` the kept ``doc_id`` and similarity 1.0.
+    ``exact_duplicate``, ``duplicate_of`` and ``matched`` the kept ``doc_id``, measure
+    ``exact`` and similarity 1.0 (``matched`` and ``measure`` are added when missing).
 
     Example:
         >>> import polars as pl
@@ -56,7 +60,10 @@ def mark_exact_duplicates(corpus: pl.DataFrame, config: ExactConfig) -> pl.DataF
         pl.col(DOC_ID).sort_by(CANONICAL_RANK).first().over(alive, CONTENT_KEY)
     )
     duplicate_of = pl.when(keeper != pl.col(DOC_ID)).then(keeper)
-    marked = corpus.with_columns(duplicate_of.alias("_exact_of"))
+    marked = corpus.with_columns(
+        duplicate_of.alias("_exact_of"),
+        *[pl.lit(None, pl.String).alias(c) for c in (MATCHED, MEASURE) if c not in corpus.columns],
+    )
     is_duplicate = pl.col("_exact_of").is_not_null()
     logger.info("found %d exact duplicates", marked.get_column("_exact_of").count())
     return marked.with_columns(
@@ -64,5 +71,9 @@ def mark_exact_duplicates(corpus: pl.DataFrame, config: ExactConfig) -> pl.DataF
             DROP_REASON, pl.when(is_duplicate).then(pl.lit(DropReason.EXACT_DUPLICATE.value))
         ).alias(DROP_REASON),
         pl.coalesce(DUPLICATE_OF, "_exact_of").alias(DUPLICATE_OF),
+        pl.coalesce(MATCHED, "_exact_of").alias(MATCHED),
+        pl.coalesce(MEASURE, pl.when(is_duplicate).then(pl.lit(Measure.EXACT.value))).alias(
+            MEASURE
+        ),
         pl.coalesce(SIMILARITY, pl.when(is_duplicate).then(pl.lit(1.0))).alias(SIMILARITY),
     ).drop("_exact_of")

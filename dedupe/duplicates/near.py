@@ -20,15 +20,19 @@ from dedupe.config import NearConfig
 from dedupe.duplicates.clusters import IndexArray, assign_canonicals
 from dedupe.duplicates.fingerprints import LEAD_WORDS, Fingerprints, FingerprintSet, fingerprint
 from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
+from dedupe.duplicates.similarities import similarity_record
 from dedupe.duplicates.verify import score_pairs
 from dedupe.schema import (
     CANONICAL_RANK,
     DOC_ID,
     DROP_REASON,
     DUPLICATE_OF,
+    MATCHED,
+    MEASURE,
     NORMALIZED,
     SIMILARITY,
     DropReason,
+    Measure,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,7 @@ __all__ = [
     "Fingerprints",
     "NearResult",
     "PairScorer",
+    "decided_by_containment",
     "fingerprint",
     "lsh_parameters",
     "mark_canonicals",
@@ -261,11 +266,26 @@ def mark_near_duplicates(
         return scorer(local[alive_rows[left]], local[alive_rows[right]])
 
     passed, _ = check(left, right)
+    # The one hook for the review page and the thresholds table: true scores of these pairs.
+    stats["similarities"] = similarity_record(
+        scorer.scorer,
+        local[alive_rows[left]],
+        local[alive_rows[right]],
+        passed,
+        ids=corpus.get_column(DOC_ID).gather(needed),
+        ranks=corpus.get_column(CANONICAL_RANK).gather(needed).to_numpy(),
+        lead_threshold=LEAD_CONTAINMENT,
+    )
     left, right = left[passed], right[passed]
     stats["verified_pairs"] = int(passed.sum())
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
     canonical, similarity = assign_canonicals(alive.height, left, right, ranks, check)
-    stats["near_duplicates"] = int((canonical != np.arange(alive.height)).sum())
+    copies = np.flatnonzero(canonical != np.arange(alive.height))
+    by_containment = np.zeros(alive.height, dtype=bool)
+    by_containment[copies] = decided_by_containment(
+        scorer.scorer, local[alive_rows[copies]], local[alive_rows[canonical[copies]]]
+    )
+    stats["near_duplicates"] = len(copies)
     logger.info(
         "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
         stats["near_duplicates"],
@@ -275,9 +295,26 @@ def mark_near_duplicates(
         rows,
     )
     return NearResult(
-        mark_canonicals(corpus, alive.get_column(DOC_ID), canonical, similarity),
+        mark_canonicals(
+            corpus, alive.get_column(DOC_ID), canonical, similarity, by_containment=by_containment
+        ),
         stats,
     )
+
+
+def decided_by_containment(
+    scorer: PairScorer, left: IndexArray, right: IndexArray
+) -> npt.NDArray[np.bool_]:
+    """Say which passing pairs passed on containment, not Jaccard (rows of ``scorer``).
+
+    A pair passes on Jaccard first (see `PairScorer`), so it passed on containment exactly when
+    its Jaccard is under the threshold. One score per dropped document: cheap.
+    """
+    if not scorer.config.verify or len(left) == 0:
+        return np.zeros(len(left), dtype=np.bool_)
+    jaccard = score_pairs(_pairs(left, right), scorer.offsets, scorer.hashes)["jaccard"]
+    decided: npt.NDArray[np.bool_] = jaccard.to_numpy() < scorer.config.threshold
+    return decided
 
 
 def mark_canonicals(
@@ -285,26 +322,39 @@ def mark_canonicals(
     ids: pl.Series,
     canonical: IndexArray,
     similarity: npt.NDArray[np.float64],
+    *,
+    by_containment: npt.NDArray[np.bool_] | None = None,
 ) -> pl.DataFrame:
     """Mark each document of ``ids`` whose canonical is another one as its ``near_duplicate``.
 
-    ``canonical`` and ``similarity`` are `assign_canonicals`' answer over ``ids``; ``corpus``
-    keeps its rows and order, and a reason already set is kept.
+    ``canonical`` and ``similarity`` are `assign_canonicals`' answer over ``ids``;
+    ``by_containment`` (`decided_by_containment`, over ``ids``) sets ``measure``, else Jaccard.
+    ``corpus`` keeps its rows and order, and a reason already set is kept; ``matched`` and
+    ``duplicate_of`` both name the canonical (a later chain may move ``duplicate_of``).
     """
     is_copy = canonical != np.arange(len(ids))
+    if by_containment is None:
+        by_containment = np.zeros(len(ids), dtype=np.bool_)
+    measure = np.where(by_containment, Measure.CONTAINMENT.value, Measure.JACCARD.value)
     marks = pl.DataFrame(
         {
             DOC_ID: ids.filter(pl.Series(is_copy)),
             "_near_of": ids.gather(canonical[is_copy]),
             "_near_similarity": similarity[is_copy],
+            "_near_measure": pl.Series(measure[is_copy], dtype=pl.String),
         }
     )
-    marked = corpus.join(marks, on=DOC_ID, how="left", maintain_order="left")
+    missing = [c for c in (MATCHED, MEASURE) if c not in corpus.columns]
+    marked = corpus.with_columns(pl.lit(None, pl.String).alias(c) for c in missing).join(
+        marks, on=DOC_ID, how="left", maintain_order="left"
+    )
     is_near = pl.col("_near_of").is_not_null()
     return marked.with_columns(
         pl.coalesce(
             DROP_REASON, pl.when(is_near).then(pl.lit(DropReason.NEAR_DUPLICATE.value))
         ).alias(DROP_REASON),
         pl.coalesce(DUPLICATE_OF, "_near_of").alias(DUPLICATE_OF),
+        pl.coalesce(MATCHED, "_near_of").alias(MATCHED),
+        pl.coalesce(MEASURE, "_near_measure").alias(MEASURE),
         pl.coalesce(SIMILARITY, "_near_similarity").alias(SIMILARITY),
-    ).drop("_near_of", "_near_similarity")
+    ).drop("_near_of", "_near_similarity", "_near_measure")

@@ -13,6 +13,7 @@ Public names, by module:
   ``DOCUMENT_SUFFIXES``;
 - ``dedupe.io.html``: ``html_texts``, ``HTML_SUFFIXES`` (needs the ``html`` extra);
 - ``dedupe.io.fields``: ``to_corpus``, ``check_fields``, ``InputFields``;
+- ``dedupe.io.sample``: ``sample_batches``, ``sample_key``;
 - ``dedupe.io.write``: ``Workspace``, ``check_output_path``;
 - ``dedupe.io.state``: ``meta``, ``check_meta``, ``read_state_meta``, ``read_state_chunks``,
   ``state_tables``.

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -56,6 +56,8 @@ from dedupe.schema import (
     DUPLICATE_URLS,
     INTERNAL_PREFIX,
     LENGTH,
+    MATCHED,
+    MEASURE,
     NORMALIZED,
     PREVIOUS,
     REMOVED_LINES_SCHEMA,
@@ -75,7 +77,7 @@ _Result = TypeVar("_Result")
 # while it is not known yet (reading).
 Progress = Callable[[str, int, int | None], None]
 
-LEDGER_COLUMNS = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
+LEDGER_COLUMNS = (DROP_REASON, DUPLICATE_OF, MATCHED, MEASURE, SIMILARITY, DETAIL)
 KEY_COLUMNS = (DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *LEDGER_COLUMNS)
 CLUSTER_COLUMNS = (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
 _EMPTY_KEYS = {
@@ -107,7 +109,8 @@ class PassTotals:
 def key_batch(corpus: pl.DataFrame) -> pl.DataFrame:
     """Ready one cleaned batch for the decisions; both engines call it.
 
-    Adds empty ledger columns (``reason``, ``duplicate_of``, ``similarity``, ``detail``), marks
+    Adds empty ledger columns (``reason``, ``duplicate_of``, ``matched``, ``measure``,
+    ``similarity``, ``detail``), marks
     documents left empty by cleaning, and adds the normalized text (empty for those), the
     length of the cleaned text and the content key.
     """
@@ -115,6 +118,8 @@ def key_batch(corpus: pl.DataFrame) -> pl.DataFrame:
         corpus.with_columns(
             pl.lit(None, pl.String).alias(DROP_REASON),
             pl.lit(None, pl.String).alias(DUPLICATE_OF),
+            pl.lit(None, pl.String).alias(MATCHED),
+            pl.lit(None, pl.String).alias(MEASURE),
             pl.lit(None, pl.Float64).alias(SIMILARITY),
             pl.lit(None, pl.String).alias(DETAIL),
         )
@@ -436,3 +441,47 @@ class Runner:
         if not paths:
             return pl.LazyFrame(schema=REMOVED_LINES_SCHEMA)
         return pl.scan_parquet(paths)
+
+    def write_dropped(self, ledger: pl.DataFrame, *, text: bool) -> pl.LazyFrame:
+        """Pass C for the ledger: each dropped document with its pass-through columns.
+
+        ``ledger`` holds the dropped rows of this run's documents (``DROPPED_SCHEMA`` columns
+        and ``_row``); each batch's cleaned rows add the pass-through columns (title, url,
+        source, dates) and, with ``text``, the cleaned text, so a dropped copy can be reviewed
+        and restored without the input. The invalid records follow, with null columns.
+        """
+        reserved = {DOC_ID, ROW_INDEX, TEXT, *DROPPED_SCHEMA}
+        passthrough: dict[str, pl.DataType] = {}
+        for index in self.passes.parts:
+            for name, dtype in pl.read_parquet_schema(
+                self.workspace.spill_path("clean", index)
+            ).items():
+                if name not in reserved and not name.startswith(INTERNAL_PREFIX):
+                    passthrough.setdefault(name, dtype)
+        schema: dict[str, Any] = {
+            **DROPPED_SCHEMA,
+            **passthrough,
+            **({TEXT: pl.String} if text else {}),
+        }
+        ledger = ledger.select(*DROPPED_SCHEMA, ROW_INDEX)
+
+        def conformed(frame: pl.DataFrame) -> pl.DataFrame:
+            present = set(frame.columns)
+            return frame.select(
+                pl.col(name).cast(dtype) if name in present else pl.lit(None, dtype).alias(name)
+                for name, dtype in schema.items()
+            )
+
+        parts = []
+        for index in self.passes.parts:
+            started = time.perf_counter()
+            clean = pl.read_parquet(self.workspace.spill_path("clean", index)).drop(ROW_INDEX)
+            rows = ledger.join(clean, on=DOC_ID, how="inner").sort(ROW_INDEX)
+            parts.append(self.workspace.write_spill("dropped", index, conformed(rows)))
+            self.timed("write", started)
+        invalid = [conformed(part) for part in self.passes.invalid]
+        frames = [pl.scan_parquet(parts)] if parts else []
+        frames += [frame.lazy() for frame in invalid]
+        if not frames:
+            return pl.LazyFrame(schema=schema)
+        return pl.concat(frames, how="vertical")

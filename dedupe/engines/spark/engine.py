@@ -64,6 +64,7 @@ from dedupe.engines.spark.session import materialize
 from dedupe.errors import ConfigError, InputError
 from dedupe.ledger import LedgerError
 from dedupe.report import Report
+from dedupe.review.page import write_review_page
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
@@ -72,6 +73,7 @@ from dedupe.schema import (
     DETAIL,
     DOC_ID,
     DROP_REASON,
+    DROPPED_SCHEMA,
     DUPLICATE_IDS,
     DUPLICATE_OF,
     DUPLICATE_SOURCES,
@@ -79,6 +81,8 @@ from dedupe.schema import (
     LENGTH,
     LINE,
     LINE_NO,
+    MATCHED,
+    MEASURE,
     ROW_INDEX,
     RULE,
     SIMILARITY,
@@ -139,6 +143,8 @@ def _decisions_schema(rank_columns: list[str], config: PipelineConfig) -> pa.Sch
         (DOC_ID, pa.string()),
         (DROP_REASON, pa.string()),
         (DUPLICATE_OF, pa.string()),
+        (MATCHED, pa.string()),
+        (MEASURE, pa.string()),
         (SIMILARITY, pa.float64()),
         (CLUSTER_ID, pa.string()),
         (CLUSTER_SIZE, pa.int64()),
@@ -400,14 +406,16 @@ def run(
         .orderBy(ROW_INDEX)
         .select(*public, *cluster_columns)
     )
+    passthrough = [c for c in public if c not in (DOC_ID, TEXT)]
+    carried = [*passthrough, *([TEXT] if config.output.dropped_text else [])]
     dropped = (
         decisions.filter(F.col(DROP_REASON).isNotNull())
+        .select(ROW_INDEX, *[c for c in DROPPED_SCHEMA if c != DETAIL])
+        .join(cleaned.select(ROW_INDEX, *carried), on=ROW_INDEX)
         .select(
-            DOC_ID,
-            DROP_REASON,
-            DUPLICATE_OF,
-            SIMILARITY,
+            *[c for c in DROPPED_SCHEMA if c != DETAIL],
             F.lit(None).cast("string").alias(DETAIL),
+            *carried,
             ROW_INDEX,
             F.lit(0).alias("_part"),
         )
@@ -415,15 +423,23 @@ def run(
             invalid.select(
                 DOC_ID,
                 DROP_REASON,
-                F.lit(None).cast("string").alias(DUPLICATE_OF),
-                F.lit(None).cast("double").alias(SIMILARITY),
+                *[
+                    F.lit(None).cast("double" if c == SIMILARITY else "string").alias(c)
+                    for c in (DUPLICATE_OF, MATCHED, MEASURE, SIMILARITY)
+                ],
                 DETAIL,
+                *[
+                    F.lit(None).cast(cleaned.schema[c].dataType).alias(c)
+                    for c in carried
+                    if c not in invalid.columns
+                ],
+                *[c for c in carried if c in invalid.columns],
                 ROW_INDEX,
                 F.lit(1).alias("_part"),
-            )
+            ),
         )
         .orderBy("_part", ROW_INDEX)
-        .drop("_part", ROW_INDEX)
+        .select(*DROPPED_SCHEMA, *carried)
     )
     removed = (
         cleaned.select(DOC_ID, ROW_INDEX, F.explode(REMOVED).alias("_line"))
@@ -449,6 +465,9 @@ def run(
     if out is not None:
         tables = {"corpus": corpus, "dropped": dropped, "removed_lines": removed}
         write_output(spark, out, tables, report.to_dict(), config)
+        if "://" not in out or out.startswith("file:"):
+            # The review page reads the published tables with Polars: local folders only.
+            write_review_page(Path(out.removeprefix("file:")), report.to_dict())
         engine.timer.stage("write", kept, kept)
     return SparkResult(corpus, dropped, removed, clusters, report)
 

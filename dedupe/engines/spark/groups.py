@@ -15,7 +15,13 @@ from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
 from dedupe.duplicates.canonical import rank_documents
 from dedupe.duplicates.clusters import assign_canonicals
 from dedupe.duplicates.exact import mark_exact_duplicates
-from dedupe.duplicates.near import CachedCheck, Fingerprints, PairScorer, mark_canonicals
+from dedupe.duplicates.near import (
+    CachedCheck,
+    Fingerprints,
+    PairScorer,
+    decided_by_containment,
+    mark_canonicals,
+)
 from dedupe.engines.spark.arrow import (
     EXACT,
     HASHES,
@@ -37,6 +43,8 @@ from dedupe.schema import (
     DOC_ID,
     DROP_REASON,
     DUPLICATE_OF,
+    MATCHED,
+    MEASURE,
     ROW_INDEX,
     SIMILARITY,
 )
@@ -112,7 +120,12 @@ def _mark_near(table: pl.DataFrame, groups: pa.Table, near: NearConfig) -> pl.Da
     canonical, similarity = assign_canonicals(
         alive.height, left[passed], right[passed], ranks, check
     )
-    return mark_canonicals(table, alive.get_column(DOC_ID), canonical, similarity)
+    copies = np.flatnonzero(canonical != np.arange(alive.height))
+    by_containment = np.zeros(alive.height, dtype=bool)
+    by_containment[copies] = decided_by_containment(scorer, copies, canonical[copies])
+    return mark_canonicals(
+        table, alive.get_column(DOC_ID), canonical, similarity, by_containment=by_containment
+    )
 
 
 def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema) -> pa.Table:
@@ -125,6 +138,8 @@ def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema)
     prints = table.select([HASHES, LEADS, SIGNATURE])
     frame = frame_of(table.drop_columns([HASHES, LEADS, SIGNATURE])).with_columns(
         pl.lit(None, pl.String).alias(DUPLICATE_OF),
+        pl.lit(None, pl.String).alias(MATCHED),
+        pl.lit(None, pl.String).alias(MEASURE),
         pl.lit(None, pl.Float64).alias(SIMILARITY),
     )
     frame = mark_exact_duplicates(rank_documents(frame, config.keep), config.exact)

@@ -23,6 +23,8 @@ from dedupe.schema import (
     DOC_ID,
     DROP_REASON,
     DUPLICATE_OF,
+    MATCHED,
+    MEASURE,
     ROW_INDEX,
     RULE,
     SIMILARITY,
@@ -91,6 +93,8 @@ def cluster_members(decisions: DataFrame) -> DataFrame:
     members = decisions.select(
         DOC_ID,
         DROP_REASON,
+        MATCHED,
+        MEASURE,
         SIMILARITY,
         F.coalesce(F.col(DUPLICATE_OF), F.col(DOC_ID)).alias(CLUSTER_ID),
     )
@@ -98,5 +102,5 @@ def cluster_members(decisions: DataFrame) -> DataFrame:
         heads.join(members, on=CLUSTER_ID)
         .withColumn("canonical", F.col(DOC_ID) == F.col(CLUSTER_ID))
         .orderBy(F.col("_order"), F.col("canonical").desc(), F.col(DOC_ID))
-        .select(CLUSTER_ID, DOC_ID, "canonical", DROP_REASON, SIMILARITY)
+        .select(CLUSTER_ID, DOC_ID, "canonical", DROP_REASON, MATCHED, MEASURE, SIMILARITY)
     )
