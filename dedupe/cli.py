@@ -5,32 +5,27 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
+import shlex
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 import polars as pl
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from dedupe import __version__
 from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
-from dedupe.errors import DedupeError
+from dedupe.errors import ConfigError, DedupeError
 from dedupe.pipeline import run
 from dedupe.report import Report
 
@@ -43,67 +38,294 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 stdout = Console()
 
+# Help panels, in the order a user meets the options.
+INPUT = "Input"
+CLEANING = "Cleaning"
+NEAR = "Near duplicates"
+CANONICAL = "Canonical copy"
+OUTPUT = "Output"
+PERFORMANCE = "Performance"
+_DEFAULTS = PipelineConfig()
+
+
+def _section_of(name: str) -> str:
+    """The first config section with a field ``name`` (a flag and its field share one name)."""
+    return next(
+        section.name
+        for section in dataclasses.fields(PipelineConfig)
+        if name in {f.name for f in dataclasses.fields(getattr(_DEFAULTS, section.name))}
+    )
+
+
+def _default(name: str) -> str:
+    """The config default of field ``name`` as --help shows it."""
+    value = getattr(getattr(_DEFAULTS, _section_of(name)), name)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _option(
+    name: str,
+    help: str,
+    panel: str,
+    *,
+    metavar: str = "",
+    default: str | None = None,
+    decls: tuple[str, ...] = (),
+) -> Any:
+    """A config option: flag ``--name-with-dashes``, help rendered as written, default shown."""
+    shown = default if default is not None else _default(name)
+    # Typer would show a text default in parentheses; the help says it plainly.
+    return typer.Option(
+        *(decls or (f"--{name.replace('_', '-')}",)),
+        help=escape(f"{help} [default: {shown}]" if shown else help),
+        show_default=False,
+        metavar=metavar,
+        rich_help_panel=panel,
+    )
+
+
 # Options shared by several commands, declared once.
 Inputs = Annotated[
     list[str],
     typer.Argument(
-        help="Folders of .txt/.md articles, .jsonl(.gz), .parquet or .csv files; - is stdin."
+        help=escape(
+            "Folders of .txt/.md articles, .jsonl(.gz), .parquet or .csv files; - is stdin."
+        ),
+        metavar="INPUT",
+        show_default=False,
     ),
 ]
-OutputDir = Annotated[Path, typer.Option("--output", "-o", help="Output folder to create.")]
+OutputDir = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", help="Output folder to create.", metavar="DIR", rich_help_panel=OUTPUT
+    ),
+]
 ConfigFile = Annotated[
-    Path | None, typer.Option("--config", help="TOML file with [clean], [near], ... sections.")
+    Path | None,
+    typer.Option(
+        "--config",
+        help=escape("TOML file with [input], [clean], [exact], [near], [keep], [output] tables."),
+        metavar="FILE",
+        rich_help_panel=INPUT,
+    ),
 ]
-IdField = Annotated[str | None, typer.Option(help="Field holding the document id.")]
-TextField = Annotated[str | None, typer.Option(help="Field holding the article text.")]
-Force = Annotated[bool | None, typer.Option("--force", help="Replace a non-empty output folder.")]
+IdField = Annotated[
+    str | None,
+    _option(
+        "id_column",
+        "Field holding the document id.",
+        INPUT,
+        metavar="NAME",
+        default="doc_id, else id, else FILE:LINE",
+    ),
+]
+TextField = Annotated[
+    str | None, _option("text_column", "Field holding the article text.", INPUT, metavar="NAME")
+]
+Force = Annotated[bool | None, _option("force", "Replace an existing output.", OUTPUT, default="")]
 Quiet = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress or table: errors and one summary line.")
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress or table: errors and one summary line.",
+        metavar="",
+        rich_help_panel=OUTPUT,
+    ),
 ]
-BatchSize = Annotated[int | None, typer.Option(help="Records per batch (memory follows it).")]
+BatchSize = Annotated[
+    int | None,
+    _option("batch_size", "Records per batch (memory follows it).", PERFORMANCE, metavar="N"),
+]
 Workers = Annotated[
     int | None,
-    typer.Option(help="Batches cleaned and fingerprinted at once, on threads (default 2)."),
+    _option(
+        "workers",
+        "Batches cleaned and fingerprinted at once, on threads.",
+        PERFORMANCE,
+        metavar="N",
+    ),
 ]
 Against = Annotated[
     Path | None,
-    typer.Option(help="An earlier --output folder: drop new copies of its documents too."),
+    typer.Option(
+        help="An earlier --output folder: drop new copies of its documents too.",
+        metavar="DIR",
+        rich_help_panel=NEAR,
+    ),
 ]
 EngineName = Annotated[
     Literal["local", "spark"],
-    typer.Option(help="local, or spark to run on PySpark (pip install 'dedupe-corpus[spark]')."),
+    typer.Option(
+        help=escape("local, or spark to run on PySpark (pip install 'dedupe-corpus[spark]')."),
+        metavar="local|spark",
+        rich_help_panel=PERFORMANCE,
+    ),
 ]
-Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")]
-Format = Annotated[OutputFormat | None, typer.Option(help="Corpus file format.")]
+Verbose = Annotated[
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        help="Log more (-vv: debug).",
+        metavar="",
+        show_default=False,
+        rich_help_panel=OUTPUT,
+    ),
+]
+AsJson = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print the report as JSON on stdout.", metavar="", rich_help_panel=OUTPUT
+    ),
+]
+Format = Annotated[
+    OutputFormat | None,
+    _option(
+        "format", "Format of every table of the output folder.", OUTPUT, metavar="parquet|jsonl"
+    ),
+]
 DropPattern = Annotated[
-    list[str] | None, typer.Option(help="Regex: drop matching lines (repeatable).")
+    list[str] | None,
+    _option(
+        "drop_pattern",
+        "Regex: drop matching lines (repeatable).",
+        CLEANING,
+        metavar="REGEX",
+        default="",
+    ),
 ]
 KeepPattern = Annotated[
-    list[str] | None, typer.Option(help="Regex: never drop matching lines (repeatable).")
+    list[str] | None,
+    _option(
+        "keep_pattern",
+        "Regex: never drop matching lines (repeatable).",
+        CLEANING,
+        metavar="REGEX",
+        default="",
+    ),
 ]
 Mode = Annotated[
-    CleanMode | None, typer.Option(help="article, or page for text of whole HTML pages.")
+    CleanMode | None,
+    _option(
+        "mode", "article, or page for text of whole HTML pages.", CLEANING, metavar="article|page"
+    ),
 ]
-SourceColumn = Annotated[str | None, typer.Option(help="Column naming each document's source.")]
+SourceColumn = Annotated[
+    str | None,
+    _option(
+        "source_column",
+        "Column naming each document's source.",
+        CLEANING,
+        metavar="NAME",
+        default="source, site, ..., else the url host",
+    ),
+]
 Threshold = Annotated[
-    float | None, typer.Option(help="Jaccard similarity of word shingles for a near duplicate.")
+    float | None,
+    _option(
+        "threshold",
+        "Jaccard similarity of word shingles for a near duplicate.",
+        NEAR,
+        metavar="FLOAT",
+    ),
 ]
 ContainmentThreshold = Annotated[
-    float | None, typer.Option(help="Share of the shorter text inside the longer (trimmed copy).")
+    float | None,
+    _option(
+        "containment_threshold",
+        "Share of the shorter text inside the longer (trimmed copy).",
+        NEAR,
+        metavar="FLOAT",
+    ),
 ]
-NgramSize = Annotated[int | None, typer.Option(help="Words per shingle.")]
-NumPerm = Annotated[int | None, typer.Option(help="MinHash permutations.")]
-Bands = Annotated[int | None, typer.Option(help="LSH bands (with --rows).")]
-Rows = Annotated[int | None, typer.Option(help="LSH rows per band (with --bands).")]
+NgramSize = Annotated[int | None, _option("ngram_size", "Words per shingle.", NEAR, metavar="N")]
+NumPerm = Annotated[int | None, _option("num_perm", "MinHash permutations.", NEAR, metavar="N")]
+Bands = Annotated[
+    int | None,
+    _option("bands", "LSH bands (with --rows).", NEAR, metavar="N", default="from the thresholds"),
+]
+Rows = Annotated[
+    int | None,
+    _option(
+        "rows",
+        "LSH rows per band (with --bands).",
+        NEAR,
+        metavar="N",
+        default="from the thresholds",
+    ),
+]
 Verify = Annotated[
-    bool | None, typer.Option("--verify/--no-verify", help="Check candidates on true shingles.")
+    bool | None,
+    _option(
+        "verify",
+        "Check candidates on true shingles.",
+        NEAR,
+        default="verify",
+        decls=("--verify/--no-verify",),
+    ),
 ]
-Keep = Annotated[KeepPolicy | None, typer.Option(help="Which copy of a duplicate to keep.")]
-DateColumn = Annotated[str | None, typer.Option(help="Date column for --keep earliest.")]
+Keep = Annotated[
+    KeepPolicy | None,
+    _option(
+        "keep",
+        "Which copy of a duplicate to keep.",
+        CANONICAL,
+        metavar="longest|earliest|first|source-priority",
+    ),
+]
+DateColumn = Annotated[
+    str | None,
+    _option(
+        "date_column",
+        "Date column for --keep earliest.",
+        CANONICAL,
+        metavar="NAME",
+        default="published, date, ...",
+    ),
+]
 SourcePriority = Annotated[
-    list[str] | None, typer.Option(help="Sources or url hosts, best first (repeatable).")
+    list[str] | None,
+    _option(
+        "source_priority",
+        "Sources or url hosts, best first (repeatable).",
+        CANONICAL,
+        metavar="NAME",
+        default="",
+    ),
 ]
+
+# Library messages name parameters (``text_column=``); the CLI says the flag (``--text-column``).
+_NOT_CONFIG_FLAGS = {"against": "--against", "output": "--output"}
+
+
+def _flag(parameter: str) -> str:
+    return _NOT_CONFIG_FLAGS.get(parameter, f"--{parameter.replace('_', '-')}")
+
+
+def translate(message: str) -> str:
+    """Say a library message in flags: ``text_column='body'`` becomes ``--text-column 'body'``.
+
+    Only names of config fields and ``against``/``output`` are translated.
+    """
+    known = {
+        f.name
+        for s in dataclasses.fields(PipelineConfig)
+        for f in dataclasses.fields(getattr(_DEFAULTS, s.name))
+    } | set(_NOT_CONFIG_FLAGS)
+
+    def flag(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if name not in known:
+            return match.group(0)
+        if not value or value == "True":
+            return _flag(name)
+        shown = shlex.quote(value[1:-1]) if value.startswith("'") else value
+        return f"{_flag(name)} {shown}"
+
+    return re.sub(r"\b([a-z][a-z_]*)=('[^']*'|[\w.-]+)?", flag, message)
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -115,31 +337,55 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     )
 
 
-def _settings(ctx: typer.Context) -> PipelineConfig:
-    """Build the config from --config and the command's flags: flags win over the file."""
+def _settings(ctx: typer.Context, **fixed: dict[str, Any]) -> PipelineConfig:
+    """Build the config from --config and the command's flags: flags win over the file.
+
+    A bad value in the file is a data problem (exit 1, naming the file); a bad flag value is a
+    usage error (exit 2, naming the flag and the value).
+    """
     flags = dict(ctx.params)
-    return _build_config(flags.pop("config", None), **flags)
+    config_file: Path | None = flags.pop("config", None)
+    overrides = _overrides(flags)
+    for section, values in fixed.items():
+        overrides.setdefault(section, {}).update(values)
+    try:
+        if config_file is not None:
+            return PipelineConfig.from_toml(config_file, **overrides)
+        return PipelineConfig.from_dict(overrides, origin="options")
+    except ConfigError:
+        base = PipelineConfig.from_toml(config_file) if config_file else _DEFAULTS
+        for section, values in overrides.items():
+            try:
+                dataclasses.replace(getattr(base, section), **values)
+            except ConfigError as flag_error:
+                raise _usage_error(str(flag_error), section, values) from None
+        raise
 
 
-def _build_config(config_file: Path | None, **flags: Any) -> PipelineConfig:
-    """Route each flag to the config section with a field of the same name; ignore the rest."""
-    sections = {f.name: f.type for f in dataclasses.fields(PipelineConfig)}
+def _overrides(flags: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Route each flag to the config sections with a field of the same name; ignore the rest."""
     overrides: dict[str, dict[str, Any]] = {}
-    for name, value in flags.items():
-        if value is None or value == []:
-            continue
-        owners = [
-            section
-            for section in sections
-            if name in {f.name for f in dataclasses.fields(getattr(PipelineConfig(), section))}
-        ]
-        for section in owners:
-            overrides.setdefault(section, {})[name] = (
-                tuple(value) if isinstance(value, list) else value
-            )
-    if config_file is not None:
-        return PipelineConfig.from_toml(config_file, **overrides)
-    return PipelineConfig.from_dict(overrides, origin="options")
+    for section in dataclasses.fields(PipelineConfig):
+        names = {f.name for f in dataclasses.fields(getattr(_DEFAULTS, section.name))}
+        for name, value in flags.items():
+            if name in names and value is not None and value != []:
+                overrides.setdefault(section.name, {})[name] = (
+                    tuple(value) if isinstance(value, list) else value
+                )
+    return overrides
+
+
+def _usage_error(message: str, section: str, values: dict[str, Any]) -> typer.BadParameter:
+    """Say a config section's complaint about flag values as a usage error naming the flags."""
+    fields = [f.name for f in dataclasses.fields(getattr(_DEFAULTS, section))]
+    named = [name for name in values if re.search(rf"\b{name}\b", message)] or list(values)
+    words = re.sub(r"\b(" + "|".join(fields) + r")\b", lambda m: _flag(m.group(1)), message)
+    got = ", ".join(
+        repr(values[n]) if len(named) == 1 else f"{_flag(n)} {values[n]!r}" for n in named
+    )
+    return typer.BadParameter(
+        f"{translate(words)} (got {got})", param_hint=" / ".join(map(_flag, named))
+    )
 
 
 @contextmanager
@@ -148,11 +394,102 @@ def _errors_as_messages() -> Iterator[None]:
     try:
         yield
     except DedupeError as error:
-        stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        message = escape(translate(str(error)))
+        stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
         stderr.print("interrupted; no output was published")
         raise typer.Exit(code=130) from None
+
+
+class _Count(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        if not task.fields.get("counted"):
+            return Text("")
+        total = "" if task.total is None else f"/{task.total:,.0f}"
+        return Text(f"{task.completed:,.0f}{total} docs", style="progress.download")
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        if task.finished and task.finished_time:
+            speed: float | None = task.completed / task.finished_time
+        else:
+            speed = task.speed
+        if not task.fields.get("counted") or not speed:
+            return Text("")
+        return Text(f"{speed:,.0f} docs/s", style="progress.data.speed")
+
+
+class _Time(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        remaining = task.time_remaining
+        if task.finished or remaining is None:
+            return Text(
+                f"{_clock(task.finished_time or task.elapsed or 0.0)}", style="progress.elapsed"
+            )
+        return Text(f"{_clock(remaining)} left", style="progress.remaining")
+
+
+def _clock(seconds: float) -> str:
+    minutes, second = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{second:02d}"
+
+
+class _Bars:
+    """Draw the library's on_progress events: one bar per pass, no bar for instant steps.
+
+    A task is shown only once it has run for ``delay`` seconds, so a pass over a small corpus
+    draws nothing.
+    """
+
+    PASSES: ClassVar[dict[str, str]] = {
+        "read": "Reading and cleaning lines",
+        "clean": "Cleaning and hashing",
+        "write": "Writing the corpus",
+    }
+    FINDING = "Finding duplicates"
+
+    def __init__(self, bars: Progress, delay: float = 0.3) -> None:
+        self.bars = bars
+        self.delay = delay
+        self.tasks: dict[str, TaskID] = {}
+        self.timers: list[threading.Timer] = []
+
+    def start(self, key: str, description: str, total: float | None, counted: bool) -> TaskID:
+        task = self.bars.add_task(description, total=total, visible=False, counted=counted)
+        self.tasks[key] = task
+        timer = threading.Timer(self.delay, self._reveal, args=(task,))
+        timer.daemon = True
+        timer.start()
+        self.timers.append(timer)
+        return task
+
+    def _reveal(self, task: TaskID) -> None:
+        if not self.bars.tasks[task].finished:
+            self.bars.update(task, visible=True)
+
+    def finish(self, key: str) -> None:
+        if key in self.tasks:
+            task = self.bars.tasks[self.tasks[key]]
+            self.bars.update(task.id, total=task.completed or 1, completed=task.completed or 1)
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage in self.PASSES:
+            for earlier in ("read", self.FINDING) if stage != "read" else ():
+                self.finish(earlier)
+            task = self.tasks.get(stage)
+            if task is None:
+                task = self.start(stage, self.PASSES[stage], total, counted=True)
+            self.bars.update(task, completed=done, total=total)
+            if stage == "clean" and done and total is not None and done >= total:
+                self.start(self.FINDING, self.FINDING, None, counted=False)
+        elif stage == "clusters":
+            self.finish(self.FINDING)
+
+    def close(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
 
 
 @contextmanager
@@ -161,47 +498,76 @@ def _progress(quiet: bool) -> Iterator[Any]:
     if quiet or not stderr.is_terminal:
         yield None
         return
-    columns = (
-        TextColumn("{task.description:>11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=stderr, transient=True) as bars:
-        tasks: dict[str, TaskID] = {}
-
-        def update(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bars.add_task(stage, total=total)
-            bars.update(tasks[stage], completed=done, total=total)
-
-        yield update
+    columns = (TextColumn("{task.description:<28}"), BarColumn(), _Count(), _Rate(), _Time())
+    with Progress(*columns, console=stderr) as bars:
+        drawer = _Bars(bars)
+        try:
+            yield drawer
+        finally:
+            drawer.close()
 
 
-def _summary_line(report: Report, title: str) -> str:
+# Rules listed by name in the summary table; the rest are counted in one line.
+SUMMARY_RULES = 12
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _clusters(report: Report) -> int:
+    return sum(report.cluster_sizes.values())
+
+
+def _written(paths: list[Path]) -> str:
+    shown = []
+    for path in paths:
+        if path.is_dir():
+            names = sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())
+            shown.append(f"{path}/ ({', '.join(names)})")
+        else:
+            shown.append(str(path))
+    return "; ".join(shown)
+
+
+def _summary_line(report: Report, title: str, written: list[Path]) -> str:
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in report.dropped_by_reason.items())
+    wrote = f", wrote {', '.join(map(str, written))}" if written else ""
     return (
-        f"{title}: {report.documents_in:,} documents in, {report.kept:,} kept, "
-        f"{report.dropped:,} dropped{f' ({reasons})' if reasons else ''}, "
-        f"{report.lines_removed:,} lines removed, {report.seconds:.1f} s"
+        f"{title}: {report.documents_in:,} documents in, {report.kept:,} kept "
+        f"({_share(report.kept, report.documents_in)}), {report.dropped:,} dropped"
+        f"{f' ({reasons})' if reasons else ''}, {_clusters(report):,} clusters, "
+        f"{report.lines_removed:,} lines removed{wrote}, {report.seconds:.1f} s"
     )
 
 
-def _render_summary(report: Report, *, title: str) -> None:
-    table = Table(title=title, show_header=False, title_justify="left")
+def _render_summary(report: Report, *, title: str, written: list[Path]) -> None:
+    table = Table(title=escape(title), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
-    table.add_row("documents in", f"{report.documents_in:,}")
-    table.add_row("kept", f"{report.kept:,}")
+    table.add_column(justify="right", style="dim")
+    documents = report.documents_in
+    table.add_row("documents in", f"{documents:,}", "")
+    table.add_row("kept", f"{report.kept:,}", _share(report.kept, documents))
     for reason, count in report.dropped_by_reason.items():
-        table.add_row(f"dropped: {reason}", f"{count:,}")
-    table.add_row("lines removed", f"{report.lines_removed:,}")
-    for rule, count in list(report.lines_removed_by_rule.items())[:8]:
-        table.add_row(f"  {rule}", f"{count:,}")
-    table.add_row("seconds", f"{report.seconds:.2f}")
+        table.add_row(f"dropped: {reason}", f"{count:,}", _share(count, documents))
+    table.add_row("clusters of 2 or more", f"{_clusters(report):,}", "")
+    table.add_row("lines removed", f"{report.lines_removed:,}", "")
+    rules = list(report.lines_removed_by_rule.items())
+    shown = rules if len(rules) <= SUMMARY_RULES else rules[: SUMMARY_RULES - 1]
+    for rule, count in shown:
+        table.add_row(f"  {escape(rule)}", f"{count:,}", _share(count, report.lines_removed))
+    if len(shown) < len(rules):
+        rest = sum(count for _, count in rules[len(shown) :])
+        table.add_row(
+            f"  and {len(rules) - len(shown)} more rules",
+            f"{rest:,}",
+            _share(rest, report.lines_removed),
+        )
+    table.add_row("seconds", f"{report.seconds:.2f}", "")
     stderr.print(table)
+    if written:
+        stderr.print(f"wrote {escape(_written(written))}", highlight=False)
 
 
 class _Reported(Protocol):
@@ -209,14 +575,24 @@ class _Reported(Protocol):
     def report(self) -> Report: ...
 
 
-def _finish(result: _Reported, *, title: str, as_json: bool, quiet: bool) -> None:
+def _finish(
+    result: _Reported,
+    *,
+    title: str,
+    as_json: bool,
+    quiet: bool,
+    written: list[Path],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Print the report: a table on a terminal, else (or with --quiet) one summary line."""
     if as_json:
-        sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
+        data = result.report.to_dict() | (extra or {})
+        sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
     if quiet or not stderr.is_terminal:
-        stderr.print(_summary_line(result.report, title), highlight=False, soft_wrap=True)
+        line = _summary_line(result.report, title, written)
+        stderr.print(escape(line), highlight=False, soft_wrap=True)
     else:
-        _render_summary(result.report, title=title)
+        _render_summary(result.report, title=title, written=written)
 
 
 def _version_callback(value: bool) -> None:
@@ -234,6 +610,7 @@ def main(
             callback=_version_callback,
             is_eager=True,
             help="Show the version and exit.",
+            metavar="",
         ),
     ] = False,
 ) -> None:
@@ -244,10 +621,8 @@ def main(
 def run_command(
     ctx: typer.Context,
     inputs: Inputs,
-    output: OutputDir,
+    *,
     config: ConfigFile = None,
-    format: Format = None,
-    force: Force = None,
     id_column: IdField = None,
     text_column: TextField = None,
     drop_pattern: DropPattern = None,
@@ -261,16 +636,19 @@ def run_command(
     bands: Bands = None,
     rows: Rows = None,
     verify: Verify = None,
+    against: Against = None,
     keep: Keep = None,
     date_column: DateColumn = None,
     source_priority: SourcePriority = None,
-    batch_size: BatchSize = None,
-    workers: Workers = None,
-    against: Against = None,
-    engine: EngineName = "local",
+    output: OutputDir,
+    format: Format = None,
+    force: Force = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
+    batch_size: BatchSize = None,
+    workers: Workers = None,
+    engine: EngineName = "local",
 ) -> None:
     """Clean, deduplicate and write a canonical corpus with its ledger to --output.
 
@@ -289,56 +667,78 @@ def run_command(
                 result = run(
                     inputs, settings, output=output, against=against, on_progress=on_progress
                 )
-    _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet)
+    _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet, written=[output])
 
 
 @app.command("clean")
 def clean_command(
     ctx: typer.Context,
     inputs: Inputs,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Output folder to create (not needed with --dry-run)."),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would be removed; write nothing.")
-    ] = False,
+    *,
     config: ConfigFile = None,
-    format: Format = None,
-    force: Force = None,
     id_column: IdField = None,
     text_column: TextField = None,
     drop_pattern: DropPattern = None,
     keep_pattern: KeepPattern = None,
     mode: Mode = None,
     source_column: SourceColumn = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Output folder to create (not needed with --dry-run).",
+            metavar="DIR",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print what would be removed; write nothing.",
+            metavar="",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    format: Format = None,
+    force: Force = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
+    batch_size: BatchSize = None,
+    workers: Workers = None,
 ) -> None:
     """Remove boilerplate lines and repeated captions only, without deduplication.
 
     Example: dedupe clean samples/news --dry-run
     """
     _configure_logging(verbose, quiet)
-    with _errors_as_messages():
-        if output is None and not dry_run:
-            raise typer.BadParameter("give --output DIR, or --dry-run to only look")
-        settings = _settings(ctx)
-        settings = dataclasses.replace(
-            settings,
-            exact=dataclasses.replace(settings.exact, enabled=False),
-            near=dataclasses.replace(settings.near, enabled=False),
+    if output is None and not dry_run:
+        raise typer.BadParameter(
+            "give --output DIR, or --dry-run to only look", param_hint="'--output'"
         )
-        result = run(inputs, settings, output=None if dry_run else output)
-    if dry_run:
-        _render_removed_lines(result.removed_lines)
-    _finish(result, title="dedupe clean", as_json=as_json, quiet=quiet)
+    with _errors_as_messages():
+        settings = _settings(ctx, exact={"enabled": False}, near={"enabled": False})
+        with _progress(quiet) as on_progress:
+            result = run(
+                inputs, settings, output=None if dry_run else output, on_progress=on_progress
+            )
+    if dry_run and not (as_json and quiet):
+        # The dry run's answer: on stdout, unless stdout is the JSON's.
+        _render_removed_lines(result.removed_lines, stderr if as_json else stdout)
+    _finish(
+        result,
+        title="dedupe clean",
+        as_json=as_json,
+        quiet=quiet,
+        written=[] if output is None or dry_run else [output],
+    )
 
 
-def _render_removed_lines(removed: pl.DataFrame, examples: int = 3) -> None:
+def _render_removed_lines(removed: pl.DataFrame, console: Console, examples: int = 3) -> None:
     if removed.height == 0:
-        stdout.print("nothing would be removed")
+        console.print("nothing would be removed")
         return
     grouped = (
         removed.group_by("rule")
@@ -351,23 +751,27 @@ def _render_removed_lines(removed: pl.DataFrame, examples: int = 3) -> None:
     table.add_column("examples", overflow="fold")
     for rule, count, lines in grouped.iter_rows():
         shown = " | ".join(repr(line[:60]) for line in lines)
-        table.add_row(rule, f"{count:,}", shown)
-    stdout.print(table)
+        table.add_row(escape(rule), f"{count:,}", escape(shown))
+    console.print(table)
+
+
+# The table formats `dups --output` writes, by file extension.
+CLUSTER_WRITERS: dict[str, Callable[[pl.DataFrame, Path], object]] = {
+    ".parquet": pl.DataFrame.write_parquet,
+    ".jsonl": pl.DataFrame.write_ndjson,
+    ".csv": pl.DataFrame.write_csv,
+}
 
 
 @app.command("dups")
 def dups_command(
     ctx: typer.Context,
     inputs: Inputs,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write the clusters as a table (.parquet, .jsonl or .csv)."
-        ),
-    ] = None,
+    *,
     config: ConfigFile = None,
     id_column: IdField = None,
     text_column: TextField = None,
+    source_column: SourceColumn = None,
     threshold: Threshold = None,
     containment_threshold: ContainmentThreshold = None,
     ngram_size: NgramSize = None,
@@ -378,10 +782,26 @@ def dups_command(
     keep: Keep = None,
     date_column: DateColumn = None,
     source_priority: SourcePriority = None,
-    source_column: SourceColumn = None,
-    limit: Annotated[int, typer.Option(help="Clusters to print (0: all).")] = 20,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the clusters as a table (.parquet, .jsonl or .csv).",
+            metavar="FILE",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(help="Clusters to print (0: all).", metavar="N", rich_help_panel=OUTPUT),
+    ] = 20,
+    force: Force = None,
+    as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
+    batch_size: BatchSize = None,
+    workers: Workers = None,
 ) -> None:
     """Find duplicate clusters and print them, without writing a corpus.
 
@@ -390,24 +810,39 @@ def dups_command(
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
         settings = _settings(ctx)
-        result = run(inputs, settings)
+        if output is not None:
+            _check_table_path(output, force=settings.output.force)
+        with _progress(quiet) as on_progress:
+            result = run(inputs, settings, on_progress=on_progress)
         if output is not None:
             _write_clusters(result.clusters, output)
-    if not quiet:
+    if not quiet and not as_json:
         _render_clusters(result.clusters, limit)
+    _finish(
+        result,
+        title="dedupe dups",
+        as_json=as_json,
+        quiet=quiet,
+        written=[] if output is None else [output],
+        extra={"clusters": result.clusters.to_dicts()},
+    )
+
+
+def _check_table_path(output: Path, *, force: bool) -> None:
+    """Refuse a clusters table of an unknown format, or one that exists, before any work."""
+    if output.suffix.lower() not in CLUSTER_WRITERS:
+        raise typer.BadParameter(
+            f"must end in {', '.join(CLUSTER_WRITERS)}, got '{output}'", param_hint="'--output'"
+        )
+    if output.exists() and not force:
+        raise DedupeError(f"'{output}' exists; pass --force to replace it or choose another")
+    if not output.parent.is_dir():
+        raise DedupeError(f"cannot write '{output}': folder '{output.parent}' does not exist")
 
 
 def _write_clusters(clusters: pl.DataFrame, output: Path) -> None:
-    suffix = output.suffix.lower()
-    writers: dict[str, Callable[[Path], object]] = {
-        ".parquet": clusters.write_parquet,
-        ".jsonl": clusters.write_ndjson,
-        ".csv": clusters.write_csv,
-    }
-    if suffix not in writers:
-        raise typer.BadParameter(f"--output must end in {', '.join(writers)}, got '{output}'")
     try:
-        writers[suffix](output)
+        CLUSTER_WRITERS[output.suffix.lower()](clusters, output)
     except OSError as error:
         raise DedupeError(f"cannot write '{output}': {error.strerror}") from None
 
@@ -417,7 +852,9 @@ def _render_clusters(clusters: pl.DataFrame, limit: int) -> None:
     stdout.print(f"{sizes.height:,} clusters with more than one document")
     shown = sizes if limit == 0 else sizes.head(limit)
     for cluster_id, size in shown.iter_rows():
-        table = Table(title=f"cluster {cluster_id} ({size} documents)", title_justify="left")
+        table = Table(
+            title=f"cluster {escape(cluster_id)} ({size} documents)", title_justify="left"
+        )
         table.add_column("doc_id")
         table.add_column("role")
         table.add_column("similarity", justify="right")
@@ -426,5 +863,6 @@ def _render_clusters(clusters: pl.DataFrame, limit: int) -> None:
             "doc_id", "canonical", "reason", "similarity"
         ).iter_rows():
             role = "canonical" if canonical else reason
-            table.add_row(doc_id, role, "" if similarity is None else f"{similarity:.3f}")
+            similar = "" if similarity is None else f"{similarity:.3f}"
+            table.add_row(escape(doc_id), role, similar)
         stdout.print(table)

@@ -7,11 +7,13 @@ A CLI flag, its config field and its TOML key share one name: ``--num-perm`` is 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import tomllib
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from dedupe.errors import ConfigError
 
@@ -146,7 +148,7 @@ class KeepConfig:
         )
         _require(
             self.keep != "source-priority" or bool(self.source_priority),
-            "keep 'source-priority' needs source_priority (e.g. --source-priority apnews.com)",
+            "keep='source-priority' needs source_priority= (sources or url hosts, best first)",
         )
 
 
@@ -215,15 +217,27 @@ class PipelineConfig:
                 raise ConfigError(
                     f"{origin}: unknown key {unknown[0]!r} in [{name}] (valid: {', '.join(known)})"
                 )
+            hints = get_type_hints(section_type)
+            for key, value in values.items():
+                expected = describe_mismatch(hints[key], value)
+                if expected is not None:
+                    raise ConfigError(
+                        f"[{name}] {key} in {origin} must be {expected}, got {_shown(value)}"
+                    )
             cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
             try:
                 built[name] = section_type(**cleaned)
-            except TypeError as error:
+            except ConfigError as error:
                 raise ConfigError(f"{origin}: [{name}] {error}") from None
         return cls(**built)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the config as nested plain dicts, as written to report.json."""
+        """Return the config as nested plain dicts, as written to report.json.
+
+        Example:
+            >>> PipelineConfig().to_dict()["near"]["threshold"]
+            0.5
+        """
         return {
             f.name: {
                 k: list(v) if isinstance(v, tuple) else v
@@ -231,3 +245,54 @@ class PipelineConfig:
             }
             for f in dataclasses.fields(self)
         }
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def describe_mismatch(annotation: Any, value: Any) -> str | None:
+    """Return what a field of type ``annotation`` expects when ``value`` does not fit, else None.
+
+    TOML values arrive untyped; this turns a wrong one into words (``a number``, ``one of
+    'parquet', 'jsonl'``) before a comparison inside a stage fails on it.
+
+    Example:
+        >>> describe_mismatch(float, "high")
+        'a number'
+        >>> describe_mismatch(int | None, None) is None
+        True
+    """
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        options = get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        named = [a for a in options if a is not type(None)]
+        found = [describe_mismatch(a, value) for a in named]
+        if any(item is None for item in found):
+            return None
+        return " or ".join(item for item in found if item)
+    if origin is Literal:
+        choices = get_args(annotation)
+        return None if value in choices else f"one of {', '.join(map(repr, choices))}"
+    if origin is tuple:
+        (item,) = get_args(annotation)[:1]
+        if isinstance(value, list | tuple) and all(
+            describe_mismatch(item, v) is None for v in value
+        ):
+            return None
+        return f"a list of {_TYPE_WORDS.get(item, 'values')}s"
+    if annotation is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if annotation is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "a whole number"
+    if annotation is float:
+        fits = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if fits else "a number"
+    if annotation is str:
+        return None if isinstance(value, str) else "a string"
+    return None
+
+
+_TYPE_WORDS = {str: "string", int: "whole number", float: "number"}

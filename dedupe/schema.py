@@ -108,7 +108,7 @@ def validate_corpus(corpus: pl.DataFrame, *, name: str = "corpus") -> None:
             found = ", ".join(corpus.columns) or "no columns"
             raise SchemaError(
                 f"{name} has no column '{column}' (found: {found}); "
-                f"rename it or pass --{column.replace('_', '-')}-column"
+                f"rename it or name it with {column.removeprefix('doc_')}_column="
             )
         if corpus.schema[column] != dtype:
             raise SchemaError(

@@ -47,7 +47,7 @@ def test_run_reads_jsonl_from_stdin(samples_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "-", "-o", str(out), "--format", "jsonl", "-q"], input=data)
     assert result.exit_code == 0, result.output
     kept = pl.read_ndjson(out / "corpus.jsonl")
-    dropped = pl.read_parquet(out / "dropped.parquet")
+    dropped = pl.read_ndjson(out / "dropped.jsonl")
     assert kept.height + dropped.height == 10
 
 
@@ -134,13 +134,72 @@ def test_run_config_file_is_read_and_flags_win(samples_dir: Path, tmp_path: Path
                 str(tmp / "body.jsonl"),
                 "-o",
                 str(tmp / "o"),
-                "--drop-pattern",
-                "(a",
+                "--config",
+                str(tmp / "typed.toml"),
             ],
-            "not a valid regex",
+            "[near] threshold in ",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--keep",
+                "earliest",
+                "--date-column",
+                "nope",
+            ],
+            "--date-column nope is not a column",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--keep",
+                "earliest",
+            ],
+            "needs a date column",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--source-column",
+                "site",
+            ],
+            "--source-column site is not a column",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--keep",
+                "source-priority",
+                "--source-priority",
+                "nope.com",
+            ],
+            "matches no document",
         ),
     ],
-    ids=["missing", "extension", "text-column", "not-empty", "bad-config", "bad-regex"],
+    ids=[
+        "missing",
+        "extension",
+        "text-column",
+        "not-empty",
+        "bad-config",
+        "config-type",
+        "date-column",
+        "no-date-column",
+        "source-column",
+        "source-priority",
+    ],
 )
 def test_run_user_errors_exit_1_with_one_line(
     tmp_path: Path, make_args: Callable[[Path], list[str]], message: str
@@ -150,6 +209,10 @@ def test_run_user_errors_exit_1_with_one_line(
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x", encoding="utf-8")
     (tmp_path / "bad.toml").write_text("[nope]\n", encoding="utf-8")
+    (tmp_path / "typed.toml").write_text('[near]\nthreshold = "high"\n', encoding="utf-8")
+    (tmp_path / "dated.jsonl").write_text(
+        '{"id": "1", "text": "A line of text.", "url": "https://a.example/1"}\n', encoding="utf-8"
+    )
     result = runner.invoke(app, make_args(tmp_path))
     assert result.exit_code == 1, result.output
     assert message in result.stderr
@@ -211,3 +274,209 @@ def test_import_dedupe_does_not_load_the_cli_stack() -> None:
     code = "import sys, dedupe; print(sorted({'typer', 'rich'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def wide_help(command: str) -> str:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_renders_square_brackets_as_written(command: str) -> None:
+    text = wide_help(command)
+    for section in ("[input]", "[clean]", "[exact]", "[near]", "[keep]", "[output]"):
+        assert section in text
+    if command == "run":
+        assert "pip install 'dedupe-corpus[spark]'" in text
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_groups_options_in_panels_with_readable_metavars(command: str) -> None:
+    text = wide_help(command)
+    for panel in ("Input", "Near duplicates", "Canonical copy", "Output", "Performance"):
+        if command != "clean" or panel not in ("Near duplicates", "Canonical copy"):
+            assert f"─ {panel} ─" in text, panel
+    assert "<int>" not in text
+    assert "<float>" not in text
+    assert "<str>" not in text
+    assert text.count("<bool>") == 1  # --help's own, drawn by Typer
+
+
+def test_help_shows_the_config_defaults() -> None:
+    text = wide_help("run")
+    for shown in ("[default: 0.5]", "[default: 3]", "[default: 128]", "[default: longest]",
+                  "[default: parquet]", "[default: 10,000]", "FLOAT", "INPUT"):  # fmt: skip
+        assert shown in text, shown
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--threshold", "1.5"], "--threshold"),
+        (["--drop-pattern", "(a"], "--drop-pattern"),
+        (["--batch-size", "0"], "--batch-size"),
+        (["--bands", "4"], "--bands"),
+        (["--keep", "newest"], "--keep"),
+    ],
+    ids=["threshold", "regex", "batch-size", "bands-alone", "keep"],
+)
+def test_bad_flag_value_is_a_usage_error_naming_flag_and_value(
+    samples_dir: Path, tmp_path: Path, args: list[str], flag: str
+) -> None:
+    result = runner.invoke(
+        app, ["run", str(samples_dir / "news"), "-o", str(tmp_path / "o"), *args]
+    )
+    assert result.exit_code == 2, result.output
+    assert flag in result.stderr
+    assert args[1] in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_config_file_with_a_wrong_type_names_key_type_and_file(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "x.toml"
+    config.write_text('[near]\nthreshold = "high"\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["run", str(samples_dir / "news"), "-o", str(tmp_path / "o"), "--config", str(config)],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 1
+    assert f'[near] threshold in {config} must be a number, got "high"' in result.stderr
+
+
+def test_dups_rejects_an_unknown_table_extension_before_reading(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    result = runner.invoke(app, ["dups", str(missing), "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert "--output" in result.stderr
+
+
+def test_dups_does_not_overwrite_a_table_without_force(samples_dir: Path, tmp_path: Path) -> None:
+    table = tmp_path / "clusters.csv"
+    table.write_text("keep me\n", encoding="utf-8")
+    args = ["dups", str(samples_dir / "syndicated.jsonl"), "-o", str(table), "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "--force" in result.stderr
+    assert table.read_text(encoding="utf-8") == "keep me\n"
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert "cluster_id" in table.read_text(encoding="utf-8")
+
+
+def test_clean_dry_run_json_prints_only_json(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["clean", str(samples_dir / "news"), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["counts"]["lines_removed"] > 0
+    assert "lines that would be removed" in result.stderr
+
+
+def test_dups_json_prints_report_and_clusters(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["dups", str(samples_dir / "syndicated.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"]["documents_in"] == 10
+    assert {"cluster_id", "doc_id", "canonical"} <= set(data["clusters"][0])
+
+
+@pytest.mark.parametrize(
+    "make_args",
+    [
+        lambda samples, tmp: ["run", str(samples / "syndicated.jsonl"), "-o", str(tmp / "o")],
+        lambda samples, tmp: ["clean", str(samples / "syndicated.jsonl"), "-o", str(tmp / "o")],
+        lambda samples, tmp: ["dups", str(samples / "syndicated.jsonl")],
+    ],
+    ids=["run", "clean", "dups"],
+)
+def test_quiet_prints_one_summary_line_on_stderr_for_every_command(
+    samples_dir: Path, tmp_path: Path, make_args: Callable[[Path, Path], list[str]]
+) -> None:
+    result = runner.invoke(app, [*make_args(samples_dir, tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert "documents in" in line
+    assert "clusters" in line
+
+
+def test_format_jsonl_applies_to_every_table(samples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(out), "--format", "jsonl"]
+    result = runner.invoke(app, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"corpus.jsonl", "dropped.jsonl", "removed_lines.jsonl", "report.json"} <= names
+    assert not any(name.endswith(".parquet") for name in names)
+    assert f"wrote {out}" in result.stderr
+
+
+def test_library_messages_are_said_in_flags() -> None:
+    from dedupe.cli import translate
+
+    message = "has no column 'text' (found: id, body); pass text_column='body'"
+    assert translate(message).endswith("pass --text-column body")
+    assert translate("pass force=True to replace it") == "pass --force to replace it"
+    assert translate("built with ngram_size=3 but") == "built with --ngram-size 3 but"
+
+
+def test_summary_table_lists_every_rule_or_says_how_many_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from dedupe import cli
+    from dedupe.report import Report
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "stderr", Console(file=buffer, width=200))
+    rules = {f"builtin:rule{i:02d}": 20 - i for i in range(20)}
+    report = Report(parameters={}, inputs=[], documents_in=8, kept=6, lines_removed_by_rule=rules)
+    report.dropped_by_reason = {"near_duplicate": 2}
+    report.cluster_sizes = {"2": 2, "3-5": 0}
+    cli._render_summary(report, title="t", written=[])
+    text = buffer.getvalue()
+    assert "builtin:rule10" in text
+    assert "builtin:rule11" not in text
+    assert "and 9 more rules" in text
+    assert "75.0%" in text
+    assert "25.0%" in text
+    assert "clusters of 2 or more" in text
+
+
+def test_progress_draws_one_bar_per_pass_and_hides_instant_steps() -> None:
+    import io
+    import time
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from dedupe.cli import _Bars
+
+    progress = Progress(console=Console(file=io.StringIO()))
+    quick = _Bars(progress, delay=60.0)
+    for event in [("read", 5, None), ("read", 10, None), ("clean", 10, 10), ("rank", 1, 1),
+                  ("near", 1, 1), ("clusters", 1, 1), ("write", 8, 8)]:  # fmt: skip
+        quick(*event)
+    quick.close()
+    tasks = {task.description: task for task in progress.tasks}
+    assert list(tasks) == [
+        "Reading and cleaning lines",
+        "Cleaning and hashing",
+        "Finding duplicates",
+        "Writing the corpus",
+    ]
+    assert tasks["Reading and cleaning lines"].completed == 10
+    assert all(task.finished for task in tasks.values())
+    assert not any(task.visible for task in tasks.values())
+
+    slow = Progress(console=Console(file=io.StringIO()))
+    drawer = _Bars(slow, delay=0.0)
+    drawer("clean", 3, 10)
+    time.sleep(0.2)
+    drawer.close()
+    assert slow.tasks[0].visible

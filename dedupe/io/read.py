@@ -272,7 +272,7 @@ def _pick_id_column(frame: pl.DataFrame, config: InputConfig, name: str) -> str 
             raise SchemaError(
                 f"input '{name}' has no id column '{config.id_column}' "
                 f"(found: {', '.join(c for c in frame.columns if c != _SOURCE)}); "
-                "pass --id-column with one of those, or leave it out to number the records"
+                "pass one of those as id_column=, or leave it out to number the records"
             )
         return config.id_column
     return next((c for c in _ID_CANDIDATES if c in frame.columns), None)
@@ -287,7 +287,7 @@ def _to_corpus(
     if config.text_column not in frame.columns:
         found = ", ".join(c for c in frame.columns if c != _SOURCE)
         hint = next((c for c in ("body", "content", "article", "text") if c in frame.columns), None)
-        suggestion = f"pass --text-column {hint}" if hint else "pass --text-column NAME"
+        suggestion = f"pass text_column={hint!r}" if hint else "name it with text_column="
         raise SchemaError(
             f"input '{name}' has no column '{config.text_column}' (found: {found}); {suggestion}"
         )
@@ -443,6 +443,31 @@ def frame_batches(
         numbers = pl.int_range(offset + 1, offset + 1 + part.height, eager=True).cast(pl.String)
         part = part.with_columns(("frame:" + numbers).alias(_SOURCE))
         yield batcher.finish(_RawBatch(part, []), "frame", folder=False)
+
+
+def lazy_batches(
+    frame: pl.LazyFrame,
+    config: InputConfig | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[ReadResult]:
+    """Take a lazy query as a corpus, collected batch by batch, as :func:`frame_batches` does.
+
+    Raises:
+        SchemaError: the frame lacks the text column or the requested id column.
+        InputError: the query fails.
+    """
+    batcher = _Batcher(config or InputConfig())
+    offset = 0
+    try:
+        for part in frame.collect_batches(chunk_size=batch_size):
+            numbers = pl.int_range(offset + 1, offset + 1 + part.height, eager=True)
+            part = part.with_columns(("frame:" + numbers.cast(pl.String)).alias(_SOURCE))
+            offset += part.height
+            yield batcher.finish(_RawBatch(part, []), "frame", folder=False)
+    except pl.exceptions.PolarsError as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise InputError(f"the LazyFrame given as input failed: {first}") from None
 
 
 def collect(batches: Iterator[ReadResult]) -> ReadResult:
