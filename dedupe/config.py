@@ -33,6 +33,10 @@ class InputConfig:
 
     ``id_column=None`` uses ``doc_id`` or ``id`` when the input has one; otherwise ids are made
     from the file name and the record's position (``crawl.jsonl:17``), stable across runs.
+
+    Example:
+        >>> InputConfig(id_column="url", text_column="body").text_column
+        'body'
     """
 
     id_column: str | None = None
@@ -49,7 +53,12 @@ class InputConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CleanConfig:
-    """Line cleaning: built-in rules, learned frequent lines, captions, user patterns."""
+    """Line cleaning: built-in rules, learned frequent lines, captions, user patterns.
+
+    Example:
+        >>> CleanConfig(drop_pattern=(r"^Advertisement$",), mode="page").mode
+        'page'
+    """
 
     enabled: bool = True
     builtin_rules: bool = True
@@ -81,7 +90,12 @@ class CleanConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExactConfig:
-    """Exact duplicates: documents whose normalized text is identical."""
+    """Exact duplicates: documents whose normalized text is identical.
+
+    Example:
+        >>> ExactConfig(enabled=False).enabled
+        False
+    """
 
     enabled: bool = True
 
@@ -91,6 +105,10 @@ class NearConfig:
     """Near duplicates: word n-gram shingles, MinHash, LSH banding and verification.
 
     The defaults are chosen from ``benchmarks/quality.py``; the README gives the reasoning.
+
+    Example:
+        >>> NearConfig(threshold=0.7, num_perm=64).threshold
+        0.7
     """
 
     enabled: bool = True
@@ -134,6 +152,10 @@ class KeepConfig:
     ``first`` the first in input order, ``source-priority`` the first source in
     ``source_priority`` (a source column value or a url host). Ties break on input order, then
     ``doc_id``.
+
+    Example:
+        >>> KeepConfig(keep="source-priority", source_priority=("apnews.com",)).keep
+        'source-priority'
     """
 
     keep: KeepPolicy = "longest"
@@ -154,7 +176,12 @@ class KeepConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputConfig:
-    """How the output folder is written."""
+    """How the output folder is written: the format of every table, and whether to replace it.
+
+    Example:
+        >>> OutputConfig(format="jsonl", force=True).format
+        'jsonl'
+    """
 
     format: OutputFormat = "parquet"
     force: bool = False
@@ -168,7 +195,13 @@ class OutputConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineConfig:
-    """All stage sections of one run."""
+    """All stage sections of one run.
+
+    Example:
+        >>> config = PipelineConfig(near=NearConfig(threshold=0.6))
+        >>> config.near.threshold, config.keep.keep
+        (0.6, 'longest')
+    """
 
     input: InputConfig = field(default_factory=InputConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
