@@ -157,3 +157,23 @@ def test_readme_option_table_matches_the_commands() -> None:
     assert sorted(readme) == sorted(cli)
     for flag, (key, default) in cli.items():
         assert readme[flag] == (key, default), flag
+
+
+def test_every_runtime_dependency_is_imported_by_a_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = [re.split(r"[<>=\[ ;]", dep)[0].replace("-", "_") for dep in project["dependencies"]]
+    code = (
+        "import sys, dedupe, dedupe.cli; "
+        f"dedupe.run('samples/syndicated.jsonl', output={str(tmp_path / 'o')!r}); "
+        "print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(run.stdout.split())
+    assert [name for name in names if name not in loaded] == []
+    assert "datasketch" not in loaded
