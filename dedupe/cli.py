@@ -449,6 +449,7 @@ class _Bars:
         "write": "Writing the corpus",
     }
     FINDING = "Finding duplicates"
+    PUBLISH = "Writing the output files"
 
     def __init__(self, bars: Progress, delay: float = 0.3) -> None:
         self.bars = bars
@@ -486,6 +487,11 @@ class _Bars:
                 self.start(self.FINDING, self.FINDING, None, counted=False)
         elif stage == "clusters":
             self.finish(self.FINDING)
+        elif stage == "publish" and not done:
+            self.finish("write")
+            self.start(self.PUBLISH, self.PUBLISH, None, counted=False)
+        elif stage == "publish":
+            self.finish(self.PUBLISH)
 
     def close(self) -> None:
         for timer in self.timers:

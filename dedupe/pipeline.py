@@ -181,6 +181,11 @@ def run(
     output's canonical documents (read from its ``state/``, not its text): a copy of one is
     dropped with ``duplicate_of`` naming it.
 
+    ``on_progress(stage, done, total)`` is called with the documents done in each pass
+    (``read``, with ``total`` None; ``clean``; ``write``), at the end of each corpus-wide stage
+    (``rank``, ``exact``, ``near``, ``clusters``: ``(1, 1)``), and around the writing of the
+    output folder (``publish``: ``(0, None)``, then ``(1, 1)``).
+
     Raises:
         InputError: an input cannot be read, or the output folder is not usable.
         SchemaError: an input lacks the text column or the requested id column.
@@ -250,12 +255,14 @@ def run(
                 corpus.collect().lazy(), dropped, removed.collect().lazy(), clusters, report
             )
         started = time.perf_counter()
+        runner.progress("publish", 0, None)
         workspace.write_tables(
             {"corpus": corpus, "dropped": dropped.lazy(), "removed_lines": removed}, config.output
         )
         seconds = time.perf_counter() - started + runner.timings.get("write", 0.0)
         report.stages.append(StageRecord("write", len(kept_ids), len(kept_ids), seconds))
         workspace.publish(report.to_dict())
+        runner.progress("publish", 1, 1)
         if config.output.format == "jsonl":
             corpus_rows = pl.scan_ndjson(output / "corpus.jsonl")
             removed_rows = pl.scan_ndjson(
@@ -300,7 +307,9 @@ def check_named_columns(columns: Sequence[str], config: PipelineConfig) -> None:
     """
     shown = [c for c in columns if not c.startswith(INTERNAL_PREFIX)]
     found = f"(found: {', '.join(shown)})"
-    keep = config.keep
+    # Without duplicate stages (`dedupe clean`) no copy is chosen: the policy needs no column.
+    deduplicates = config.exact.enabled or config.near.enabled
+    keep = config.keep if deduplicates else KeepConfig()
     named = {
         "date_column": keep.date_column,
         "source_column": keep.source_column or config.clean.source_column,

@@ -460,7 +460,8 @@ def test_progress_draws_one_bar_per_pass_and_hides_instant_steps() -> None:
     progress = Progress(console=Console(file=io.StringIO()))
     quick = _Bars(progress, delay=60.0)
     for event in [("read", 5, None), ("read", 10, None), ("clean", 10, 10), ("rank", 1, 1),
-                  ("near", 1, 1), ("clusters", 1, 1), ("write", 8, 8)]:  # fmt: skip
+                  ("near", 1, 1), ("clusters", 1, 1), ("write", 8, 8), ("publish", 0, None),
+                  ("publish", 1, 1)]:  # fmt: skip
         quick(*event)
     quick.close()
     tasks = {task.description: task for task in progress.tasks}
@@ -469,6 +470,7 @@ def test_progress_draws_one_bar_per_pass_and_hides_instant_steps() -> None:
         "Cleaning and hashing",
         "Finding duplicates",
         "Writing the corpus",
+        "Writing the output files",
     ]
     assert tasks["Reading and cleaning lines"].completed == 10
     assert all(task.finished for task in tasks.values())
@@ -480,3 +482,13 @@ def test_progress_draws_one_bar_per_pass_and_hides_instant_steps() -> None:
     time.sleep(0.2)
     drawer.close()
     assert slow.tasks[0].visible
+
+
+def test_clean_needs_no_column_for_the_keep_policy_of_a_config_file(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "dedupe.toml"
+    config.write_text('[keep]\nkeep = "earliest"\n', encoding="utf-8")
+    args = ["clean", str(samples_dir / "news"), "--dry-run", "-q", "--config", str(config)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output

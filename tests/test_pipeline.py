@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,6 +216,7 @@ def test_run_refuses_source_priorities_that_match_nothing(syndicated: Path) -> N
 def test_run_warns_of_a_source_priority_that_matches_nothing(
     syndicated: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="dedupe")
     priority = ("nope.com", "wire.example")
     run(
         syndicated,
@@ -229,7 +231,8 @@ def test_run_reports_documents_done_per_pass(syndicated: Path, tmp_path: Path) -
     stages = [stage for stage, _, _ in events]
     assert stages[0] == "read"
     assert ("clean", 10, 10) in events
-    assert events[-1][0] == "write"
+    assert events[-2:] == [("publish", 0, None), ("publish", 1, 1)]
+    assert ("write", 5, 5) in events
     assert {"rank", "exact", "near", "clusters"} <= set(stages)
     reads = [done for stage, done, _ in events if stage == "read"]
     assert reads == sorted(reads)
