@@ -410,25 +410,32 @@ class _Count(ProgressColumn):
         return Text(f"{task.completed:,.0f}{total} docs", style="progress.download")
 
 
+def _rate(task: Task) -> float | None:
+    """Return the documents a second since the pass began, or None before the first batch.
+
+    Batches finish in bursts (one per worker), so the rate over the whole pass is steadier than
+    Rich's estimate over its last samples.
+    """
+    seconds = task.finished_time if task.finished else task.elapsed
+    if not task.fields.get("counted") or not seconds or not task.completed:
+        return None
+    return task.completed / seconds
+
+
 class _Rate(ProgressColumn):
     def render(self, task: Task) -> Text:
-        if task.finished and task.finished_time:
-            speed: float | None = task.completed / task.finished_time
-        else:
-            speed = task.speed
-        if not task.fields.get("counted") or not speed:
-            return Text("")
-        return Text(f"{speed:,.0f} docs/s", style="progress.data.speed")
+        rate = _rate(task)
+        return Text("" if rate is None else f"{rate:,.0f} docs/s", style="progress.data.speed")
 
 
 class _Time(ProgressColumn):
     def render(self, task: Task) -> Text:
-        remaining = task.time_remaining
-        if task.finished or remaining is None:
-            return Text(
-                f"{_clock(task.finished_time or task.elapsed or 0.0)}", style="progress.elapsed"
-            )
-        return Text(f"{_clock(remaining)} left", style="progress.remaining")
+        rate = _rate(task)
+        if task.finished or rate is None or task.total is None:
+            seconds = task.finished_time if task.finished else task.elapsed
+            return Text(_clock(seconds or 0.0), style="progress.elapsed")
+        left = max(task.total - task.completed, 0) / rate
+        return Text(f"{_clock(left)} left", style="progress.remaining")
 
 
 def _clock(seconds: float) -> str:
