@@ -65,3 +65,32 @@ def test_clean_config_rejects_invalid_regex() -> None:
 def test_to_dict_round_trips_through_from_dict() -> None:
     config = PipelineConfig(near=NearConfig(threshold=0.7), keep=KeepConfig(keep="first"))
     assert PipelineConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[near]\nthreshold = "high"\n', '[near] threshold in {path} must be a number, got "high"'),
+        ("[near]\nnum_perm = 12.5\n", "[near] num_perm in {path} must be a whole number, got 12.5"),
+        ("[near]\nverify = 1\n", "[near] verify in {path} must be true or false, got 1"),
+        ('[near]\nbands = "8"\n', '[near] bands in {path} must be a whole number, got "8"'),
+        ('[clean]\ndrop_pattern = "^x$"\n', 'must be a list of strings, got "^x$"'),
+        ("[input]\nid_column = 3\n", "[input] id_column in {path} must be a string, got 3"),
+        ('[output]\nformat = "xlsx"\n', "must be one of 'parquet', 'jsonl', got \"xlsx\""),
+    ],
+    ids=["float", "int", "bool", "optional-int", "list", "optional-str", "literal"],
+)
+def test_from_toml_names_key_expected_type_and_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_toml(path)
+    assert message.format(path=path) in str(caught.value)
+
+
+def test_from_toml_accepts_a_whole_number_for_a_float(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text("[near]\nthreshold = 1\nbands = 16\nrows = 8\n", encoding="utf-8")
+    assert PipelineConfig.from_toml(path).near.threshold == 1
