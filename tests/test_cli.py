@@ -422,68 +422,6 @@ def test_library_messages_are_said_in_flags() -> None:
     assert translate("built with ngram_size=3 but") == "built with --ngram-size 3 but"
 
 
-def test_summary_table_lists_every_rule_or_says_how_many_more(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import io
-
-    from rich.console import Console
-
-    from dedupe import cli
-    from dedupe.report import Report
-
-    buffer = io.StringIO()
-    monkeypatch.setattr(cli, "stderr", Console(file=buffer, width=200))
-    rules = {f"builtin:rule{i:02d}": 20 - i for i in range(20)}
-    report = Report(parameters={}, inputs=[], documents_in=8, kept=6, lines_removed_by_rule=rules)
-    report.dropped_by_reason = {"near_duplicate": 2}
-    report.cluster_sizes = {"2": 2, "3-5": 0}
-    cli._render_summary(report, title="t", written=[])
-    text = buffer.getvalue()
-    assert "builtin:rule10" in text
-    assert "builtin:rule11" not in text
-    assert "and 9 more rules" in text
-    assert "75.0%" in text
-    assert "25.0%" in text
-    assert "clusters of 2 or more" in text
-
-
-def test_progress_draws_one_bar_per_pass_and_hides_instant_steps() -> None:
-    import io
-    import time
-
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from dedupe.cli import _Bars
-
-    progress = Progress(console=Console(file=io.StringIO()))
-    quick = _Bars(progress, delay=60.0)
-    for event in [("read", 5, None), ("read", 10, None), ("clean", 10, 10), ("rank", 1, 1),
-                  ("near", 1, 1), ("clusters", 1, 1), ("write", 8, 8), ("publish", 0, None),
-                  ("publish", 1, 1)]:  # fmt: skip
-        quick(*event)
-    quick.close()
-    tasks = {task.description: task for task in progress.tasks}
-    assert list(tasks) == [
-        "Reading and cleaning lines",
-        "Cleaning and hashing",
-        "Finding duplicates",
-        "Writing the corpus",
-        "Writing the output files",
-    ]
-    assert tasks["Reading and cleaning lines"].completed == 10
-    assert all(task.finished for task in tasks.values())
-    assert not any(task.visible for task in tasks.values())
-
-    slow = Progress(console=Console(file=io.StringIO()))
-    drawer = _Bars(slow, delay=0.0)
-    drawer("clean", 3, 10)
-    time.sleep(0.2)
-    drawer.close()
-    assert slow.tasks[0].visible
-
-
 def test_clean_needs_no_column_for_the_keep_policy_of_a_config_file(
     samples_dir: Path, tmp_path: Path
 ) -> None:
