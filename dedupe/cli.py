@@ -309,7 +309,7 @@ def _flag(parameter: str) -> str:
 
 
 def translate(message: str) -> str:
-    """Say a library message in flags: ``text_column='body'`` becomes ``--text-column 'body'``.
+    """Say a library message in flags: ``text_column='body'`` becomes ``--text-column body``.
 
     Only names of config fields and ``against``/``output`` are translated.
     """
@@ -371,7 +371,7 @@ def _overrides(flags: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for section in dataclasses.fields(PipelineConfig):
         names = {f.name for f in dataclasses.fields(getattr(_DEFAULTS, section.name))}
         for name, value in flags.items():
-            if name in names and value is not None and value != []:
+            if name in names and value is not None and value not in ([], ()):
                 overrides.setdefault(section.name, {})[name] = (
                     tuple(value) if isinstance(value, list) else value
                 )
@@ -382,13 +382,12 @@ def _usage_error(message: str, section: str, values: dict[str, Any]) -> typer.Ba
     """Say a config section's complaint about flag values as a usage error naming the flags."""
     fields = [f.name for f in dataclasses.fields(getattr(_DEFAULTS, section))]
     named = [name for name in values if re.search(rf"\b{name}\b", message)] or list(values)
-    words = re.sub(r"\b(" + "|".join(fields) + r")\b", lambda m: _flag(m.group(1)), message)
+    pattern = r"(?<![-\w])(" + "|".join(fields) + r")\b"
+    words = re.sub(pattern, lambda m: _flag(m.group(1)), translate(message))
     got = ", ".join(
         repr(values[n]) if len(named) == 1 else f"{_flag(n)} {values[n]!r}" for n in named
     )
-    return typer.BadParameter(
-        f"{translate(words)} (got {got})", param_hint=" / ".join(map(_flag, named))
-    )
+    return typer.BadParameter(f"{words} (got {got})", param_hint=" / ".join(map(_flag, named)))
 
 
 @contextmanager

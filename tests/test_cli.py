@@ -318,8 +318,9 @@ def test_help_shows_the_config_defaults() -> None:
         (["--batch-size", "0"], "--batch-size"),
         (["--bands", "4"], "--bands"),
         (["--keep", "newest"], "--keep"),
+        (["--keep", "source-priority"], "--source-priority"),
     ],
-    ids=["threshold", "regex", "batch-size", "bands-alone", "keep"],
+    ids=["threshold", "regex", "batch-size", "bands-alone", "keep", "priority-missing"],
 )
 def test_bad_flag_value_is_a_usage_error_naming_flag_and_value(
     samples_dir: Path, tmp_path: Path, args: list[str], flag: str
@@ -330,6 +331,7 @@ def test_bad_flag_value_is_a_usage_error_naming_flag_and_value(
     assert result.exit_code == 2, result.output
     assert flag in result.stderr
     assert args[1] in result.stderr
+    assert "---" not in result.stderr.replace("───", "")
     assert not (tmp_path / "o").exists()
 
 
