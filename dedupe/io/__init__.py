@@ -2,9 +2,9 @@
 
 Public names, by module:
 
-- ``dedupe.io.read``: ``read_corpus``, ``iter_batches``, ``frame_batches``, ``ReadResult``,
-  ``STDIN``, ``JSONL_SUFFIXES``, ``TEXT_SUFFIXES``, ``FALLBACK_ENCODING``, ``is_binary``,
-  ``parse_jsonl_lines``;
+- ``dedupe.io.read``: ``read_corpus``, ``iter_batches``, ``frame_batches``, ``lazy_batches``,
+  ``ReadResult``, ``STDIN``, ``JSONL_SUFFIXES``, ``TEXT_SUFFIXES``, ``FALLBACK_ENCODING``,
+  ``is_binary``, ``parse_jsonl_lines``;
 - ``dedupe.io.write``: ``Workspace``, ``check_output_path``;
 - ``dedupe.io.state``: ``meta``, ``check_meta``, ``read_state_meta``, ``read_state_chunks``,
   ``state_tables``.
