@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,24 +18,21 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
 from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
-from dedupe.errors import DedupeError
+from dedupe.errors import ConfigError, DedupeError
 from dedupe.pipeline import run
 from dedupe.report import Report
 from dedupe.review.clusters import describe_clusters
 from dedupe.review.explain import explain, explanation_text
+from dedupe.terminal import (
+    progress_bars,
+    render_clusters,
+    render_removed_lines,
+    render_summary,
+    render_thresholds,
+    summary_line,
+)
 from dedupe.version import __version__
 
 app = typer.Typer(
@@ -45,80 +44,324 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 stdout = Console()
 
+# Help panels, in the order a user meets the options.
+INPUT = "Input"
+CLEANING = "Cleaning"
+NEAR = "Near duplicates"
+CANONICAL = "Canonical copy"
+OUTPUT = "Output"
+PERFORMANCE = "Performance"
+_DEFAULTS = PipelineConfig()
+
+
+def _section_of(name: str) -> str:
+    """The first config section with a field ``name`` (a flag and its field share one name)."""
+    return next(
+        section.name
+        for section in dataclasses.fields(PipelineConfig)
+        if name in {f.name for f in dataclasses.fields(getattr(_DEFAULTS, section.name))}
+    )
+
+
+def _default(name: str) -> str:
+    """The config default of field ``name`` as --help shows it."""
+    value = getattr(getattr(_DEFAULTS, _section_of(name)), name)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _option(
+    name: str,
+    help: str,
+    panel: str,
+    *,
+    metavar: str = "",
+    default: str | None = None,
+    decls: tuple[str, ...] = (),
+) -> Any:
+    """A config option: flag ``--name-with-dashes``, help rendered as written, default shown."""
+    shown = default if default is not None else _default(name)
+    # Typer would show a text default in parentheses; the help says it plainly.
+    return typer.Option(
+        *(decls or (f"--{name.replace('_', '-')}",)),
+        help=escape(f"{help} [default: {shown}]" if shown else help),
+        show_default=False,
+        metavar=metavar,
+        rich_help_panel=panel,
+    )
+
+
 # Options shared by several commands, declared once.
 Inputs = Annotated[
     list[str],
     typer.Argument(
-        help="Folders of .txt/.md/.html articles, .jsonl(.gz), .json, .parquet or .csv files "
-        "(or a quoted glob); - is stdin."
+        help=escape(
+            "Folders of .txt/.md/.html articles, .jsonl(.gz), .json, .parquet or .csv files "
+            "(or a quoted glob); - is stdin."
+        ),
+        metavar="INPUT",
+        show_default=False,
     ),
 ]
-OutputDir = Annotated[Path, typer.Option("--output", "-o", help="Output folder to create.")]
+OutputDir = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", help="Output folder to create.", metavar="DIR", rich_help_panel=OUTPUT
+    ),
+]
 ConfigFile = Annotated[
-    Path | None, typer.Option("--config", help="TOML file with [clean], [near], ... sections.")
+    Path | None,
+    typer.Option(
+        "--config",
+        help=escape("TOML file with [input], [clean], [exact], [near], [keep], [output] tables."),
+        metavar="FILE",
+        rich_help_panel=INPUT,
+    ),
 ]
-IdField = Annotated[str | None, typer.Option(help="Field holding the document id.")]
-TextField = Annotated[str | None, typer.Option(help="Field holding the article text.")]
+IdField = Annotated[
+    str | None,
+    _option(
+        "id_column",
+        "Field holding the document id.",
+        INPUT,
+        metavar="NAME",
+        default="doc_id, else id, else FILE:LINE",
+    ),
+]
+TextField = Annotated[
+    str | None, _option("text_column", "Field holding the article text.", INPUT, metavar="NAME")
+]
 HtmlField = Annotated[
-    str | None, typer.Option(help="Field holding HTML pages, read as their text (html extra).")
+    str | None,
+    _option(
+        "html_column",
+        "Field holding HTML pages, read as their text (html extra).",
+        INPUT,
+        metavar="NAME",
+        default="",
+    ),
 ]
-Force = Annotated[bool | None, typer.Option("--force", help="Replace a non-empty output folder.")]
+Force = Annotated[bool | None, _option("force", "Replace an existing output.", OUTPUT, default="")]
 Quiet = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress or table: errors and one summary line.")
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress or table: errors and one summary line.",
+        metavar="",
+        rich_help_panel=OUTPUT,
+    ),
 ]
-BatchSize = Annotated[int | None, typer.Option(help="Records per batch (memory follows it).")]
+BatchSize = Annotated[
+    int | None,
+    _option("batch_size", "Records per batch (memory follows it).", PERFORMANCE, metavar="N"),
+]
 Workers = Annotated[
     int | None,
-    typer.Option(help="Batches cleaned and fingerprinted at once, on threads (default 2)."),
+    _option(
+        "workers",
+        "Batches cleaned and fingerprinted at once, on threads.",
+        PERFORMANCE,
+        metavar="N",
+    ),
 ]
 Against = Annotated[
     Path | None,
-    typer.Option(help="An earlier --output folder: drop new copies of its documents too."),
+    typer.Option(
+        help="An earlier --output folder: drop new copies of its documents too.",
+        metavar="DIR",
+        rich_help_panel=NEAR,
+    ),
 ]
 EngineName = Annotated[
     Literal["local", "spark"],
-    typer.Option(help="local, or spark to run on PySpark (pip install 'dedupe-corpus[spark]')."),
+    typer.Option(
+        help=escape("local, or spark to run on PySpark (pip install 'dedupe-corpus[spark]')."),
+        metavar="local|spark",
+        rich_help_panel=PERFORMANCE,
+    ),
 ]
-Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: debug).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")]
-Format = Annotated[OutputFormat | None, typer.Option(help="Corpus file format.")]
+Verbose = Annotated[
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        help="Log more (-vv: debug).",
+        metavar="",
+        show_default=False,
+        rich_help_panel=OUTPUT,
+    ),
+]
+AsJson = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print the report as JSON on stdout.", metavar="", rich_help_panel=OUTPUT
+    ),
+]
+Format = Annotated[
+    OutputFormat | None,
+    _option(
+        "format", "Format of every table of the output folder.", OUTPUT, metavar="parquet|jsonl"
+    ),
+]
 DropPattern = Annotated[
-    list[str] | None, typer.Option(help="Regex: drop matching lines (repeatable).")
+    list[str] | None,
+    _option(
+        "drop_pattern",
+        "Regex: drop matching lines (repeatable).",
+        CLEANING,
+        metavar="REGEX",
+        default="",
+    ),
 ]
 KeepPattern = Annotated[
-    list[str] | None, typer.Option(help="Regex: never drop matching lines (repeatable).")
+    list[str] | None,
+    _option(
+        "keep_pattern",
+        "Regex: never drop matching lines (repeatable).",
+        CLEANING,
+        metavar="REGEX",
+        default="",
+    ),
 ]
 Mode = Annotated[
-    CleanMode | None, typer.Option(help="article, or page for text of whole HTML pages.")
+    CleanMode | None,
+    _option(
+        "mode", "article, or page for text of whole HTML pages.", CLEANING, metavar="article|page"
+    ),
 ]
-SourceColumn = Annotated[str | None, typer.Option(help="Column naming each document's source.")]
+SourceColumn = Annotated[
+    str | None,
+    _option(
+        "source_column",
+        "Column naming each document's source.",
+        CLEANING,
+        metavar="NAME",
+        default="source, site, ..., else the url host",
+    ),
+]
 Threshold = Annotated[
-    float | None, typer.Option(help="Jaccard similarity of word shingles for a near duplicate.")
+    float | None,
+    _option(
+        "threshold",
+        "Jaccard similarity of word shingles for a near duplicate.",
+        NEAR,
+        metavar="FLOAT",
+    ),
 ]
 ContainmentThreshold = Annotated[
-    float | None, typer.Option(help="Share of the shorter text inside the longer (trimmed copy).")
+    float | None,
+    _option(
+        "containment_threshold",
+        "Share of the shorter text inside the longer (trimmed copy).",
+        NEAR,
+        metavar="FLOAT",
+    ),
 ]
-NgramSize = Annotated[int | None, typer.Option(help="Words per shingle.")]
-NumPerm = Annotated[int | None, typer.Option(help="MinHash permutations.")]
-Bands = Annotated[int | None, typer.Option(help="LSH bands (with --rows).")]
-Rows = Annotated[int | None, typer.Option(help="LSH rows per band (with --bands).")]
+NgramSize = Annotated[int | None, _option("ngram_size", "Words per shingle.", NEAR, metavar="N")]
+NumPerm = Annotated[int | None, _option("num_perm", "MinHash permutations.", NEAR, metavar="N")]
+Bands = Annotated[
+    int | None,
+    _option("bands", "LSH bands (with --rows).", NEAR, metavar="N", default="from the thresholds"),
+]
+Rows = Annotated[
+    int | None,
+    _option(
+        "rows",
+        "LSH rows per band (with --bands).",
+        NEAR,
+        metavar="N",
+        default="from the thresholds",
+    ),
+]
 Verify = Annotated[
-    bool | None, typer.Option("--verify/--no-verify", help="Check candidates on true shingles.")
+    bool | None,
+    _option(
+        "verify",
+        "Check candidates on true shingles.",
+        NEAR,
+        default="verify",
+        decls=("--verify/--no-verify",),
+    ),
 ]
-Keep = Annotated[KeepPolicy | None, typer.Option(help="Which copy of a duplicate to keep.")]
-DateColumn = Annotated[str | None, typer.Option(help="Date column for --keep earliest.")]
+Keep = Annotated[
+    KeepPolicy | None,
+    _option(
+        "keep",
+        "Which copy of a duplicate to keep.",
+        CANONICAL,
+        metavar="longest|earliest|first|source-priority",
+    ),
+]
+DateColumn = Annotated[
+    str | None,
+    _option(
+        "date_column",
+        "Date column for --keep earliest.",
+        CANONICAL,
+        metavar="NAME",
+        default="published, date, ...",
+    ),
+]
 SourcePriority = Annotated[
-    list[str] | None, typer.Option(help="Sources or url hosts, best first (repeatable).")
+    list[str] | None,
+    _option(
+        "source_priority",
+        "Sources or url hosts, best first (repeatable).",
+        CANONICAL,
+        metavar="NAME",
+        default="",
+    ),
 ]
 Sample = Annotated[
-    int | None, typer.Option(help="Run on a seeded random sample of N documents (quick tries).")
+    int | None,
+    _option(
+        "sample",
+        "Run on a seeded random sample of N documents (quick tries).",
+        INPUT,
+        metavar="N",
+        default="all",
+    ),
 ]
 DroppedText = Annotated[
     bool | None,
-    typer.Option(
-        "--dropped-text/--no-dropped-text", help="Keep dropped documents' text in dropped.parquet."
+    _option(
+        "dropped_text",
+        "Keep dropped documents' cleaned text in the dropped table.",
+        OUTPUT,
+        decls=("--dropped-text/--no-dropped-text",),
     ),
 ]
+
+# Library messages name parameters (``text_column=``); the CLI says the flag (``--text-column``).
+_NOT_CONFIG_FLAGS = {"against": "--against", "output": "--output"}
+
+
+def _flag(parameter: str) -> str:
+    return _NOT_CONFIG_FLAGS.get(parameter, f"--{parameter.replace('_', '-')}")
+
+
+def translate(message: str) -> str:
+    """Say a library message in flags: ``text_column='body'`` becomes ``--text-column body``.
+
+    Only names of config fields and ``against``/``output`` are translated.
+    """
+    known = {
+        f.name
+        for s in dataclasses.fields(PipelineConfig)
+        for f in dataclasses.fields(getattr(_DEFAULTS, s.name))
+    } | set(_NOT_CONFIG_FLAGS)
+
+    def flag(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if name not in known:
+            return match.group(0)
+        if not value or value == "True":
+            return _flag(name)
+        shown = shlex.quote(value[1:-1]) if value.startswith("'") else value
+        return f"{_flag(name)} {shown}"
+
+    return re.sub(r"\b([a-z][a-z_]*)=('[^']*'|[\w.-]+)?", flag, message)
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -130,32 +373,54 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     )
 
 
-def _settings(ctx: typer.Context) -> PipelineConfig:
-    """Build the config from --config and the command's flags: flags win over the file."""
+def _settings(ctx: typer.Context, **fixed: dict[str, Any]) -> PipelineConfig:
+    """Build the config from --config and the command's flags: flags win over the file.
+
+    A bad value in the file is a data problem (exit 1, naming the file); a bad flag value is a
+    usage error (exit 2, naming the flag and the value).
+    """
     flags = dict(ctx.params)
-    return _build_config(flags.pop("config", None), **flags)
+    config_file: Path | None = flags.pop("config", None)
+    overrides = _overrides(flags)
+    for section, values in fixed.items():
+        overrides.setdefault(section, {}).update(values)
+    try:
+        if config_file is not None:
+            return PipelineConfig.from_toml(config_file, **overrides)
+        return PipelineConfig.from_dict(overrides, origin="options")
+    except ConfigError:
+        base = PipelineConfig.from_toml(config_file) if config_file else _DEFAULTS
+        for section, values in overrides.items():
+            try:
+                dataclasses.replace(getattr(base, section), **values)
+            except ConfigError as flag_error:
+                raise _usage_error(str(flag_error), section, values) from None
+        raise
 
 
-def _build_config(config_file: Path | None, **flags: Any) -> PipelineConfig:
-    """Route each flag to the config section with a field of the same name; ignore the rest."""
-    sections = {f.name: f.type for f in dataclasses.fields(PipelineConfig)}
+def _overrides(flags: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Route each flag to the config sections with a field of the same name; ignore the rest."""
     overrides: dict[str, dict[str, Any]] = {}
-    for name, value in flags.items():
-        # Typer gives an empty tuple for a repeatable option not given: the file's list stands.
-        if value is None or (isinstance(value, list | tuple) and not value):
-            continue
-        owners = [
-            section
-            for section in sections
-            if name in {f.name for f in dataclasses.fields(getattr(PipelineConfig(), section))}
-        ]
-        for section in owners:
-            overrides.setdefault(section, {})[name] = (
-                tuple(value) if isinstance(value, list) else value
-            )
-    if config_file is not None:
-        return PipelineConfig.from_toml(config_file, **overrides)
-    return PipelineConfig.from_dict(overrides, origin="options")
+    for section in dataclasses.fields(PipelineConfig):
+        names = {f.name for f in dataclasses.fields(getattr(_DEFAULTS, section.name))}
+        for name, value in flags.items():
+            if name in names and value is not None and value not in ([], ()):
+                overrides.setdefault(section.name, {})[name] = (
+                    tuple(value) if isinstance(value, list) else value
+                )
+    return overrides
+
+
+def _usage_error(message: str, section: str, values: dict[str, Any]) -> typer.BadParameter:
+    """Say a config section's complaint about flag values as a usage error naming the flags."""
+    fields = [f.name for f in dataclasses.fields(getattr(_DEFAULTS, section))]
+    named = [name for name in values if re.search(rf"\b{name}\b", message)] or list(values)
+    pattern = r"(?<![-\w])(" + "|".join(fields) + r")\b"
+    words = re.sub(pattern, lambda m: _flag(m.group(1)), translate(message))
+    got = ", ".join(
+        repr(values[n]) if len(named) == 1 else f"{_flag(n)} {values[n]!r}" for n in named
+    )
+    return typer.BadParameter(f"{words} (got {got})", param_hint=" / ".join(map(_flag, named)))
 
 
 @contextmanager
@@ -164,73 +429,12 @@ def _errors_as_messages() -> Iterator[None]:
     try:
         yield
     except DedupeError as error:
-        stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        message = escape(translate(str(error)))
+        stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
         stderr.print("interrupted; no output was published")
         raise typer.Exit(code=130) from None
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Any]:
-    """Yield an on_progress callback drawing Rich bars, or None off a terminal or when quiet."""
-    if quiet or not stderr.is_terminal:
-        yield None
-        return
-    columns = (
-        TextColumn("{task.description:>11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=stderr, transient=True) as bars:
-        tasks: dict[str, TaskID] = {}
-
-        def update(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bars.add_task(stage, total=total)
-            bars.update(tasks[stage], completed=done, total=total)
-
-        yield update
-
-
-def _unsupported_files(report: Report) -> str | None:
-    """``3 (.pdf 2, .docx 1)``: the files of input folders left unread, or None."""
-    counts: dict[str, int] = report.details.get("read", {}).get("unsupported_files", {})
-    if not counts:
-        return None
-    kinds = ", ".join(f"{kind} {n:,}" for kind, n in counts.items())
-    return f"{sum(counts.values()):,} ({kinds})"
-
-
-def _summary_line(report: Report, title: str) -> str:
-    reasons = ", ".join(f"{reason} {count:,}" for reason, count in report.dropped_by_reason.items())
-    unsupported = _unsupported_files(report)
-    return (
-        f"{title}: {report.documents_in:,} documents in, {report.kept:,} kept, "
-        f"{report.dropped:,} dropped{f' ({reasons})' if reasons else ''}, "
-        f"{report.lines_removed:,} lines removed, "
-        f"{f'files not read {unsupported}, ' if unsupported else ''}{report.seconds:.1f} s"
-    )
-
-
-def _render_summary(report: Report, *, title: str) -> None:
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    table.add_row("documents in", f"{report.documents_in:,}")
-    table.add_row("kept", f"{report.kept:,}")
-    for reason, count in report.dropped_by_reason.items():
-        table.add_row(f"dropped: {reason}", f"{count:,}")
-    table.add_row("lines removed", f"{report.lines_removed:,}")
-    for rule, count in list(report.lines_removed_by_rule.items())[:8]:
-        table.add_row(f"  {rule}", f"{count:,}")
-    if (unsupported := _unsupported_files(report)) is not None:
-        table.add_row("files not read", unsupported)
-    table.add_row("seconds", f"{report.seconds:.2f}")
-    stderr.print(table)
 
 
 class _Reported(Protocol):
@@ -238,14 +442,24 @@ class _Reported(Protocol):
     def report(self) -> Report: ...
 
 
-def _finish(result: _Reported, *, title: str, as_json: bool, quiet: bool) -> None:
+def _finish(
+    result: _Reported,
+    *,
+    title: str,
+    as_json: bool,
+    quiet: bool,
+    written: list[Path],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Print the report: a table on a terminal, else (or with --quiet) one summary line."""
     if as_json:
-        sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
+        data = result.report.to_dict() | (extra or {})
+        sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
     if quiet or not stderr.is_terminal:
-        stderr.print(_summary_line(result.report, title), highlight=False, soft_wrap=True)
+        line = summary_line(result.report, title, written)
+        stderr.print(escape(line), highlight=False, soft_wrap=True)
     else:
-        _render_summary(result.report, title=title)
+        render_summary(stderr, result.report, title=title, written=written)
 
 
 def _version_callback(value: bool) -> None:
@@ -263,6 +477,7 @@ def main(
             callback=_version_callback,
             is_eager=True,
             help="Show the version and exit.",
+            metavar="",
         ),
     ] = False,
 ) -> None:
@@ -273,10 +488,8 @@ def main(
 def run_command(
     ctx: typer.Context,
     inputs: Inputs,
-    output: OutputDir,
+    *,
     config: ConfigFile = None,
-    format: Format = None,
-    force: Force = None,
     id_column: IdField = None,
     text_column: TextField = None,
     html_column: HtmlField = None,
@@ -291,18 +504,21 @@ def run_command(
     bands: Bands = None,
     rows: Rows = None,
     verify: Verify = None,
+    against: Against = None,
     keep: Keep = None,
     date_column: DateColumn = None,
     source_priority: SourcePriority = None,
-    batch_size: BatchSize = None,
-    workers: Workers = None,
-    against: Against = None,
-    engine: EngineName = "local",
+    output: OutputDir,
+    format: Format = None,
+    force: Force = None,
     sample: Sample = None,
     dropped_text: DroppedText = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
+    batch_size: BatchSize = None,
+    workers: Workers = None,
+    engine: EngineName = "local",
 ) -> None:
     """Clean, deduplicate and write a canonical corpus with its ledger to --output.
 
@@ -317,27 +533,19 @@ def run_command(
 
             result = run_spark(inputs, settings, output=output, against=against)
         else:
-            with _progress(quiet) as on_progress:
+            with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
                 result = run(
                     inputs, settings, output=output, against=against, on_progress=on_progress
                 )
-    _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet)
+    _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet, written=[output])
 
 
 @app.command("clean")
 def clean_command(
     ctx: typer.Context,
     inputs: Inputs,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Output folder to create (not needed with --dry-run)."),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would be removed; write nothing.")
-    ] = False,
+    *,
     config: ConfigFile = None,
-    format: Format = None,
-    force: Force = None,
     id_column: IdField = None,
     text_column: TextField = None,
     html_column: HtmlField = None,
@@ -345,64 +553,78 @@ def clean_command(
     keep_pattern: KeepPattern = None,
     mode: Mode = None,
     source_column: SourceColumn = None,
-    sample: Sample = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Output folder to create (not needed with --dry-run).",
+            metavar="DIR",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print what would be removed; write nothing.",
+            metavar="",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    format: Format = None,
+    force: Force = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
+    batch_size: BatchSize = None,
+    workers: Workers = None,
 ) -> None:
     """Remove boilerplate lines and repeated captions only, without deduplication.
 
     Example: dedupe clean samples/news --dry-run
     """
     _configure_logging(verbose, quiet)
-    with _errors_as_messages():
-        if output is None and not dry_run:
-            raise typer.BadParameter("give --output DIR, or --dry-run to only look")
-        settings = _settings(ctx)
-        settings = dataclasses.replace(
-            settings,
-            exact=dataclasses.replace(settings.exact, enabled=False),
-            near=dataclasses.replace(settings.near, enabled=False),
+    if output is None and not dry_run:
+        raise typer.BadParameter(
+            "give --output DIR, or --dry-run to only look", param_hint="'--output'"
         )
-        result = run(inputs, settings, output=None if dry_run else output)
-    if dry_run:
-        _render_removed_lines(result.removed_lines)
-    _finish(result, title="dedupe clean", as_json=as_json, quiet=quiet)
-
-
-def _render_removed_lines(removed: pl.DataFrame, examples: int = 3) -> None:
-    if removed.height == 0:
-        stdout.print("nothing would be removed")
-        return
-    grouped = (
-        removed.group_by("rule")
-        .agg(pl.len().alias("lines"), pl.col("line").unique(maintain_order=True).head(examples))
-        .sort(["lines", "rule"], descending=[True, False])
+    with _errors_as_messages():
+        settings = _settings(ctx, exact={"enabled": False}, near={"enabled": False})
+        with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
+            result = run(
+                inputs, settings, output=None if dry_run else output, on_progress=on_progress
+            )
+    if dry_run and not (as_json and quiet):
+        # The dry run's answer: on stdout, unless stdout is the JSON's.
+        render_removed_lines(stderr if as_json else stdout, result.removed_lines)
+    _finish(
+        result,
+        title="dedupe clean",
+        as_json=as_json,
+        quiet=quiet,
+        written=[] if output is None or dry_run else [output],
     )
-    table = Table(title="lines that would be removed, by rule", title_justify="left")
-    table.add_column("rule")
-    table.add_column("lines", justify="right")
-    table.add_column("examples", overflow="fold")
-    for rule, count, lines in grouped.iter_rows():
-        shown = " | ".join(repr(line[:60]) for line in lines)
-        table.add_row(rule, f"{count:,}", shown)
-    stdout.print(table)
+
+
+# The table formats `dups --output` writes, by file extension.
+CLUSTER_WRITERS: dict[str, Callable[[pl.DataFrame, Path], object]] = {
+    ".parquet": pl.DataFrame.write_parquet,
+    ".jsonl": pl.DataFrame.write_ndjson,
+    ".csv": pl.DataFrame.write_csv,
+}
 
 
 @app.command("dups")
 def dups_command(
     ctx: typer.Context,
     inputs: Inputs,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write the clusters as a table (.parquet, .jsonl or .csv)."
-        ),
-    ] = None,
+    *,
     config: ConfigFile = None,
     id_column: IdField = None,
     text_column: TextField = None,
     html_column: HtmlField = None,
+    source_column: SourceColumn = None,
     threshold: Threshold = None,
     containment_threshold: ContainmentThreshold = None,
     ngram_size: NgramSize = None,
@@ -413,15 +635,35 @@ def dups_command(
     keep: Keep = None,
     date_column: DateColumn = None,
     source_priority: SourcePriority = None,
-    source_column: SourceColumn = None,
-    limit: Annotated[int, typer.Option(help="Clusters to print (0: all).")] = 20,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the clusters as a table (.parquet, .jsonl or .csv).",
+            metavar="FILE",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(help="Clusters to print (0: all).", metavar="N", rich_help_panel=OUTPUT),
+    ] = 20,
     thresholds: Annotated[
-        bool, typer.Option("--thresholds", help="Print drops at other thresholds instead.")
+        bool,
+        typer.Option(
+            "--thresholds",
+            help="Print the drops other thresholds would give instead of the clusters.",
+            metavar="",
+            rich_help_panel=OUTPUT,
+        ),
     ] = False,
-    sample: Sample = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the clusters as JSON.")] = False,
+    force: Force = None,
+    as_json: AsJson = False,
     quiet: Quiet = False,
     verbose: Verbose = 0,
+    batch_size: BatchSize = None,
+    workers: Workers = None,
 ) -> None:
     """Find duplicate clusters and print them, without writing a corpus.
 
@@ -430,83 +672,61 @@ def dups_command(
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
         settings = _settings(ctx)
-        result = run(inputs, settings)
+        if output is not None:
+            _check_table_path(output, force=settings.output.force)
+        with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
+            result = run(inputs, settings, on_progress=on_progress)
         if output is not None:
             _write_clusters(result.clusters, output)
         documents = pl.concat([result.corpus, result.dropped], how="diagonal_relaxed")
         described = describe_clusters(result.clusters, documents, limit=0 if as_json else limit)
-    if thresholds:
-        _render_thresholds(result.report)
-    elif as_json:
-        sys.stdout.write(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
-    elif not quiet:
-        _render_clusters(described, result.clusters.get_column("cluster_id").n_unique())
+    if thresholds and not as_json:
+        render_thresholds(stdout, result.report)
+    elif not quiet and not as_json:
+        render_clusters(stdout, described, result.clusters.get_column("cluster_id").n_unique())
+    _finish(
+        result,
+        title="dedupe dups",
+        as_json=as_json,
+        quiet=quiet,
+        written=[] if output is None else [output],
+        extra={"clusters": described},
+    )
+
+
+def _check_table_path(output: Path, *, force: bool) -> None:
+    """Refuse a clusters table of an unknown format, or one that exists, before any work."""
+    if output.suffix.lower() not in CLUSTER_WRITERS:
+        raise typer.BadParameter(
+            f"must end in {', '.join(CLUSTER_WRITERS)}, got '{output}'", param_hint="'--output'"
+        )
+    if output.exists() and not force:
+        raise DedupeError(f"'{output}' exists; pass --force to replace it or choose another")
+    if not output.parent.is_dir():
+        raise DedupeError(f"cannot write '{output}': folder '{output.parent}' does not exist")
 
 
 def _write_clusters(clusters: pl.DataFrame, output: Path) -> None:
-    suffix = output.suffix.lower()
-    writers: dict[str, Callable[[Path], object]] = {
-        ".parquet": clusters.write_parquet,
-        ".jsonl": clusters.write_ndjson,
-        ".csv": clusters.write_csv,
-    }
-    if suffix not in writers:
-        raise typer.BadParameter(f"--output must end in {', '.join(writers)}, got '{output}'")
     try:
-        writers[suffix](output)
+        CLUSTER_WRITERS[output.suffix.lower()](clusters, output)
     except OSError as error:
         reason = error.strerror or str(error).split(" (os error")[0]
         raise DedupeError(f"cannot write '{output}': {reason}") from None
 
 
-def _render_clusters(described: list[dict[str, Any]], total: int) -> None:
-    stdout.print(f"showing {len(described):,} of {total:,} clusters, largest first")
-    for cluster in described:
-        stdout.print(f"\ncluster {cluster['cluster_id']} ({cluster['size']} documents)")
-        for m in cluster["members"]:
-            role = "canonical"
-            if not m["canonical"]:
-                role = f"{m['reason']} of {m['matched']}, {m['measure']} {m['similarity']:.3f}"
-            where = f"  <{m['where']}>" if m["where"] else ""
-            line = f"  {m['doc_id']}  [{role}]  {m['label'][:70]}{where}"
-            stdout.print(line, markup=False, highlight=False, soft_wrap=True)
-
-
-def _render_thresholds(report: Report) -> None:
-    found = report.details.get("near", {}).get("similarities")
-    if not found:
-        stdout.print("no candidate pairs were verified: nothing to tabulate")
-        return
-    near = report.parameters["near"]
-    actual = report.dropped_by_reason.get("near_duplicate", 0)
-    stdout.print(
-        f"near duplicates at other thresholds ({found['pairs']:,} verified pairs; "
-        f"{actual:,} dropped at this run's, estimated {found['thresholds']['current']:,}; "
-        "below this run's thresholds the counts are lower bounds)"
-    )
-    for measure, current, other in (
-        ("jaccard", near["threshold"], f"containment {near['containment_threshold']}"),
-        ("containment", near["containment_threshold"], f"jaccard {near['threshold']}"),
-    ):
-        table = Table(
-            title=f"--{'threshold' if measure == 'jaccard' else 'containment-threshold'}"
-            f" (with {other})",
-            title_justify="left",
-        )
-        table.add_column(f"{measure} threshold", justify="right")
-        table.add_column("near duplicates", justify="right")
-        for row in found["thresholds"][measure]:
-            mark = " (this run)" if row["threshold"] == current else ""
-            table.add_row(f"{row['threshold']:.2f}{mark}", f"{row['near_duplicates']:,}")
-        stdout.print(table)
-
-
 @app.command("explain")
 def explain_command(
-    output: Annotated[Path, typer.Argument(help="An output folder of dedupe run.")],
-    doc_ids: Annotated[list[str], typer.Argument(help="Document ids to explain.")],
+    output: Annotated[
+        Path, typer.Argument(help="An output folder of dedupe run.", metavar="OUTPUT")
+    ],
+    doc_ids: Annotated[
+        list[str], typer.Argument(help="Document ids to explain.", metavar="DOC_ID...")
+    ],
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the explanations as JSON.")
+        bool,
+        typer.Option(
+            "--json", help="Print the explanations as JSON.", metavar="", rich_help_panel=OUTPUT
+        ),
     ] = False,
 ) -> None:
     """Say why documents were kept or dropped, from an output folder alone.

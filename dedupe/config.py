@@ -109,6 +109,10 @@ class InputConfig:
 
     ``id_column=None`` uses ``doc_id`` or ``id`` when the input has one; otherwise ids are made
     from the file name and the record's position (``crawl.jsonl:17``), stable across runs.
+
+    Example:
+        >>> InputConfig(id_column="url", text_column="body").text_column
+        'body'
     """
 
     id_column: str | None = None
@@ -137,7 +141,12 @@ class InputConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CleanConfig:
-    """Line cleaning: built-in rules, learned frequent lines, captions, user patterns."""
+    """Line cleaning: built-in rules, learned frequent lines, captions, user patterns.
+
+    Example:
+        >>> CleanConfig(drop_pattern=(r"^Advertisement$",), mode="page").mode
+        'page'
+    """
 
     enabled: bool = True
     builtin_rules: bool = True
@@ -166,7 +175,12 @@ class CleanConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExactConfig:
-    """Exact duplicates: documents whose normalized text is identical."""
+    """Exact duplicates: documents whose normalized text is identical.
+
+    Example:
+        >>> ExactConfig(enabled=False).enabled
+        False
+    """
 
     enabled: bool = True
 
@@ -176,6 +190,10 @@ class NearConfig:
     """Near duplicates: word n-gram shingles, MinHash, LSH banding and verification.
 
     The defaults are chosen from ``benchmarks/quality.py``; the README gives the reasoning.
+
+    Example:
+        >>> NearConfig(threshold=0.7, num_perm=64).threshold
+        0.7
     """
 
     enabled: bool = True
@@ -221,6 +239,10 @@ class KeepConfig:
     ``first`` the first in input order, ``source-priority`` the first source in
     ``source_priority`` (a source column value or a url host). Ties break on input order, then
     ``doc_id``.
+
+    Example:
+        >>> KeepConfig(keep="source-priority", source_priority=("apnews.com",)).keep
+        'source-priority'
     """
 
     keep: KeepPolicy = "longest"
@@ -235,13 +257,18 @@ class KeepConfig:
         )
         _require(
             self.keep != "source-priority" or bool(self.source_priority),
-            "keep 'source-priority' needs source_priority (e.g. --source-priority apnews.com)",
+            "keep='source-priority' needs source_priority= (sources or url hosts, best first)",
         )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputConfig:
-    """How the output folder is written."""
+    """How the output folder is written: the format of every table, and whether to replace it.
+
+    Example:
+        >>> OutputConfig(format="jsonl", force=True).format
+        'jsonl'
+    """
 
     format: OutputFormat = "parquet"
     force: bool = False
@@ -258,7 +285,13 @@ class OutputConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineConfig:
-    """All stage sections of one run."""
+    """All stage sections of one run.
+
+    Example:
+        >>> config = PipelineConfig(near=NearConfig(threshold=0.6))
+        >>> config.near.threshold, config.keep.keep
+        (0.6, 'longest')
+    """
 
     input: InputConfig = field(default_factory=InputConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
@@ -316,7 +349,12 @@ class PipelineConfig:
         return cls(**built)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the config as nested plain dicts, as written to report.json."""
+        """Return the config as nested plain dicts, as written to report.json.
+
+        Example:
+            >>> PipelineConfig().to_dict()["near"]["threshold"]
+            0.5
+        """
         sections: dict[str, Any] = {}
         for section in dataclasses.fields(self):
             values = getattr(self, section.name)

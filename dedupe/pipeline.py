@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -32,16 +33,19 @@ from dedupe.duplicates.near import mark_near_duplicates
 from dedupe.engines.local.memory import release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.engines.stage import Decision, Stage
-from dedupe.io.read import ReadResult, frame_batches, iter_batches
+from dedupe.errors import ConfigError, InputError
+from dedupe.io.read import ReadResult, frame_batches, iter_batches, lazy_batches
 from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path
 from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
 from dedupe.report import Report, StageRecord
+from dedupe.review.explain import scan_table
 from dedupe.review.page import write_review_page
 from dedupe.schema import (
     CLUSTER_SIZE,
     CONTENT_KEY,
+    DATE_CANDIDATES,
     DOC_ID,
     DROP_REASON,
     DROPPED_SCHEMA,
@@ -49,11 +53,19 @@ from dedupe.schema import (
     LENGTH,
     PREVIOUS,
     ROW_INDEX,
+    SOURCE_CANDIDATES,
+    URL_CANDIDATES,
+    find_column,
+    source_key,
 )
 
 logger = logging.getLogger(__name__)
 
-Source = pl.DataFrame | Sequence[str | Path]
+Source = str | Path | Sequence[str | Path] | pl.DataFrame | pl.LazyFrame | Any
+_ACCEPTED = (
+    "a path (str or Path), a list of paths, a Polars DataFrame or LazyFrame, a pyarrow Table "
+    "or a pandas DataFrame"
+)
 
 
 def rank_stage(table: pl.DataFrame, config: KeepConfig, _: FingerprintSet | None) -> Decision:
@@ -98,6 +110,11 @@ class PipelineResult:
 
     With an output folder the large tables are read from it when first used (and then kept),
     so a run over a million documents does not hold its corpus in memory until asked.
+
+    Example:
+        >>> result = run("samples/syndicated.jsonl")
+        >>> result.corpus.height + result.dropped.height
+        10
     """
 
     corpus_rows: pl.LazyFrame
@@ -128,37 +145,108 @@ def _rank_columns_of(table: pl.DataFrame) -> list[str]:
     return [c for c in table.columns if not c.startswith(INTERNAL_PREFIX) and c not in reserved]
 
 
-def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult]]:
+def as_frame(source: Any) -> pl.DataFrame | pl.LazyFrame | None:
+    """Return ``source`` as a Polars frame when it is a table, or None when it is not one.
+
+    A pyarrow Table and a pandas DataFrame are converted through Arrow (pandas needs pyarrow).
+
+    Raises:
+        InputError: a pandas DataFrame was given but pyarrow is not installed.
+    """
+    if isinstance(source, pl.DataFrame | pl.LazyFrame):
+        return source
+    module = type(source).__module__.split(".")[0]
+    if module == "pyarrow" and hasattr(source, "schema") and hasattr(source, "num_rows"):
+        converted = pl.from_arrow(source)
+        return converted if isinstance(converted, pl.DataFrame) else converted.to_frame()
+    if module == "pandas" and hasattr(source, "columns"):
+        try:
+            return pl.from_pandas(source)
+        except ImportError:
+            raise InputError(
+                'a pandas DataFrame is read through Arrow: pip install "pyarrow>=15"'
+            ) from None
+    return None
+
+
+def as_paths(source: Any, name: str = "source") -> list[str]:
+    """Return a path or a list of paths as a list of strings; ``-`` stays stdin.
+
+    Raises:
+        TypeError: ``source`` is neither a path nor a list of paths.
+
+    Example:
+        >>> as_paths("samples/news")
+        ['samples/news']
+    """
+    if isinstance(source, str | Path):
+        return [str(source)]
+    if isinstance(source, Sequence) and all(isinstance(item, str | Path) for item in source):
+        return [str(item) for item in source]
+    raise TypeError(f"{name} must be {_ACCEPTED}; got {type(source).__name__}")
+
+
+def _as_folder(value: Any, name: str) -> Path | None:
+    if value is None or isinstance(value, Path):
+        return value
+    if isinstance(value, str):
+        return Path(value)
+    raise TypeError(
+        f"{name} must be a folder path (str or Path) or None; got {type(value).__name__}"
+    )
+
+
+def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[ReadResult], bool]:
     size = config.input.batch_size
-    if isinstance(source, pl.DataFrame):
-        inputs, batches = ["<DataFrame>"], frame_batches(source, config.input, batch_size=size)
+    frame = as_frame(source)
+    if isinstance(frame, pl.DataFrame):
+        inputs, batches, in_memory = (
+            ["<DataFrame>"],
+            frame_batches(frame, config.input, batch_size=size),
+            True,
+        )
+    elif isinstance(frame, pl.LazyFrame):
+        inputs, batches, in_memory = (
+            ["<LazyFrame>"],
+            lazy_batches(frame, config.input, batch_size=size),
+            True,
+        )
     else:
-        inputs = [str(path) for path in source]
-        batches = iter_batches(inputs, config.input, batch_size=size)
+        inputs = as_paths(source)
+        batches, in_memory = iter_batches(inputs, config.input, batch_size=size), False
     if config.input.sample is not None:
         batches = sample_batches(batches, config.input.sample, batch_size=size)
-    return inputs, batches
+    return inputs, batches, in_memory
 
 
 def run(
     source: Source,
     config: PipelineConfig | None = None,
     *,
-    output: Path | None = None,
-    against: Path | None = None,
+    output: str | Path | None = None,
+    against: str | Path | None = None,
     on_progress: Progress | None = None,
 ) -> PipelineResult:
     """Clean and deduplicate a corpus; write the output folder when ``output`` is given.
 
-    ``source`` is a Polars DataFrame or a list of input paths (folders, JSONL, Parquet, CSV,
-    ``-`` for stdin). With ``against``, an earlier output folder, new documents are also
-    compared with that output's canonical documents (read from its ``state/``, not its text):
-    a copy of one is dropped with ``duplicate_of`` naming it.
+    ``source`` is a path or a list of paths (folders, JSONL, Parquet, CSV, ``-`` for stdin, as
+    str or Path), a Polars DataFrame or LazyFrame, a pyarrow Table or a pandas DataFrame
+    (converted through Arrow). ``output`` and ``against`` are folder paths (str or Path).
+    With ``against``, an earlier output folder, new documents are also compared with that
+    output's canonical documents (read from its ``state/``, not its text): a copy of one is
+    dropped with ``duplicate_of`` naming it.
+
+    ``on_progress(stage, done, total)`` is called with the documents done in each pass
+    (``read``, with ``total`` None; ``clean``; ``write``), at the end of each corpus-wide stage
+    (``rank``, ``exact``, ``near``, ``clusters``: ``(1, 1)``), and around the writing of the
+    output folder (``publish``: ``(0, None)``, then ``(1, 1)``).
 
     Raises:
         InputError: an input cannot be read, or the output folder is not usable.
         SchemaError: an input lacks the text column or the requested id column.
-        ConfigError: ``against`` was built with other near-duplicate settings.
+        ConfigError: ``against`` was built with other near-duplicate settings, or a column
+            named in the config is not in the input.
+        TypeError: ``source``, ``output`` or ``against`` is of a type not listed above.
 
     Example:
         >>> from dedupe import run
@@ -167,7 +255,10 @@ def run(
         5
     """
     config = config or PipelineConfig()
-    inputs, batches = _open(source, config)
+    output = _as_folder(output, "output")
+    against = _as_folder(against, "against")
+    inputs, batches, in_memory = _open(source, config)
+    batches = checked_first_batch(batches, config)
     if output is not None:
         check_output_path(output, inputs, force=config.output.force)
     if against is not None:
@@ -177,8 +268,9 @@ def run(
     try:
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
         previous = runner.spill_previous(against) if against is not None else None
-        read = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
+        read = runner.read(batches, allow_empty=in_memory)
         table = runner.clean_and_fingerprint(read.learned)
+        check_source_priority(table, config.keep)
         table, prints = runner.decide(
             table.with_columns(pl.lit(False).alias(PREVIOUS)), previous, DECISIONS
         )
@@ -229,6 +321,7 @@ def run(
                 report,
             )
         started = time.perf_counter()
+        runner.progress("publish", 0, None)
         workspace.write_tables(
             {"corpus": corpus, "dropped": dropped_rows, "removed_lines": removed}, config.output
         )
@@ -237,16 +330,11 @@ def run(
         write_review_page(workspace.root, report.to_dict())
         workspace.publish(report.to_dict())
         logger.info("published %s: %d kept, %d dropped", output, len(kept_ids), dropped.height)
-        corpus_file = output / f"corpus.{'jsonl' if config.output.format == 'jsonl' else 'parquet'}"
-        return PipelineResult(
-            pl.scan_ndjson(corpus_file)
-            if config.output.format == "jsonl"
-            else pl.scan_parquet(corpus_file),
-            pl.scan_parquet(output / "dropped.parquet"),
-            pl.scan_parquet(output / "removed_lines.parquet"),
-            clusters,
-            report,
+        runner.progress("publish", 1, 1)
+        corpus_rows, dropped_rows, removed_rows = (
+            scan_table(output, stem) for stem in ("corpus", "dropped", "removed_lines")
         )
+        return PipelineResult(corpus_rows, dropped_rows, removed_rows, clusters, report)
     finally:
         workspace.close()
 
@@ -259,3 +347,76 @@ def _state_chunks(table: pl.DataFrame, prints: FingerprintSet) -> Iterator[dict[
     for start in range(0, max(len(kept), 1), _STATE_CHUNK):
         rows = kept[start : start + _STATE_CHUNK]
         yield state_tables(documents.slice(start, _STATE_CHUNK), prints.take(rows))
+
+
+def checked_first_batch(
+    batches: Iterator[ReadResult], config: PipelineConfig
+) -> Iterator[ReadResult]:
+    """Pass the batches on, checking the columns the config names on the first one with rows."""
+    checked = False
+    for batch in batches:
+        if not checked and batch.corpus.height:
+            check_named_columns(batch.corpus.columns, config)
+            checked = True
+        yield batch
+
+
+def check_named_columns(columns: Sequence[str], config: PipelineConfig) -> None:
+    """Refuse a config naming a column the input lacks, or a policy with no column to use.
+
+    Raises:
+        ConfigError: ``date_column`` or ``source_column`` is not a column, ``keep='earliest'``
+            finds no date column, or ``keep='source-priority'`` no source or url column.
+    """
+    shown = [c for c in columns if not c.startswith(INTERNAL_PREFIX)]
+    found = f"(found: {', '.join(shown)})"
+    # Without duplicate stages (`dedupe clean`) no copy is chosen: the policy needs no column.
+    deduplicates = config.exact.enabled or config.near.enabled
+    keep = config.keep if deduplicates else KeepConfig()
+    named = {
+        "date_column": keep.date_column,
+        "source_column": keep.source_column or config.clean.source_column,
+    }
+    for parameter, column in named.items():
+        if column is not None and column not in columns:
+            raise ConfigError(
+                f"{parameter}={column!r} is not a column of the input {found}; "
+                f"pass one of those as {parameter}="
+            )
+    if keep.keep == "earliest" and find_column(columns, keep.date_column, DATE_CANDIDATES) is None:
+        raise ConfigError(
+            f"keep='earliest' needs a date column and the input has none of "
+            f"{', '.join(DATE_CANDIDATES)} {found}; name one with date_column="
+        )
+    has_source = find_column(columns, keep.source_column, SOURCE_CANDIDATES) is not None
+    if keep.keep == "source-priority" and not (
+        has_source or find_column(columns, None, URL_CANDIDATES)
+    ):
+        raise ConfigError(
+            f"keep='source-priority' needs a source or url column {found}; "
+            "name one with source_column="
+        )
+
+
+def check_source_priority(table: pl.DataFrame, config: KeepConfig) -> None:
+    """Warn of sources in ``source_priority`` that no document has; refuse when none matches.
+
+    Raises:
+        ConfigError: no entry of ``source_priority`` is the source or url host of a document.
+    """
+    if config.keep != "source-priority":
+        return
+    source = source_key(table, config.source_column)
+    if source is None:
+        return
+    present = table.select(source.alias("source")).get_column("source").drop_nulls().unique()
+    unmatched = [name for name in config.source_priority if name.lower() not in set(present)]
+    if len(unmatched) < len(config.source_priority):
+        if unmatched:
+            logger.warning("source_priority entries match no document: %s", ", ".join(unmatched))
+        return
+    examples = ", ".join(present.sort().head(5).to_list())
+    raise ConfigError(
+        f"source_priority={list(config.source_priority)!r} matches no document's source or url "
+        f"host (the input has e.g. {examples or 'no sources'}); check the spelling"
+    )

@@ -12,7 +12,7 @@ import polars as pl
 from dedupe.schema import DROP_REASON, RULE
 from dedupe.version import __version__
 
-_DEPENDENCIES = ("polars", "numpy", "datasketch", "rapidfuzz")
+_DEPENDENCIES = ("polars", "numpy", "rapidfuzz")
 SIZE_BUCKETS = ((2, 2), (3, 5), (6, 10), (11, 100), (101, None))
 
 

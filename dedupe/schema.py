@@ -73,7 +73,12 @@ def source_key(corpus: pl.DataFrame, configured: str | None) -> pl.Expr | None:
 
 
 class DropReason(StrEnum):
-    """Why a document is in dropped, not in the corpus: a closed set, documented in the README."""
+    """Why a document is in dropped, not in the corpus: a closed set, documented in the README.
+
+    Example:
+        >>> DropReason("near_duplicate") is DropReason.NEAR_DUPLICATE
+        True
+    """
 
     INVALID_RECORD = "invalid_record"
     EMPTY_AFTER_CLEANING = "empty_after_cleaning"

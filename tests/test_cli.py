@@ -14,6 +14,8 @@ from dedupe.cli import app
 
 runner = CliRunner()
 COMMANDS = sorted(get_command(app).commands)
+# The commands that run the pipeline (explain reads an output folder and has no config).
+PIPELINE_COMMANDS = [c for c in COMMANDS if c != "explain"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -48,7 +50,7 @@ def test_run_reads_jsonl_from_stdin(samples_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "-", "-o", str(out), "--format", "jsonl", "-q"], input=data)
     assert result.exit_code == 0, result.output
     kept = pl.read_ndjson(out / "corpus.jsonl")
-    dropped = pl.read_parquet(out / "dropped.parquet")
+    dropped = pl.read_ndjson(out / "dropped.jsonl")
     assert kept.height + dropped.height == 10
 
 
@@ -135,13 +137,72 @@ def test_run_config_file_is_read_and_flags_win(samples_dir: Path, tmp_path: Path
                 str(tmp / "body.jsonl"),
                 "-o",
                 str(tmp / "o"),
-                "--drop-pattern",
-                "(a",
+                "--config",
+                str(tmp / "typed.toml"),
             ],
-            "not a valid regex",
+            "[near] threshold must be a number",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--keep",
+                "earliest",
+                "--date-column",
+                "nope",
+            ],
+            "--date-column nope is not a column",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--keep",
+                "earliest",
+            ],
+            "needs a date column",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--source-column",
+                "site",
+            ],
+            "--source-column site is not a column",
+        ),
+        (
+            lambda tmp: [
+                "run",
+                str(tmp / "dated.jsonl"),
+                "-o",
+                str(tmp / "o"),
+                "--keep",
+                "source-priority",
+                "--source-priority",
+                "nope.com",
+            ],
+            "matches no document",
         ),
     ],
-    ids=["missing", "extension", "text-column", "not-empty", "bad-config", "bad-regex"],
+    ids=[
+        "missing",
+        "extension",
+        "text-column",
+        "not-empty",
+        "bad-config",
+        "config-type",
+        "date-column",
+        "no-date-column",
+        "source-column",
+        "source-priority",
+    ],
 )
 def test_run_user_errors_exit_1_with_one_line(
     tmp_path: Path, make_args: Callable[[Path], list[str]], message: str
@@ -151,6 +212,10 @@ def test_run_user_errors_exit_1_with_one_line(
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x", encoding="utf-8")
     (tmp_path / "bad.toml").write_text("[nope]\n", encoding="utf-8")
+    (tmp_path / "typed.toml").write_text('[near]\nthreshold = "high"\n', encoding="utf-8")
+    (tmp_path / "dated.jsonl").write_text(
+        '{"id": "1", "text": "A line of text.", "url": "https://a.example/1"}\n', encoding="utf-8"
+    )
     result = runner.invoke(app, make_args(tmp_path))
     assert result.exit_code == 1, result.output
     assert message in result.stderr
@@ -256,13 +321,9 @@ def write_toml(tmp: Path, text: str) -> str:
                          write_toml(tmp, "[near]\nseed = -1\n")],
             "seed must be between 0 and 2**32 - 1",
         ),
-        (
-            lambda tmp: ["run", "IN", "-o", str(tmp / "o"), "--id-column", "text"],
-            "id_column and text_column are both 'text'",
-        ),
-        (lambda tmp: ["dups", "IN", "-o", str(tmp / "nope" / "x.parquet")], "No such file"),
+        (lambda tmp: ["dups", "IN", "-o", str(tmp / "nope" / "x.parquet")], "does not exist"),
     ],
-    ids=["config-folder", "float-batch-size", "float-num-perm", "negative-seed", "id-is-text",
+    ids=["config-folder", "float-batch-size", "float-num-perm", "negative-seed",
          "dups-missing-folder"],
 )  # fmt: skip
 def test_config_and_option_mistakes_are_one_line(
@@ -341,7 +402,7 @@ def test_dups_shows_titles_urls_and_how_many_clusters(samples_dir: Path) -> None
 def test_dups_json_prints_every_cluster(samples_dir: Path) -> None:
     result = runner.invoke(app, ["dups", str(samples_dir / "syndicated.jsonl"), "--json"])
     assert result.exit_code == 0, result.output
-    clusters = json.loads(result.stdout)
+    clusters = json.loads(result.stdout)["clusters"]
     assert [c["size"] for c in clusters] == [5, 2]
     twin = next(m for m in clusters[0]["members"] if m["doc_id"] == "wire-harbor")
     assert (twin["matched"], twin["measure"]) == ("coast-harbor", "exact")
@@ -376,3 +437,171 @@ def test_run_no_dropped_text_leaves_text_out(samples_dir: Path, tmp_path: Path) 
     assert "text" not in dropped.columns
     assert "url" in dropped.columns
     assert (out / "report.html").exists()
+
+
+def wide_help(command: str) -> str:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", PIPELINE_COMMANDS)
+def test_help_renders_square_brackets_as_written(command: str) -> None:
+    text = wide_help(command)
+    for section in ("[input]", "[clean]", "[exact]", "[near]", "[keep]", "[output]"):
+        assert section in text
+    if command == "run":
+        assert "pip install 'dedupe-corpus[spark]'" in text
+
+
+@pytest.mark.parametrize("command", PIPELINE_COMMANDS)
+def test_help_groups_options_in_panels_with_readable_metavars(command: str) -> None:
+    text = wide_help(command)
+    for panel in ("Input", "Near duplicates", "Canonical copy", "Output", "Performance"):
+        if command != "clean" or panel not in ("Near duplicates", "Canonical copy"):
+            assert f"─ {panel} ─" in text, panel
+    assert "<int>" not in text
+    assert "<float>" not in text
+    assert "<str>" not in text
+    assert text.count("<bool>") == 1  # --help's own, drawn by Typer
+
+
+def test_help_shows_the_config_defaults() -> None:
+    text = wide_help("run")
+    for shown in ("[default: 0.5]", "[default: 3]", "[default: 128]", "[default: longest]",
+                  "[default: parquet]", "[default: 10,000]", "FLOAT", "INPUT"):  # fmt: skip
+        assert shown in text, shown
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--threshold", "1.5"], "--threshold"),
+        (["--drop-pattern", "(a"], "--drop-pattern"),
+        (["--batch-size", "0"], "--batch-size"),
+        (["--bands", "4"], "--bands"),
+        (["--keep", "newest"], "--keep"),
+        (["--keep", "source-priority"], "--source-priority"),
+    ],
+    ids=["threshold", "regex", "batch-size", "bands-alone", "keep", "priority-missing"],
+)
+def test_bad_flag_value_is_a_usage_error_naming_flag_and_value(
+    samples_dir: Path, tmp_path: Path, args: list[str], flag: str
+) -> None:
+    result = runner.invoke(
+        app, ["run", str(samples_dir / "news"), "-o", str(tmp_path / "o"), *args]
+    )
+    assert result.exit_code == 2, result.output
+    assert flag in result.stderr
+    assert args[1] in result.stderr
+    assert "---" not in result.stderr.replace("───", "")
+    assert not (tmp_path / "o").exists()
+
+
+def test_config_file_with_a_wrong_type_names_key_type_and_file(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "x.toml"
+    config.write_text('[near]\nthreshold = "high"\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["run", str(samples_dir / "news"), "-o", str(tmp_path / "o"), "--config", str(config)],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 1
+    assert f"{config}: [near] threshold must be a number, got 'high' (str)" in result.stderr
+
+
+def test_dups_rejects_an_unknown_table_extension_before_reading(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    result = runner.invoke(app, ["dups", str(missing), "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert "--output" in result.stderr
+
+
+def test_dups_does_not_overwrite_a_table_without_force(samples_dir: Path, tmp_path: Path) -> None:
+    table = tmp_path / "clusters.csv"
+    table.write_text("keep me\n", encoding="utf-8")
+    args = ["dups", str(samples_dir / "syndicated.jsonl"), "-o", str(table), "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "--force" in result.stderr
+    assert table.read_text(encoding="utf-8") == "keep me\n"
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert "cluster_id" in table.read_text(encoding="utf-8")
+
+
+def test_clean_dry_run_json_prints_only_json(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["clean", str(samples_dir / "news"), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["counts"]["lines_removed"] > 0
+    assert "lines that would be removed" in result.stderr
+
+
+def test_dups_json_prints_report_and_clusters(samples_dir: Path) -> None:
+    result = runner.invoke(app, ["dups", str(samples_dir / "syndicated.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"]["documents_in"] == 10
+    assert {"cluster_id", "size", "members"} <= set(data["clusters"][0])
+    assert {"doc_id", "canonical"} <= set(data["clusters"][0]["members"][0])
+
+
+@pytest.mark.parametrize(
+    "make_args",
+    [
+        lambda samples, tmp: ["run", str(samples / "syndicated.jsonl"), "-o", str(tmp / "o")],
+        lambda samples, tmp: ["clean", str(samples / "syndicated.jsonl"), "-o", str(tmp / "o")],
+        lambda samples, tmp: ["dups", str(samples / "syndicated.jsonl")],
+    ],
+    ids=["run", "clean", "dups"],
+)
+def test_quiet_prints_one_summary_line_on_stderr_for_every_command(
+    samples_dir: Path, tmp_path: Path, make_args: Callable[[Path, Path], list[str]]
+) -> None:
+    result = runner.invoke(app, [*make_args(samples_dir, tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert "documents in" in line
+    assert "clusters" in line
+
+
+def test_format_jsonl_applies_to_every_table(samples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(out), "--format", "jsonl"]
+    result = runner.invoke(app, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"corpus.jsonl", "dropped.jsonl", "removed_lines.jsonl", "report.json"} <= names
+    assert not any(name.endswith(".parquet") for name in names)
+    assert f"wrote {out}" in result.stderr
+
+
+def test_library_messages_are_said_in_flags() -> None:
+    from dedupe.cli import translate
+
+    message = "has no column 'text' (found: id, body); pass text_column='body'"
+    assert translate(message).endswith("pass --text-column body")
+    assert translate("pass force=True to replace it") == "pass --force to replace it"
+    assert translate("built with ngram_size=3 but") == "built with --ngram-size 3 but"
+
+
+def test_clean_needs_no_column_for_the_keep_policy_of_a_config_file(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "dedupe.toml"
+    config.write_text('[keep]\nkeep = "earliest"\n', encoding="utf-8")
+    args = ["clean", str(samples_dir / "news"), "--dry-run", "-q", "--config", str(config)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_run_id_column_equal_to_the_text_column_is_a_usage_error(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    args = ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(tmp_path / "o")]
+    result = runner.invoke(app, [*args, "--id-column", "text"])
+    assert result.exit_code == 2
+    assert "--id-column and --text-column are both" in " ".join(result.output.split())

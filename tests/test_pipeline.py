@@ -1,3 +1,5 @@
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -5,7 +7,7 @@ import pytest
 
 from dedupe import KeepConfig, NearConfig, PipelineConfig, run
 from dedupe.config import CleanConfig, ExactConfig
-from dedupe.errors import InputError
+from dedupe.errors import ConfigError, InputError, SchemaError
 
 
 @pytest.fixture
@@ -143,3 +145,96 @@ def test_run_reports_progress_through_the_callback(syndicated: Path) -> None:
     assert stages[0] == "read"
     assert {"read", "clean", "near", "clusters"} <= set(stages)
     assert ("clean", 10, 10) in calls
+
+
+@pytest.mark.parametrize(
+    "make_source",
+    [
+        lambda path: str(path),
+        lambda path: path,
+        lambda path: [str(path), Path("samples/news")],
+        lambda path: pl.read_ndjson(path),
+        lambda path: pl.scan_ndjson(path),
+        lambda path: pl.read_ndjson(path).to_arrow(),
+        lambda path: pl.read_ndjson(path).to_pandas(),
+    ],
+    ids=["str", "path", "list", "dataframe", "lazyframe", "arrow", "pandas"],
+)
+def test_run_takes_what_pipelines_hold(
+    syndicated: Path, make_source: Callable[[Path], object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(syndicated.parent.parent)
+    result = run(make_source(syndicated))
+    assert result.report.documents_in in (10, 15)
+    assert {"coast-harbor", "library", "rail"} <= set(result.corpus["doc_id"])
+
+
+def test_run_output_may_be_a_string(syndicated: Path, tmp_path: Path) -> None:
+    result = run(syndicated, output=str(tmp_path / "out"))
+    assert (tmp_path / "out" / "report.json").exists()
+    assert result.corpus.height == result.report.kept
+
+
+@pytest.mark.parametrize("source", [42, [1, 2], {"text": "x"}], ids=["int", "list-of-int", "dict"])
+def test_run_refuses_other_sources_saying_what_it_accepts(source: object) -> None:
+    with pytest.raises(TypeError, match="a Polars DataFrame or LazyFrame, a pyarrow Table"):
+        run(source)
+
+
+def test_run_refuses_an_output_that_is_not_a_path(syndicated: Path) -> None:
+    with pytest.raises(TypeError, match="output must be a folder path"):
+        run(syndicated, output=3)  # type: ignore[arg-type]  # the wrong type is the test
+
+
+def test_run_errors_speak_of_parameters_not_flags() -> None:
+    with pytest.raises(SchemaError, match="text_column='body'") as caught:
+        run(pl.DataFrame({"id": ["a"], "body": ["text"]}))
+    assert "--" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("keep", "message"),
+    [
+        (KeepConfig(keep="earliest", date_column="nope"), "date_column='nope' is not a column"),
+        (KeepConfig(source_column="nope"), "source_column='nope' is not a column"),
+        (KeepConfig(keep="earliest"), "needs a date column"),
+        (KeepConfig(keep="source-priority", source_priority=("x.example",)), "needs a source"),
+    ],
+    ids=["date-column", "source-column", "no-date", "no-source"],
+)
+def test_run_checks_named_columns_on_the_first_batch(keep: KeepConfig, message: str) -> None:
+    frame = pl.DataFrame({"id": ["a", "b"], "text": ["One line here.", "Another line."]})
+    with pytest.raises(ConfigError, match=message):
+        run(frame, PipelineConfig(keep=keep))
+
+
+def test_run_refuses_source_priorities_that_match_nothing(syndicated: Path) -> None:
+    config = PipelineConfig(keep=KeepConfig(keep="source-priority", source_priority=("nope.com",)))
+    with pytest.raises(ConfigError, match="matches no document"):
+        run(syndicated, config)
+
+
+def test_run_warns_of_a_source_priority_that_matches_nothing(
+    syndicated: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dedupe")
+    priority = ("nope.com", "wire.example")
+    run(
+        syndicated,
+        PipelineConfig(keep=KeepConfig(keep="source-priority", source_priority=priority)),
+    )
+    assert "nope.com" in caplog.text
+
+
+def test_run_reports_documents_done_per_pass(syndicated: Path, tmp_path: Path) -> None:
+    events: list[tuple[str, int, int | None]] = []
+    run(syndicated, output=tmp_path / "o", on_progress=lambda *event: events.append(event))
+    stages = [stage for stage, _, _ in events]
+    assert stages[0] == "read"
+    assert ("clean", 10, 10) in events
+    assert events[-2:] == [("publish", 0, None), ("publish", 1, 1)]
+    assert ("write", 5, 5) in events
+    assert {"rank", "exact", "near", "clusters"} <= set(stages)
+    reads = [done for stage, done, _ in events if stage == "read"]
+    assert reads == sorted(reads)
+    assert reads[-1] == 10

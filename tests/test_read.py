@@ -99,12 +99,12 @@ def test_read_corpus_null_or_missing_text_becomes_invalid_record(tmp_path: Path)
     assert all("is null or missing" in d for d in result.invalid["detail"])
 
 
-def test_read_corpus_missing_text_column_lists_columns_and_flag(tmp_path: Path) -> None:
+def test_read_corpus_missing_text_column_lists_columns_and_parameter(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "x.jsonl", [json.dumps({"url": "u", "body": "b"})])
     with pytest.raises(
         SchemaError,
         match=r"no column 'text' \(found: url, body\); pass "
-        r"--text-column body",
+        r"text_column='body'",
     ):
         read_corpus([path])
 

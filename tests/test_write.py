@@ -18,7 +18,7 @@ def test_check_output_path_refuses_non_empty_folder_without_force(tmp_path: Path
     out = tmp_path / "out"
     out.mkdir()
     (out / "old").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match="--force"):
+    with pytest.raises(InputError, match="force=True"):
         check_output_path(out, ["-"], force=False)
     check_output_path(out, ["-"], force=True)
 

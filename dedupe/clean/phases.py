@@ -118,7 +118,7 @@ def source_scope(corpus: pl.DataFrame, source_column: str | None) -> pl.Expr | N
     if source_column is not None and source_column not in corpus.columns:
         raise ConfigError(
             f"source column {source_column!r} is not in the corpus "
-            f"(found: {', '.join(corpus.columns)}); pass --source-column with one of them"
+            f"(found: {', '.join(corpus.columns)}); pass one of them as source_column="
         )
     return source_key(corpus, source_column)
 

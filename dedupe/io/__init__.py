@@ -2,7 +2,8 @@
 
 Public names, by module:
 
-- ``dedupe.io.read``: ``read_corpus``, ``iter_batches``, ``frame_batches``, ``expand_inputs``,
+- ``dedupe.io.read``: ``read_corpus``, ``iter_batches``, ``frame_batches``, ``lazy_batches``,
+  ``expand_inputs``,
   ``ReadResult``, ``STDIN``, ``JSONL_SUFFIXES``, ``JSON_SUFFIXES``;
 - ``dedupe.io.records``: ``RawBatch``, ``SOURCE``, ``FALLBACK_ENCODING``, ``is_binary``,
   ``decode_text``, ``invalid_frame``;

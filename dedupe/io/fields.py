@@ -35,9 +35,9 @@ class InputFields:
 
 def _missing_text(config: InputConfig, fields: InputFields) -> SchemaError:
     text_field = config.html_column or config.text_column
-    flag = "--html-column" if config.html_column else "--text-column"
+    parameter = "html_column" if config.html_column else "text_column"
     hint = next((c for c in ("body", "content", "article", "text") if c in fields.columns), None)
-    suggestion = f"pass {flag} {hint}" if hint else f"pass {flag} NAME"
+    suggestion = f"pass {parameter}={hint!r}" if hint else f"name it with {parameter}="
     return SchemaError(
         f"input '{fields.name}' has no column '{text_field}' (found: {fields.found()}); "
         f"{suggestion}"
@@ -47,7 +47,7 @@ def _missing_text(config: InputConfig, fields: InputFields) -> SchemaError:
 def _missing_id(config: InputConfig, fields: InputFields) -> SchemaError:
     return SchemaError(
         f"input '{fields.name}' has no id column '{config.id_column}' "
-        f"(found: {fields.found()}); pass --id-column with one of those, or leave it out to "
+        f"(found: {fields.found()}); pass one of those as id_column=, or leave it out to "
         "number the records"
     )
 

@@ -270,6 +270,32 @@ def frame_batches(
         yield batcher.finish(RawBatch(part, [], fixed_schema=True), fields, folder=False)
 
 
+def lazy_batches(
+    frame: pl.LazyFrame,
+    config: InputConfig | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[ReadResult]:
+    """Take a lazy query as a corpus, collected batch by batch, as :func:`frame_batches` does.
+
+    Raises:
+        SchemaError: the frame lacks the text column or the requested id column.
+        InputError: the query fails.
+    """
+    batcher = _Batcher(config or InputConfig())
+    fields = InputFields("frame")
+    offset = 0
+    try:
+        for part in frame.collect_batches(chunk_size=batch_size):
+            numbers = pl.int_range(offset + 1, offset + 1 + part.height, eager=True)
+            part = part.with_columns(("frame:" + numbers.cast(pl.String)).alias(SOURCE))
+            offset += part.height
+            yield batcher.finish(RawBatch(part, [], fixed_schema=True), fields, folder=False)
+    except pl.exceptions.PolarsError as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise InputError(f"the LazyFrame given as input failed: {first}") from None
+
+
 def collect(batches: Iterator[ReadResult]) -> ReadResult:
     """Concatenate batches into one result."""
     parts = list(batches)

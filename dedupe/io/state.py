@@ -47,7 +47,7 @@ def check_meta(found: dict[str, Any], config: NearConfig, *, origin: str) -> Non
     for key, value in expected.items():
         if found.get(key) != value:
             raise ConfigError(
-                f"--against '{origin}' was built with {key}={found.get(key)!r} but this run "
+                f"against='{origin}' was built with {key}={found.get(key)!r} but this run "
                 f"uses {value!r}; run with the same near-duplicate settings"
             )
 
@@ -105,13 +105,13 @@ def read_state_meta(folder: Path) -> dict[str, Any]:
     meta_path = folder / "state" / "meta.json"
     if not meta_path.is_file():
         raise InputError(
-            f"--against '{folder}' is not a dedupe output with near-duplicate state (no "
-            "state/meta.json); give the --output folder of an earlier `dedupe run`"
+            f"against='{folder}' is not a dedupe output with near-duplicate state (no "
+            "state/meta.json); give the output folder of an earlier run"
         )
     try:
         found: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise InputError(f"--against '{folder}' has a damaged state/meta.json: {error}") from None
+        raise InputError(f"against='{folder}' has a damaged state/meta.json: {error}") from None
     return found
 
 
@@ -133,5 +133,5 @@ def read_state_chunks(
             documents, fingerprints = from_state_tables(tables, config)
         except (OSError, ValueError, pl.exceptions.PolarsError) as error:
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise InputError(f"--against '{folder}' has a damaged state folder: {first}") from None
+            raise InputError(f"against='{folder}' has a damaged state folder: {first}") from None
         yield documents, fingerprints

@@ -50,7 +50,8 @@ def check_output_path(output: Path, inputs: list[str], *, force: bool) -> None:
         raise InputError(f"output '{output}' exists and is not a folder; choose another path")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise InputError(
-            f"output folder '{output}' is not empty; pass --force to replace it or choose another"
+            f"output folder '{output}' is not empty; pass force=True to replace it or choose "
+            "another"
         )
 
 
@@ -113,16 +114,16 @@ class Workspace:
     def write_tables(self, tables: dict[str, pl.LazyFrame], config: OutputConfig) -> None:
         """Write the output tables into the workspace (not yet visible as the output).
 
-        ``tables`` maps a file stem (``corpus``) to its rows; only ``corpus`` honours
-        ``config.format``, the ledger tables are always Parquet.
+        ``tables`` maps a file stem (``corpus``) to its rows; every table is written in
+        ``config.format``.
 
         Raises:
             InputError: a file cannot be written.
         """
         try:
             for stem, frame in tables.items():
-                if stem == "corpus" and config.format == "jsonl":
-                    frame.sink_ndjson(self.root / "corpus.jsonl")
+                if config.format == "jsonl":
+                    frame.sink_ndjson(self.root / f"{stem}.jsonl")
                 else:
                     frame.sink_parquet(
                         self.root / f"{stem}.parquet",

@@ -23,11 +23,13 @@ from dedupe.schema import (
     DETAIL,
     DOC_ID,
     DROP_REASON,
+    DROPPED_SCHEMA,
     DUPLICATE_OF,
     LINE,
     LINE_NO,
     MATCHED,
     MEASURE,
+    REMOVED_LINES_SCHEMA,
     RULE,
     SIMILARITY,
     SOURCE_CANDIDATES,
@@ -54,8 +56,23 @@ class OutputTables:
     report: dict[str, Any]
 
 
-def _scan_parquet(path: Path) -> pl.LazyFrame:
-    # The Spark engine writes a folder of part files under the same name.
+_EMPTY_SCHEMAS: dict[str, Any] = {
+    "corpus": {DOC_ID: pl.String, TEXT: pl.String},
+    "dropped": dict(DROPPED_SCHEMA),
+    "removed_lines": dict(REMOVED_LINES_SCHEMA),
+}
+
+
+def scan_table(folder: Path, stem: str) -> pl.LazyFrame:
+    """Scan table ``stem`` of an output folder in whichever format it was written."""
+    jsonl = folder / f"{stem}.jsonl"
+    if jsonl.is_file() and jsonl.stat().st_size == 0:
+        # An empty JSON Lines file has no types to infer; it is the table's empty schema.
+        return pl.LazyFrame(schema=_EMPTY_SCHEMAS[stem])
+    if jsonl.exists():
+        # The Spark engine writes a folder of part files under the same name.
+        return pl.scan_ndjson(jsonl / "*.json" if jsonl.is_dir() else jsonl)
+    path = folder / f"{stem}.parquet"
     return pl.scan_parquet(path / "*.parquet" if path.is_dir() else path)
 
 
@@ -80,19 +97,14 @@ def tables_of(folder: Path, report: dict[str, Any]) -> OutputTables:
     Raises:
         InputError: the folder lacks a table.
     """
-    jsonl = folder / "corpus.jsonl"
-    if jsonl.exists():
-        corpus = pl.scan_ndjson(jsonl / "*.json" if jsonl.is_dir() else jsonl)
-    else:
-        corpus = _scan_parquet(folder / "corpus.parquet")
     for stem in ("corpus", "dropped", "removed_lines"):
         if not any((folder / f"{stem}.{suffix}").exists() for suffix in ("parquet", "jsonl")):
             raise InputError(f"'{folder}' has no {stem} table; run dedupe run again")
     return OutputTables(
         folder=folder,
-        corpus=corpus,
-        dropped=_scan_parquet(folder / "dropped.parquet"),
-        removed_lines=_scan_parquet(folder / "removed_lines.parquet"),
+        corpus=scan_table(folder, "corpus"),
+        dropped=scan_table(folder, "dropped"),
+        removed_lines=scan_table(folder, "removed_lines"),
         report=report,
     )
 

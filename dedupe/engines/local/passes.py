@@ -73,8 +73,10 @@ from dedupe.schema import (
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
-# on_progress(stage, done, total): the CLI draws it; the library never prints. total is None
-# while it is not known yet (reading).
+# on_progress(stage, done, total): the CLI draws it; the library never prints. Documents done
+# in pass A ("read", total None: not known while reading), pass B ("clean") and pass C
+# ("write"); the corpus-wide stages ("rank", "exact", "near", "clusters") report (1, 1) when
+# they end.
 Progress = Callable[[str, int, int | None], None]
 
 LEDGER_COLUMNS = (DROP_REASON, DUPLICATE_OF, MATCHED, MEASURE, SIMILARITY, DETAIL)
@@ -213,7 +215,12 @@ class Runner:
         passes = self.passes
         started = time.perf_counter()
 
+        sizes: dict[int, int] = {}
+        done = 0
+        self.progress("read", 0, None)
+
         def counted() -> Iterator[tuple[int, ReadResult]]:
+            nonlocal done
             for index, batch in enumerate(batches):
                 passes.invalid.append(batch.invalid)
                 passes.records += batch.corpus.height + batch.invalid.height
@@ -223,13 +230,18 @@ class Runner:
                 passes.valid += batch.corpus.height
                 if batch.corpus.height:
                     passes.columns.update(batch.corpus.columns)
+                    sizes[index] = batch.corpus.height + batch.invalid.height
                     yield index, batch
-                self.progress("read", passes.records, None)
+                else:
+                    done += batch.invalid.height
 
         for index, statistics in in_order(self._mark_batch, counted(), self.config.input.workers):
             if statistics is not None:
                 passes.statistics.append(statistics)
             passes.parts.append(index)
+            # Counted when its line rules are done, not when it is read.
+            done += sizes.pop(index)
+            self.progress("read", done, None)
         if passes.records == 0 and not allow_empty:
             raise InputError("the inputs hold no records")
         learned = None
@@ -283,6 +295,7 @@ class Runner:
         started = time.perf_counter()
         done = 0
         work = partial(self._key_batch, learned, self._rank_columns())
+        self.progress("clean", 0, self.passes.valid)
         for batch in in_order(work, self.passes.parts, self.config.input.workers):
             self.passes.keys.append(batch.keys)
             self.passes.emptied += batch.emptied
@@ -399,6 +412,8 @@ class Runner:
             how="diagonal_relaxed",
         ).schema
         parts = []
+        written = 0
+        self.progress("write", 0, kept.height)
         for index in self.passes.parts:
             started = time.perf_counter()
             clean = pl.read_parquet(self.workspace.spill_path("clean", index))
@@ -411,6 +426,8 @@ class Runner:
             )
             parts.append(self.workspace.write_spill("corpus", index, corpus))
             self.timed("write", started)
+            written += corpus.height
+            self.progress("write", written, kept.height)
         if not parts:
             return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
         return pl.scan_parquet(parts)

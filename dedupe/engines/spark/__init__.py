@@ -92,7 +92,7 @@ def run_spark(
         ConfigError: an option is not supported by the Spark engine.
     """
     if against is not None:
-        raise ConfigError("--against is not supported by the Spark engine yet; use the local one")
+        raise ConfigError("against= is not supported by the Spark engine yet; use the local one")
     require_spark()
     from dedupe.engines.spark.engine import run
     from dedupe.engines.spark.session import get_session

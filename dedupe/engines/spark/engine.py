@@ -133,7 +133,7 @@ def _check_config(columns: list[str], config: PipelineConfig) -> None:
     if config.clean.enabled and column is not None and column not in columns:
         raise ConfigError(
             f"source column {column!r} is not in the corpus "
-            f"(found: {', '.join(columns)}); pass --source-column with one of them"
+            f"(found: {', '.join(columns)}); pass one of them as source_column="
         )
 
 

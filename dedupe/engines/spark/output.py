@@ -50,7 +50,7 @@ def check_output(spark: SparkSession, output: str, inputs: list[str], *, force: 
             raise InputError(f"output '{output}' exists and is not a folder; choose another path")
         if len(fs.listStatus(target)) and not force:
             raise InputError(
-                f"output folder '{output}' is not empty; pass --force to replace it or choose "
+                f"output folder '{output}' is not empty; pass force=True to replace it or choose "
                 "another"
             )
 

@@ -197,7 +197,7 @@ def _to_corpus(frame: DataFrame, config: InputConfig, name: str) -> tuple[DataFr
     columns = [c for c in frame.columns if c not in (SOURCE, ROW_INDEX)]
     if config.text_column not in columns:
         hint = next((c for c in ("body", "content", "article", "text") if c in columns), None)
-        suggestion = f"pass --text-column {hint}" if hint else "pass --text-column NAME"
+        suggestion = f"pass text_column={hint!r}" if hint else "name it with text_column="
         raise SchemaError(
             f"input '{name}' has no column '{config.text_column}' (found: {', '.join(columns)}); "
             f"{suggestion}"
@@ -205,7 +205,7 @@ def _to_corpus(frame: DataFrame, config: InputConfig, name: str) -> tuple[DataFr
     if config.id_column is not None and config.id_column not in columns:
         raise SchemaError(
             f"input '{name}' has no id column '{config.id_column}' (found: {', '.join(columns)}); "
-            "pass --id-column with one of those, or leave it out to number the records"
+            "pass one of those as id_column=, or leave it out to number the records"
         )
     id_column = config.id_column or next((c for c in _ID_CANDIDATES if c in columns), None)
     renames = {config.text_column: TEXT}
