@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from rich.table import Table
 from dedupe import __version__
 from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
 from dedupe.errors import DedupeError
+from dedupe.io.write import check_output_file
 from dedupe.pipeline import run
 from dedupe.report import Report
 
@@ -142,17 +145,36 @@ def _build_config(config_file: Path | None, **flags: Any) -> PipelineConfig:
     return PipelineConfig.from_dict(overrides, origin="options")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the workspace is removed."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 @contextmanager
 def _errors_as_messages() -> Iterator[None]:
-    """Turn a DedupeError into one line on stderr and exit code 1; let bugs show tracebacks."""
+    """Turn a DedupeError into one line on stderr and exit code 1; let bugs show tracebacks.
+
+    SIGTERM is handled like Ctrl-C while the command runs: the library's cleanup runs, one line
+    is printed, and the exit code is 128 + the signal's number.
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
     try:
         yield
     except DedupeError as error:
         stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
-    except KeyboardInterrupt:
-        stderr.print("interrupted; no output was published")
-        raise typer.Exit(code=130) from None
+    except KeyboardInterrupt as error:
+        name = "terminated" if isinstance(error, _Terminated) else "interrupted"
+        stderr.print(f"{name}; no output was published")
+        code = 128 + (signal.SIGTERM if isinstance(error, _Terminated) else signal.SIGINT)
+        raise typer.Exit(code=code) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -390,6 +412,8 @@ def dups_command(
     _configure_logging(verbose, quiet)
     with _errors_as_messages():
         settings = _settings(ctx)
+        if output is not None:
+            check_output_file(output, inputs)
         result = run(inputs, settings)
         if output is not None:
             _write_clusters(result.clusters, output)

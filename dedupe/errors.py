@@ -15,3 +15,7 @@ class InputError(DedupeError):
 
 class SchemaError(DedupeError):
     """A corpus lacks a required column or has one of the wrong type."""
+
+
+class ResourceError(DedupeError):
+    """The machine ran out of memory or disk space; the message names the stage or the path."""

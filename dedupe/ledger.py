@@ -12,6 +12,8 @@ from dedupe.config import KeepConfig
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
+    CONTENT_KEY,
+    DETAIL,
     DOC_ID,
     DROP_REASON,
     DUPLICATE_IDS,
@@ -38,23 +40,106 @@ class LedgerError(RuntimeError):
     """The kept and dropped tables do not account for every input record: a bug, never input."""
 
 
+def mark_published_ids(
+    table: pl.DataFrame, published: pl.DataFrame, *, origin: str
+) -> pl.DataFrame:
+    """Mark the new documents whose id an earlier output (``--against``) already published.
+
+    One id names one document, and what was published stays: a new document with the
+    published one's normalized text is its ``exact_duplicate`` (``duplicate_of`` the same id,
+    similarity 1.0, a re-scrape); one with another text is an ``invalid_record`` whose
+    ``detail`` names the earlier output. ``published`` has unique `doc_id` and `_content_key`.
+    """
+    known = published.select(DOC_ID, pl.col(CONTENT_KEY).alias("_published_key"))
+    marked = table.join(known, on=DOC_ID, how="left", maintain_order="left")
+    clash = pl.col(DROP_REASON).is_null() & pl.col("_published_key").is_not_null()
+    same = clash & (pl.col(CONTENT_KEY) == pl.col("_published_key"))
+    other = clash & ~same
+    detail = pl.format(
+        "doc_id '{}' is already published in --against '{}' with another text; the published "
+        "version is kept (give a changed article a new id to keep both)",
+        pl.col(DOC_ID),
+        pl.lit(origin),
+    )
+    return marked.with_columns(
+        pl.when(same)
+        .then(pl.lit(DropReason.EXACT_DUPLICATE.value))
+        .when(other)
+        .then(pl.lit(DropReason.INVALID_RECORD.value))
+        .otherwise(pl.col(DROP_REASON))
+        .alias(DROP_REASON),
+        pl.when(same).then(pl.col(DOC_ID)).otherwise(pl.col(DUPLICATE_OF)).alias(DUPLICATE_OF),
+        pl.when(same).then(pl.lit(1.0)).otherwise(pl.col(SIMILARITY)).alias(SIMILARITY),
+        pl.when(other).then(detail).otherwise(pl.col(DETAIL)).alias(DETAIL),
+    ).drop("_published_key")
+
+
+def check_unique_ids(ids: pl.Series, *, what: str) -> None:
+    """Prove that no id names two documents of ``what`` (the state a later run reads).
+
+    Raises:
+        LedgerError: an id repeats: a bug, never input; nothing must be published.
+    """
+    repeated = ids.filter(ids.is_duplicated()).unique().sort()
+    if len(repeated):
+        raise LedgerError(f"{what} would hold repeated ids: {repeated.head(5).to_list()}")
+
+
 def resolve_chains(table: pl.DataFrame) -> pl.DataFrame:
-    """Point every duplicate at a kept document: an exact copy of a near duplicate follows it."""
-    while True:
-        targets = table.filter(pl.col(DUPLICATE_OF).is_not_null()).select(
+    """Point every duplicate at a kept document: an exact copy of a near duplicate follows it.
+
+    A row's ``duplicate_of`` is followed through dropped documents until it names a kept one;
+    the similarity is the lowest along the chain. Each round doubles the followed length, so
+    ``log2`` of the number of links bounds the rounds, on any input: an id that names a kept
+    document ends its chain even when a dropped row shares it (a re-scraped, already published
+    id), and each id is followed through one row only, so the table never grows.
+
+    Raises:
+        LedgerError: the links form a cycle (a bug, never input): nothing must be published.
+    """
+    alive = table.filter(pl.col(DROP_REASON).is_null()).select(DOC_ID)
+    links = (
+        table.filter(pl.col(DUPLICATE_OF).is_not_null())
+        .join(alive, on=DOC_ID, how="anti")
+        .unique(DOC_ID, keep="first", maintain_order=True)
+        .select(
             pl.col(DOC_ID).alias("_target"),
             pl.col(DUPLICATE_OF).alias("_next"),
             pl.col(SIMILARITY).alias("_next_similarity"),
         )
-        table = table.join(
-            targets, left_on=DUPLICATE_OF, right_on="_target", how="left", maintain_order="left"
+    )
+    step = links.rename(
+        {"_target": "_via", "_next": "_then", "_next_similarity": "_then_similarity"}
+    )
+    for _ in range(links.height.bit_length() + 1):
+        links = links.join(step, left_on="_next", right_on="_via", how="left")
+        if links.get_column("_then").null_count() == links.height:
+            break
+        links = links.select(
+            "_target",
+            pl.coalesce("_then", "_next").alias("_next"),
+            pl.min_horizontal("_next_similarity", "_then_similarity").alias("_next_similarity"),
         )
-        if table.get_column("_next").null_count() == table.height:
-            return table.drop("_next", "_next_similarity")
-        table = table.with_columns(
-            pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF),
-            pl.min_horizontal(SIMILARITY, "_next_similarity").alias(SIMILARITY),
-        ).drop("_next", "_next_similarity")
+        step = links.rename(
+            {"_target": "_via", "_next": "_then", "_next_similarity": "_then_similarity"}
+        )
+    else:
+        looping = links.filter(pl.col("_then").is_not_null()).get_column("_target").sort()
+        raise LedgerError(
+            f"duplicate_of links form a cycle through {looping.head(5).to_list()}; "
+            "please report this with the input"
+        )
+    table = table.join(
+        links.select("_target", "_next", "_next_similarity"),
+        left_on=DUPLICATE_OF,
+        right_on="_target",
+        how="left",
+        maintain_order="left",
+    )
+    return table.with_columns(
+        pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF),
+        pl.min_horizontal(SIMILARITY, "_next_similarity").alias(SIMILARITY),
+    ).drop("_next", "_next_similarity")
 
 
 def add_cluster_columns(table: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:

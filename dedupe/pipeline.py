@@ -25,12 +25,12 @@ import polars as pl
 
 from dedupe.config import PipelineConfig
 from dedupe.duplicates.fingerprints import FingerprintSet
-from dedupe.engines.local.memory import release_freed_memory
+from dedupe.engines.local.memory import out_of_memory, release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.io.read import ReadResult, frame_batches, iter_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
-from dedupe.io.write import Workspace, check_output_path
-from dedupe.ledger import check_ledger, cluster_table
+from dedupe.io.write import Workspace, check_output_path, no_room_reason, write_error
+from dedupe.ledger import check_ledger, check_unique_ids, cluster_table, mark_published_ids
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_SIZE,
@@ -122,16 +122,18 @@ def run(
     config = config or PipelineConfig()
     inputs, batches = _open(source, config)
     if output is not None:
-        check_output_path(output, inputs, force=config.output.force)
-    if against is not None:
-        check_meta(read_state_meta(against), config.near, origin=str(against))
+        check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
-    workspace = Workspace(output)
+    workspace = Workspace(output, against=against)
     try:
+        if against is not None:
+            check_meta(read_state_meta(against), config.near, origin=str(against))
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
         previous = runner.spill_previous(against) if against is not None else None
         learned = runner.read(batches, allow_empty=isinstance(source, pl.DataFrame))
         table = runner.clean_and_fingerprint(learned)
+        if previous is not None:
+            table = mark_published_ids(table, previous, origin=str(against))
         table, prints = runner.decide(table.with_columns(pl.lit(False).alias(PREVIOUS)), previous)
         if output is not None and config.near.enabled and len(prints) == table.height:
             # Written now, so the fingerprints are let go before pass C.
@@ -187,6 +189,12 @@ def run(
             clusters,
             report,
         )
+    except MemoryError as error:
+        raise out_of_memory(error, batch_size=config.input.batch_size) from None
+    except (OSError, pl.exceptions.ComputeError) as error:
+        if no_room_reason(error) is None:
+            raise
+        raise write_error(error, Path(getattr(error, "filename", None) or workspace.root)) from None
     finally:
         workspace.close()
 
@@ -196,6 +204,7 @@ def _state_chunks(table: pl.DataFrame, prints: FingerprintSet) -> Iterator[dict[
     kept = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
     state_columns = [c for c in _STATE_COLUMNS if c in table.columns]
     documents = table[kept].select(*state_columns, *_rank_columns_of(table))
+    check_unique_ids(documents.get_column(DOC_ID), what="state/")
     for start in range(0, max(len(kept), 1), _STATE_CHUNK):
         rows = kept[start : start + _STATE_CHUNK]
         yield state_tables(documents.slice(start, _STATE_CHUNK), prints.take(rows))
