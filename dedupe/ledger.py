@@ -124,7 +124,8 @@ def resolve_chains(table: pl.DataFrame) -> pl.DataFrame:
             {"_target": "_via", "_next": "_then", "_next_similarity": "_then_similarity"}
         )
     else:
-        looping = links.filter(pl.col("_then").is_not_null()).get_column("_target").sort()
+        unresolved = pl.col("_next").is_in(links.get_column("_target").implode())
+        looping = links.filter(unresolved).get_column("_target").sort()
         raise LedgerError(
             f"duplicate_of links form a cycle through {looping.head(5).to_list()}; "
             "please report this with the input"
