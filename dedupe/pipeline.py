@@ -109,9 +109,11 @@ def run(
     a copy of one is dropped with ``duplicate_of`` naming it.
 
     Raises:
-        InputError: an input cannot be read, or the output folder is not usable.
+        InputError: an input cannot be read, the output folder is not usable or is locked by
+            another run, or ``against`` has a damaged state.
         SchemaError: an input lacks the text column or the requested id column.
         ConfigError: ``against`` was built with other near-duplicate settings.
+        ResourceError: memory or disk space ran out; the message names the stage or the path.
 
     Example:
         >>> from dedupe import run

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 _ATTEMPTS = 10
 _RETRY_SECONDS = 0.05
 ENTRY_SUFFIX = ".entry"
+_STAGING_SECONDS = 60
 
 
 def lock_path(folder: Path) -> Path:
@@ -166,12 +167,21 @@ def is_workspace(path: Path) -> bool:
     return beside_output or path.parent == workspaces_folder()
 
 
+def _age_seconds(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def remove_abandoned_workspaces() -> None:
     """Remove every registered workspace whose run has died, wherever it lives."""
     folder = workspaces_folder()
     if not folder.is_dir():
         return
-    for entry in [*folder.glob(f"*{ENTRY_SUFFIX}"), *folder.glob(".*.new")]:
+    # An entry being written is locked a moment after it is created: leave young ones alone.
+    staged = [path for path in folder.glob(".*.new") if _age_seconds(path) > _STAGING_SECONDS]
+    for entry in [*folder.glob(f"*{ENTRY_SUFFIX}"), *staged]:
         try:
             fd = os.open(entry, os.O_RDWR)
         except OSError:
