@@ -457,9 +457,11 @@ def _command(jsonl: Path, out: Path) -> list[str]:
 
 def _spill_counts(out: Path, pid: int) -> dict[str, int] | None:
     counts: dict[str, int] = {}
+    # The workspace is .NAME.tmp-PID-TOKEN (dedupe.io.locks.new_token).
+    workspaces = sorted(out.parent.glob(f".{out.name}.tmp-{pid}-*"))
     try:
-        names = os.listdir(out.parent / f".{out.name}.tmp-{pid}" / "_spill")
-    except OSError:
+        names = os.listdir(workspaces[0] / "_spill")
+    except (OSError, IndexError):
         return None
     for name in names:
         kind = name.split("-", 1)[0]

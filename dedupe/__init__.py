@@ -11,7 +11,7 @@ from dedupe.config import (
     OutputConfig,
     PipelineConfig,
 )
-from dedupe.errors import ConfigError, DedupeError, InputError, SchemaError
+from dedupe.errors import ConfigError, DedupeError, InputError, ResourceError, SchemaError
 from dedupe.io.read import read_corpus
 from dedupe.pipeline import PipelineResult, run
 from dedupe.schema import DropReason
@@ -30,6 +30,7 @@ __all__ = [
     "OutputConfig",
     "PipelineConfig",
     "PipelineResult",
+    "ResourceError",
     "SchemaError",
     "__version__",
     "read_corpus",

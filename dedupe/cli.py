@@ -7,7 +7,9 @@ import json
 import logging
 import re
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +23,7 @@ from rich.markup import escape
 
 from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
 from dedupe.errors import ConfigError, DedupeError
+from dedupe.io.write import check_output_file
 from dedupe.pipeline import run
 from dedupe.report import Report
 from dedupe.review.clusters import describe_clusters
@@ -423,18 +426,37 @@ def _usage_error(message: str, section: str, values: dict[str, Any]) -> typer.Ba
     return typer.BadParameter(f"{words} (got {got})", param_hint=" / ".join(map(_flag, named)))
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the workspace is removed."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 @contextmanager
 def _errors_as_messages() -> Iterator[None]:
-    """Turn a DedupeError into one line on stderr and exit code 1; let bugs show tracebacks."""
+    """Turn a DedupeError into one line on stderr and exit code 1; let bugs show tracebacks.
+
+    SIGTERM is handled like Ctrl-C while the command runs: the library's cleanup runs, one line
+    is printed, and the exit code is 128 + the signal's number.
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
     try:
         yield
     except DedupeError as error:
         message = escape(translate(str(error)))
         stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
-    except KeyboardInterrupt:
-        stderr.print("interrupted; no output was published")
-        raise typer.Exit(code=130) from None
+    except KeyboardInterrupt as error:
+        name = "terminated" if isinstance(error, _Terminated) else "interrupted"
+        stderr.print(f"{name}; no output was published")
+        code = 128 + (signal.SIGTERM if isinstance(error, _Terminated) else signal.SIGINT)
+        raise typer.Exit(code=code) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 class _Reported(Protocol):
@@ -673,6 +695,7 @@ def dups_command(
     with _errors_as_messages():
         settings = _settings(ctx)
         if output is not None:
+            check_output_file(output, inputs)
             _check_table_path(output, force=settings.output.force)
         with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
             result = run(inputs, settings, on_progress=on_progress)

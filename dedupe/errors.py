@@ -46,3 +46,7 @@ class SchemaError(DedupeError):
         Traceback (most recent call last):
         dedupe.errors.SchemaError: input 'frame' has no column 'text' ...; pass text_column='body'
     """
+
+
+class ResourceError(DedupeError):
+    """The machine ran out of memory or disk space; the message names the stage or the path."""

@@ -12,6 +12,8 @@ from dedupe.config import KeepConfig
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
+    CONTENT_KEY,
+    DETAIL,
     DOC_ID,
     DROP_REASON,
     DUPLICATE_IDS,
@@ -23,6 +25,7 @@ from dedupe.schema import (
     ROW_INDEX,
     SIMILARITY,
     DropReason,
+    Measure,
     find_column,
     source_key,
 )
@@ -42,25 +45,108 @@ class LedgerError(RuntimeError):
     """The kept and dropped tables do not account for every input record: a bug, never input."""
 
 
+def mark_published_ids(
+    table: pl.DataFrame, published: pl.DataFrame, *, origin: str
+) -> pl.DataFrame:
+    """Mark the new documents whose id an earlier output (``--against``) already published.
+
+    One id names one document, and what was published stays: a new document with the
+    published one's normalized text is its ``exact_duplicate`` (``duplicate_of`` the same id,
+    similarity 1.0, a re-scrape); one with another text is an ``invalid_record`` whose
+    ``detail`` names the earlier output. ``published`` has unique `doc_id` and `_content_key`.
+    """
+    known = published.select(DOC_ID, pl.col(CONTENT_KEY).alias("_published_key"))
+    marked = table.join(known, on=DOC_ID, how="left", maintain_order="left")
+    clash = pl.col(DROP_REASON).is_null() & pl.col("_published_key").is_not_null()
+    same = clash & (pl.col(CONTENT_KEY) == pl.col("_published_key"))
+    other = clash & ~same
+    detail = pl.format(
+        "doc_id '{}' is already published in --against '{}' with another text; the published "
+        "version is kept (give a changed article a new id to keep both)",
+        pl.col(DOC_ID),
+        pl.lit(origin),
+    )
+    return marked.with_columns(
+        pl.when(same)
+        .then(pl.lit(DropReason.EXACT_DUPLICATE.value))
+        .when(other)
+        .then(pl.lit(DropReason.INVALID_RECORD.value))
+        .otherwise(pl.col(DROP_REASON))
+        .alias(DROP_REASON),
+        pl.when(same).then(pl.col(DOC_ID)).otherwise(pl.col(DUPLICATE_OF)).alias(DUPLICATE_OF),
+        pl.when(same).then(pl.lit(1.0)).otherwise(pl.col(SIMILARITY)).alias(SIMILARITY),
+        pl.when(other).then(detail).otherwise(pl.col(DETAIL)).alias(DETAIL),
+        *(
+            # A re-scrape matched the published document itself, exactly.
+            [
+                pl.when(same).then(pl.col(DOC_ID)).otherwise(pl.col(MATCHED)).alias(MATCHED),
+                pl.when(same)
+                .then(pl.lit(Measure.EXACT.value))
+                .otherwise(pl.col(MEASURE))
+                .alias(MEASURE),
+            ]
+            if MATCHED in table.columns
+            else []
+        ),
+    ).drop("_published_key")
+
+
+def check_unique_ids(ids: pl.Series, *, what: str) -> None:
+    """Prove that no id names two documents of ``what`` (the state a later run reads).
+
+    Raises:
+        LedgerError: an id repeats: a bug, never input; nothing must be published.
+    """
+    repeated = ids.filter(ids.is_duplicated()).unique().sort()
+    if len(repeated):
+        raise LedgerError(f"{what} would hold repeated ids: {repeated.head(5).to_list()}")
+
+
 def resolve_chains(table: pl.DataFrame) -> pl.DataFrame:
     """Point every duplicate at a kept document: an exact copy of a near duplicate follows it.
 
+    A row's ``duplicate_of`` is followed through dropped documents until it names a kept one.
     Only ``duplicate_of`` moves; ``matched``, ``measure`` and ``similarity`` keep saying what
     the document was compared with, so an exact copy of a near duplicate reads ``matched`` its
     twin (exact, 1.0) and ``duplicate_of`` the twin's canonical.
+
+    Each round doubles the followed length, so ``log2`` of the number of links bounds the
+    rounds, on any input: an id that names a kept document ends its chain even when a dropped
+    row shares it (a re-scraped, already published id), and each id is followed through one
+    row only, so the table never grows.
+
+    Raises:
+        LedgerError: the links form a cycle (a bug, never input): nothing must be published.
     """
-    while True:
-        targets = table.filter(pl.col(DUPLICATE_OF).is_not_null()).select(
-            pl.col(DOC_ID).alias("_target"), pl.col(DUPLICATE_OF).alias("_next")
+    alive = table.filter(pl.col(DROP_REASON).is_null()).select(DOC_ID)
+    links = (
+        table.filter(pl.col(DUPLICATE_OF).is_not_null())
+        .join(alive, on=DOC_ID, how="anti")
+        .unique(DOC_ID, keep="first", maintain_order=True)
+        .select(pl.col(DOC_ID).alias("_target"), pl.col(DUPLICATE_OF).alias("_next"))
+    )
+    step = links.rename({"_target": "_via", "_next": "_then"})
+    for _ in range(links.height.bit_length() + 1):
+        links = links.join(step, left_on="_next", right_on="_via", how="left")
+        if links.get_column("_then").null_count() == links.height:
+            break
+        links = links.select("_target", pl.coalesce("_then", "_next").alias("_next"))
+        step = links.rename({"_target": "_via", "_next": "_then"})
+    else:
+        unresolved = pl.col("_next").is_in(links.get_column("_target").implode())
+        looping = links.filter(unresolved).get_column("_target").sort()
+        raise LedgerError(
+            f"duplicate_of links form a cycle through {looping.head(5).to_list()}; "
+            "please report this with the input"
         )
-        table = table.join(
-            targets, left_on=DUPLICATE_OF, right_on="_target", how="left", maintain_order="left"
-        )
-        if table.get_column("_next").null_count() == table.height:
-            return table.drop("_next")
-        table = table.with_columns(pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF)).drop(
-            "_next"
-        )
+    table = table.join(
+        links.select("_target", "_next"),
+        left_on=DUPLICATE_OF,
+        right_on="_target",
+        how="left",
+        maintain_order="left",
+    )
+    return table.with_columns(pl.coalesce("_next", DUPLICATE_OF).alias(DUPLICATE_OF)).drop("_next")
 
 
 def add_cluster_columns(table: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:

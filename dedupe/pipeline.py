@@ -30,15 +30,22 @@ from dedupe.duplicates.canonical import rank_documents
 from dedupe.duplicates.exact import mark_exact_duplicates
 from dedupe.duplicates.fingerprints import FingerprintSet
 from dedupe.duplicates.near import mark_near_duplicates
-from dedupe.engines.local.memory import release_freed_memory
+from dedupe.engines.local.memory import out_of_memory, release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.engines.stage import Decision, Stage
 from dedupe.errors import ConfigError, InputError
 from dedupe.io.read import ReadResult, frame_batches, iter_batches, lazy_batches
 from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
-from dedupe.io.write import Workspace, check_output_path
-from dedupe.ledger import add_cluster_columns, check_ledger, cluster_table, resolve_chains
+from dedupe.io.write import Workspace, check_output_path, no_room_reason, write_error
+from dedupe.ledger import (
+    add_cluster_columns,
+    check_ledger,
+    check_unique_ids,
+    cluster_table,
+    mark_published_ids,
+    resolve_chains,
+)
 from dedupe.report import Report, StageRecord
 from dedupe.review.explain import scan_table
 from dedupe.review.page import write_review_page
@@ -242,10 +249,12 @@ def run(
     output folder (``publish``: ``(0, None)``, then ``(1, 1)``).
 
     Raises:
-        InputError: an input cannot be read, or the output folder is not usable.
+        InputError: an input cannot be read, the output folder is not usable or is locked by
+            another run, or ``against`` has a damaged state.
         SchemaError: an input lacks the text column or the requested id column.
         ConfigError: ``against`` was built with other near-duplicate settings, or a column
             named in the config is not in the input.
+        ResourceError: memory or disk space ran out; the message names the stage or the path.
         TypeError: ``source``, ``output`` or ``against`` is of a type not listed above.
 
     Example:
@@ -260,17 +269,19 @@ def run(
     inputs, batches, in_memory = _open(source, config)
     batches = checked_first_batch(batches, config)
     if output is not None:
-        check_output_path(output, inputs, force=config.output.force)
-    if against is not None:
-        check_meta(read_state_meta(against), config.near, origin=str(against))
+        check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
-    workspace = Workspace(output)
+    workspace = Workspace(output, against=against)
     try:
+        if against is not None:
+            check_meta(read_state_meta(against), config.near, origin=str(against))
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
         previous = runner.spill_previous(against) if against is not None else None
         read = runner.read(batches, allow_empty=in_memory)
         table = runner.clean_and_fingerprint(read.learned)
         check_source_priority(table, config.keep)
+        if previous is not None:
+            table = mark_published_ids(table, previous, origin=str(against))
         table, prints = runner.decide(
             table.with_columns(pl.lit(False).alias(PREVIOUS)), previous, DECISIONS
         )
@@ -335,6 +346,12 @@ def run(
             scan_table(output, stem) for stem in ("corpus", "dropped", "removed_lines")
         )
         return PipelineResult(corpus_rows, dropped_rows, removed_rows, clusters, report)
+    except MemoryError as error:
+        raise out_of_memory(error, batch_size=config.input.batch_size) from None
+    except (OSError, pl.exceptions.ComputeError) as error:
+        if no_room_reason(error) is None:
+            raise
+        raise write_error(error, Path(getattr(error, "filename", None) or workspace.root)) from None
     finally:
         workspace.close()
 
@@ -344,6 +361,7 @@ def _state_chunks(table: pl.DataFrame, prints: FingerprintSet) -> Iterator[dict[
     kept = np.flatnonzero(table.get_column(DROP_REASON).is_null().to_numpy())
     state_columns = [c for c in _STATE_COLUMNS if c in table.columns]
     documents = table[kept].select(*state_columns, *_rank_columns_of(table))
+    check_unique_ids(documents.get_column(DOC_ID), what="state/")
     for start in range(0, max(len(kept), 1), _STATE_CHUNK):
         rows = kept[start : start + _STATE_CHUNK]
         yield state_tables(documents.slice(start, _STATE_CHUNK), prints.take(rows))

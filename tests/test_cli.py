@@ -1,16 +1,24 @@
 import json
+import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from click.testing import Result
 from typer.main import get_command
 from typer.testing import CliRunner
 
+import dedupe.duplicates.near
 from dedupe.cli import app
+from dedupe.io.locks import FolderLock
 
 runner = CliRunner()
 COMMANDS = sorted(get_command(app).commands)
@@ -605,3 +613,228 @@ def test_run_id_column_equal_to_the_text_column_is_a_usage_error(
     result = runner.invoke(app, [*args, "--id-column", "text"])
     assert result.exit_code == 2
     assert "--id-column and --text-column are both" in " ".join(result.output.split())
+
+
+def one_line_error(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_dups_refuses_to_overwrite_its_input(samples_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes((samples_dir / "syndicated.jsonl").read_bytes())
+    result = runner.invoke(app, ["dups", str(source), "-o", str(source), "-q"])
+    one_line_error(result, "would overwrite input")
+    assert source.read_bytes() == (samples_dir / "syndicated.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("against", ["out/old", "out"], ids=["inside-output", "output"])
+def test_run_force_refuses_an_output_overlapping_against(
+    samples_dir: Path, tmp_path: Path, against: str
+) -> None:
+    source = str(samples_dir / "syndicated.jsonl")
+    earlier = tmp_path / against
+    assert runner.invoke(app, ["run", source, "-o", str(earlier), "-q"]).exit_code == 0
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = runner.invoke(
+        app, ["run", source, "-o", str(tmp_path / "out"), "--force", "--against", str(earlier)]
+    )
+    one_line_error(result, "overlaps --against")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_run_republished_ids_are_duplicates_not_a_loop(tmp_path: Path) -> None:
+    # Issue 11.1: this pair of commands exhausted memory; a subprocess under 2 GB and 120 s.
+    source = tmp_path / "one.jsonl"
+    source.write_text(
+        '{"id":"a","text":"The harbor council approved a new flood barrier on Tuesday."}\n'
+        '{"id":"b","text":"Growers expect the smallest apple harvest in a decade."}\n',
+        encoding="utf-8",
+    )
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text(
+        '{"id":"a","text":"The harbor council approved a new flood barrier on Tuesday."}\n'
+        '{"id":"b","text":"The library reopened on Saturday after three years of work."}\n'
+        '{"id":"c","text":"The harbor council approved a new flood barrier on Tuesday."}\n',
+        encoding="utf-8",
+    )
+    code = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+        "from dedupe.cli import app; sys.argv[0] = 'dedupe'; app()"
+    )
+    for args in (
+        [str(source), "-o", str(tmp_path / "m1")],
+        [str(changed), "--against", str(tmp_path / "m1"), "-o", str(tmp_path / "t1")],
+        [str(changed), "--against", str(tmp_path / "t1"), "-o", str(tmp_path / "t2")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", code, "run", *args, "-q"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    dropped = pl.read_parquet(tmp_path / "t1" / "dropped.parquet").sort("doc_id")
+    assert dropped.select("doc_id", "reason", "duplicate_of").rows() == [
+        ("a", "exact_duplicate", "a"),
+        ("b", "invalid_record", None),
+        ("c", "exact_duplicate", "a"),
+    ]
+    assert "already published in --against" in dropped["detail"][1]
+    for out in ("t1", "t2"):
+        ids = pl.read_parquet(tmp_path / out / "state" / "documents-*.parquet")["doc_id"]
+        assert sorted(ids) == ["a", "b"]
+
+
+def test_run_on_a_locked_output_exits_1(samples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    lock = FolderLock(out, shared=False)
+    try:
+        result = runner.invoke(app, ["run", str(samples_dir / "news"), "-o", str(out)])
+    finally:
+        lock.release()
+    one_line_error(result, "is in use by another dedupe run")
+    assert not out.exists()
+
+
+def test_run_out_of_memory_names_the_stage(
+    samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(dedupe.duplicates.near, "assign_canonicals", exhausted)
+    result = runner.invoke(
+        app, ["run", str(samples_dir / "syndicated.jsonl"), "-o", str(tmp_path / "o")]
+    )
+    one_line_error(result, "out of memory in stage 'near' at --batch-size")
+    assert "smaller --batch-size" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_on_a_full_disk_names_the_path_and_keeps_the_previous_output(
+    samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    source = str(samples_dir / "syndicated.jsonl")
+    assert runner.invoke(app, ["run", source, "-o", str(out), "-q"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    sink = pl.LazyFrame.sink_parquet
+
+    def full(frame: pl.LazyFrame, path: Path, *args: object, **kwargs: Any) -> object:
+        if Path(path).name != "dropped.parquet":
+            return sink(frame, path, *args, **kwargs)
+        raise pl.exceptions.ComputeError(
+            "parquet: File out of specification: underlying IO error: "
+            "No space left on device (os error 28)"
+        )
+
+    monkeypatch.setattr(pl.LazyFrame, "sink_parquet", full)
+    result = runner.invoke(app, ["run", source, "-o", str(out), "--force", "-q"])
+    one_line_error(result, "dropped.parquet': no space left on device")
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def big_corpus(path: Path, documents: int) -> Path:
+    rows = (
+        {
+            "id": f"d{i}",
+            "text": f"Story {i} of the harbor council.\n"
+            + " ".join(f"word{(i * 7 + j) % 5000}" for j in range(60)),
+        }
+        for i in range(documents)
+    )
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(temporary)}
+
+
+def wait_for_spill(tmp_path: Path) -> None:
+    """Wait until a run has spilled its first batch, in its workspace wherever that is."""
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.rglob("raw-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def registry(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "tmp" / f"dedupe-workspaces-{os.getuid()}"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.slow
+def test_run_killed_by_a_file_size_limit_keeps_the_previous_output(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(app, ["run", str(samples_dir / "news"), "-o", str(out), "-q"]).exit_code == 0
+    )
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    corpus = big_corpus(tmp_path / "big.jsonl", 3000)
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "dedupe", "run", str(corpus), "-o", str(out), "--force", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit,
+        env=isolated_env(tmp_path),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "file too large for the file size limit" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out", "tmp"]
+    assert registry(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["run", "dups"])
+def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path, command: str) -> None:
+    corpus = big_corpus(tmp_path / "big.jsonl", 3000)
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "dedupe", command, str(corpus)]
+    if command == "run":
+        args += ["-o", str(out), "--batch-size", "300"]
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=isolated_env(tmp_path)
+    )
+    wait_for_spill(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, error
+    assert "terminated; no output was published" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "tmp"]
+    assert registry(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_dups_workspace_left_by_sigkill_is_removed_by_the_next_run(
+    samples_dir: Path, tmp_path: Path
+) -> None:
+    corpus = big_corpus(tmp_path / "big.jsonl", 3000)
+    env = isolated_env(tmp_path)
+    command = [sys.executable, "-m", "dedupe", "dups", "-q"]
+    process = subprocess.Popen([*command, str(corpus)], env=env)
+    wait_for_spill(tmp_path)
+    process.kill()
+    process.wait(timeout=60)
+    assert registry(tmp_path)
+    done = subprocess.run(
+        [*command, str(samples_dir / "news")], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert registry(tmp_path) == []

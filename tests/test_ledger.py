@@ -1,12 +1,159 @@
-"""The ledger names what each dropped document was compared with, and the final canonical."""
+"""Duplicate chains, published ids and the checks that prove the ledger."""
 
 import random
+import subprocess
+import sys
+import textwrap
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from dedupe import run
-from dedupe.ledger import resolve_chains
+from dedupe.ledger import LedgerError, check_unique_ids, mark_published_ids, resolve_chains
+
+SCHEMA = {
+    "doc_id": pl.String,
+    "reason": pl.String,
+    "duplicate_of": pl.String,
+    "similarity": pl.Float64,
+}
+
+
+def table(rows: list[tuple[str, str | None, str | None, float | None]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row")
+
+
+def resolve_guarded(rows: list[tuple[str, str | None, str | None, float | None]]) -> str:
+    """Run resolve_chains in a subprocess under 2 GB and 60 s: a loop fails, never eats memory."""
+    code = textwrap.dedent(
+        f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        import polars as pl
+        from dedupe.ledger import LedgerError, resolve_chains
+        schema = dict(doc_id=pl.String, reason=pl.String, duplicate_of=pl.String,
+                      similarity=pl.Float64)
+        frame = pl.DataFrame({rows!r}, schema=schema, orient="row")
+        try:
+            print(resolve_chains(frame).rows())
+        except LedgerError as error:
+            print("LedgerError:", error)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_resolve_chains_points_each_copy_at_the_kept_document() -> None:
+    chained = resolve_chains(
+        table(
+            [
+                ("a", None, None, None),
+                ("b", "near_duplicate", "a", 0.8),
+                ("c", "exact_duplicate", "b", 1.0),
+                ("d", "near_duplicate", "c", 0.9),
+            ]
+        )
+    )
+    expected = table(
+        [
+            ("a", None, None, None),
+            ("b", "near_duplicate", "a", 0.8),
+            ("c", "exact_duplicate", "a", 1.0),
+            ("d", "near_duplicate", "a", 0.9),
+        ]
+    )
+    # Only duplicate_of moves: similarity stays against the document compared with.
+    assert_frame_equal(chained, expected)
+
+
+def test_resolve_chains_ends_at_a_kept_id_that_a_dropped_row_shares() -> None:
+    # A re-scraped document has the id of the published one it duplicates (issue 11.1): the
+    # self-join used to square its rows each round until the machine ran out of memory.
+    rows = [
+        ("a", None, None, None),
+        ("a", "exact_duplicate", "a", 1.0),
+        ("b", "near_duplicate", "a", 0.7),
+    ]
+    assert resolve_guarded(rows) == repr(rows)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("a", "near_duplicate", "a", 0.9)],
+        [("a", "near_duplicate", "b", 0.9), ("b", "near_duplicate", "a", 0.9)],
+        [
+            ("x", None, None, None),
+            ("c", "near_duplicate", "a", 0.9),
+            ("a", "near_duplicate", "b", 0.9),
+            ("b", "near_duplicate", "c", 0.9),
+        ],
+    ],
+    ids=["self", "two", "three"],
+)
+def test_resolve_chains_reports_a_cycle_instead_of_looping(rows: list[tuple]) -> None:
+    assert resolve_guarded(rows).startswith("LedgerError: duplicate_of links form a cycle")
+
+
+def test_resolve_chains_keeps_long_chains_in_few_rounds() -> None:
+    rows = [("d0", None, None, None)] + [
+        (f"d{i}", "near_duplicate", f"d{i - 1}", 0.9) for i in range(1, 2000)
+    ]
+    chained = resolve_chains(table(rows))
+    assert set(chained["duplicate_of"].drop_nulls()) == {"d0"}
+    assert chained.height == 2000
+
+
+def published_case() -> tuple[pl.DataFrame, pl.DataFrame]:
+    new = pl.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "e"],
+            "_content_key": [1, 22, 3, 5],
+            "reason": [None, None, None, "empty_after_cleaning"],
+            "duplicate_of": [None, None, None, None],
+            "similarity": [None, None, None, None],
+            "detail": [None, None, None, None],
+        },
+        schema_overrides={"_content_key": pl.UInt64, **SCHEMA, "detail": pl.String},
+    )
+    published = pl.DataFrame(
+        {"doc_id": ["a", "b", "e"], "_content_key": [1, 2, 9]},
+        schema_overrides={"_content_key": pl.UInt64},
+    )
+    return new, published
+
+
+def test_mark_published_ids_same_text_is_an_exact_duplicate_of_itself() -> None:
+    new, published = published_case()
+    marked = mark_published_ids(new, published, origin="out/monday")
+    row = marked.row(0, named=True)
+    assert (row["reason"], row["duplicate_of"], row["similarity"]) == ("exact_duplicate", "a", 1.0)
+
+
+def test_mark_published_ids_other_text_is_an_invalid_record_naming_the_output() -> None:
+    new, published = published_case()
+    row = mark_published_ids(new, published, origin="out/monday").row(1, named=True)
+    assert row["reason"] == "invalid_record"
+    assert row["duplicate_of"] is None
+    assert "doc_id 'b' is already published in --against 'out/monday'" in row["detail"]
+
+
+def test_mark_published_ids_leaves_new_ids_and_earlier_reasons_alone() -> None:
+    new, published = published_case()
+    marked = mark_published_ids(new, published, origin="m")
+    assert marked["reason"].to_list()[2:] == [None, "empty_after_cleaning"]
+    assert marked.columns == new.columns
+
+
+def test_check_unique_ids_refuses_a_repeated_id() -> None:
+    check_unique_ids(pl.Series(["a", "b"]), what="state/")
+    with pytest.raises(LedgerError, match=r"state/ would hold repeated ids: \['a'\]"):
+        check_unique_ids(pl.Series(["a", "b", "a"]), what="state/")
 
 
 def words(seed: int, n: int) -> str:
@@ -38,6 +185,7 @@ def test_resolve_chains_moves_only_duplicate_of() -> None:
     table = pl.DataFrame(
         {
             "doc_id": ["a", "b", "c"],
+            "reason": [None, "near_duplicate", "exact_duplicate"],
             "duplicate_of": [None, "a", "b"],
             "matched": [None, "a", "b"],
             "similarity": [None, 0.8, 1.0],

@@ -1,6 +1,8 @@
 """Invariants of the whole pipeline on random corpora."""
 
 import random
+import tempfile
+from pathlib import Path
 
 import polars as pl
 from hypothesis import given, settings
@@ -95,3 +97,53 @@ def test_running_twice_equals_running_once(corpus: pl.DataFrame) -> None:
     assert twice.dropped.height == 0
     assert twice.removed_lines.height == 0
     assert twice.corpus["text"].to_list() == once.corpus["text"].to_list()
+
+
+@st.composite
+def two_days(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A first scrape, and a second whose records repeat its ids, texts and invalid records."""
+    first = draw(corpora())
+    rows = first.rows()
+    kinds = st.sampled_from(["same", "new-text", "new-id", "invalid", "invalid-id"])
+    second = []
+    for index, (row, kind) in enumerate(draw(st.lists(st.tuples(st.sampled_from(rows), kinds)))):
+        doc_id, text = row
+        if kind == "same":
+            second.append((doc_id, text))
+        elif kind == "new-text":
+            second.append((doc_id, draw(document)))
+        elif kind == "new-id":
+            second.append((f"n{index}", text))
+        elif kind == "invalid":
+            second.append((f"v{index}", None))
+        else:
+            second.append((doc_id, None))
+    second += [(f"f{i}", text) for i, text in enumerate(draw(st.lists(document, max_size=3)))]
+    schema = {"id": pl.String, "text": pl.String}
+    return first, pl.DataFrame(second or [("empty", "")], schema=schema, orient="row")
+
+
+def state_ids(folder: Path) -> list[str]:
+    return pl.read_parquet(folder / "state" / "documents-*.parquet")["doc_id"].to_list()
+
+
+# Four runs an example, with outputs: a fifth of the profile's examples.
+@settings(deadline=None, max_examples=max(5, settings().max_examples // 5))
+@given(two_days())
+def test_run_against_an_earlier_run_keeps_the_ledger_exact(
+    days: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    first, second = days
+    with tempfile.TemporaryDirectory() as folder:
+        monday, tuesday = Path(folder) / "monday", Path(folder) / "tuesday"
+        published = run(first, output=monday)
+        result = run(second, output=tuesday, against=monday)
+        ids = result.corpus["doc_id"].to_list() + result.dropped["doc_id"].to_list()
+        assert sorted(ids) == sorted(second["id"].to_list())
+        assert result.dropped["reason"].null_count() == 0
+        kept = set(published.corpus["doc_id"]) | set(result.corpus["doc_id"])
+        assert set(result.dropped["duplicate_of"].drop_nulls()) <= kept
+        assert not set(result.corpus["doc_id"]) & set(published.corpus["doc_id"])
+        for out in (monday, tuesday):
+            assert len(state_ids(out)) == len(set(state_ids(out)))
+        assert set(state_ids(tuesday)) == set(state_ids(monday)) | set(result.corpus["doc_id"])

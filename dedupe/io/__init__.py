@@ -15,7 +15,11 @@ Public names, by module:
 - ``dedupe.io.html``: ``html_texts``, ``HTML_SUFFIXES`` (needs the ``html`` extra);
 - ``dedupe.io.fields``: ``to_corpus``, ``check_fields``, ``InputFields``;
 - ``dedupe.io.sample``: ``sample_batches``, ``sample_key``;
-- ``dedupe.io.write``: ``Workspace``, ``check_output_path``;
+- ``dedupe.io.write``: ``Workspace``, ``check_output_path``, ``check_output_file``,
+  ``recover_output``, ``lock_against``, ``exchange_folders``, ``writing``, ``write_error``,
+  ``no_room_reason``;
+- ``dedupe.io.locks``: ``FolderLock``, ``Registration``, ``lock_path``, ``workspaces_folder``,
+  ``remove_abandoned_workspaces``, ``is_workspace``, ``new_token``;
 - ``dedupe.io.state``: ``meta``, ``check_meta``, ``read_state_meta``, ``read_state_chunks``,
   ``state_tables``.
 """

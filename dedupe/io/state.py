@@ -21,6 +21,7 @@ import polars as pl
 from dedupe.config import NearConfig
 from dedupe.duplicates.fingerprints import Fingerprints
 from dedupe.errors import ConfigError, InputError
+from dedupe.schema import CONTENT_KEY, DOC_ID, LENGTH
 
 STATE_FORMAT = 1
 _COUNTS = ("_shingle_count", "_lead_count")
@@ -94,10 +95,29 @@ def from_state_tables(
 
 
 STATE_TABLES = ("documents", "shingles", "lead", "signatures")
+# What each state table must hold: the column and its type (counts may be any integer type).
+_DOCUMENT_COLUMNS: dict[str, type[pl.DataType] | pl.DataType] = {
+    DOC_ID: pl.String,
+    CONTENT_KEY: pl.UInt64,
+    LENGTH: pl.Int64,
+    _COUNTS[0]: pl.Int64,
+    _COUNTS[1]: pl.Int64,
+}
+_VALUE_COLUMNS = {"shingles": "hash", "lead": "hash", "signatures": "value"}
+_META_TYPES: dict[str, type] = {"hash": str, "ngram_size": int, "num_perm": int, "seed": int}
+_REBUILD = "rebuild it by running `dedupe run` on that output's inputs again, without --against"
+
+
+def _damaged(folder: Path, path: Path, problem: str) -> InputError:
+    return InputError(f"against='{folder}': '{path}' {problem}; {_REBUILD}")
 
 
 def read_state_meta(folder: Path) -> dict[str, Any]:
-    """Read the settings of the ``state/`` of an earlier output folder.
+    """Read and check the settings of the ``state/`` of an earlier output folder.
+
+    ``meta.json`` must be an object with every key :func:`meta` writes, of its type, in this
+    format version; ``chunks`` and ``documents`` (written since they were added) must be
+    non-negative integers.
 
     Raises:
         InputError: the folder is not a dedupe output with state, or its meta.json is damaged.
@@ -109,10 +129,104 @@ def read_state_meta(folder: Path) -> dict[str, Any]:
             "state/meta.json); give the output folder of an earlier run"
         )
     try:
-        found: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
+        found = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise InputError(f"against='{folder}' has a damaged state/meta.json: {error}") from None
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise _damaged(folder, meta_path, f"cannot be read as JSON ({first})") from None
+    if not isinstance(found, dict):
+        raise _damaged(folder, meta_path, f"holds a JSON {type(found).__name__}, not an object")
+    if found.get("format") != STATE_FORMAT:
+        raise _damaged(
+            folder,
+            meta_path,
+            f"has state format {found.get('format')!r}; this dedupe reads format {STATE_FORMAT}",
+        )
+    expected = {**_META_TYPES, **dict.fromkeys(("chunks", "documents"), int)}
+    for key, kind in expected.items():
+        if key not in found:
+            if key in _META_TYPES:
+                raise _damaged(folder, meta_path, f"has no key '{key}'")
+            continue
+        value = found[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise _damaged(folder, meta_path, f"has {key}={value!r}, not a {kind.__name__}")
+        if isinstance(value, int) and value < 0:
+            raise _damaged(folder, meta_path, f"has a negative {key} ({value})")
     return found
+
+
+def _state_chunk_names(folder: Path, expected: int | None) -> list[str]:
+    """The chunk suffixes of ``state/`` (``00000.parquet``, ...), each with all four tables."""
+    state = folder / "state"
+    found = sorted(path.name.removeprefix("documents-") for path in state.glob("documents-*"))
+    count = len(found) if expected is None else expected
+    chunks = [f"{index:05d}.parquet" for index in range(max(count, 1))]
+    for chunk in chunks:
+        for name in STATE_TABLES:
+            if not (state / f"{name}-{chunk}").is_file():
+                raise _damaged(folder, state / f"{name}-{chunk}", "is missing")
+    extra = [chunk for chunk in found if chunk not in chunks]
+    if extra:
+        raise _damaged(
+            folder, state / f"documents-{extra[0]}", f"is not one of the {len(chunks)} parts"
+        )
+    return chunks
+
+
+def _check_documents(folder: Path, path: Path, documents: pl.DataFrame) -> pl.DataFrame:
+    """Check the documents table of one chunk and cast its columns to the types used."""
+    for column, dtype in _DOCUMENT_COLUMNS.items():
+        if column not in documents.columns:
+            raise _damaged(folder, path, f"has no column '{column}'")
+        found = documents.schema[column]
+        if column in (DOC_ID, CONTENT_KEY) and found != dtype:
+            raise _damaged(folder, path, f"column '{column}' has type {found}, not {dtype}")
+        if column not in (DOC_ID, CONTENT_KEY) and not found.is_integer():
+            raise _damaged(folder, path, f"column '{column}' has type {found}, not an integer")
+        nulls = documents.get_column(column).null_count()
+        if nulls:
+            raise _damaged(folder, path, f"holds {nulls} null values in '{column}'")
+    for column in (LENGTH, *_COUNTS):
+        if (documents.get_column(column) < 0).any():
+            raise _damaged(folder, path, f"holds negative values in '{column}'")
+    repeated = documents.filter(pl.col(DOC_ID).is_duplicated()).get_column(DOC_ID)
+    if len(repeated):
+        raise _damaged(folder, path, f"repeats doc_id '{repeated[0]}'")
+    return documents.with_columns(
+        pl.col(LENGTH).cast(pl.UInt32),
+        pl.col(_COUNTS[0]).cast(pl.Int64),
+        pl.col(_COUNTS[1]).cast(pl.Int64),
+    )
+
+
+def _read_chunk(
+    folder: Path, chunk: str, config: NearConfig, seen: pl.Series
+) -> tuple[pl.DataFrame, Fingerprints]:
+    """Read and check one chunk: columns, types, nulls, ids new to ``seen``, sizes agreeing."""
+    state = folder / "state"
+    path = state / f"documents-{chunk}"
+    documents = _check_documents(folder, path, pl.read_parquet(path))
+    again = documents.filter(pl.col(DOC_ID).is_in(seen.implode())).get_column(DOC_ID)
+    if len(again):
+        raise _damaged(folder, path, f"repeats doc_id '{again[0]}' of an earlier part")
+    tables = {"documents": documents}
+    sizes = {
+        "shingles": int(documents.get_column(_COUNTS[0]).sum()),
+        "lead": int(documents.get_column(_COUNTS[1]).sum()),
+        "signatures": documents.height * config.num_perm,
+    }
+    for name, column in _VALUE_COLUMNS.items():
+        part = state / f"{name}-{chunk}"
+        schema = pl.read_parquet_schema(part)
+        if schema.get(column) != pl.UInt32:
+            raise _damaged(folder, part, f"has no UInt32 column '{column}'")
+        rows = pl.scan_parquet(part).select(pl.len()).collect().item()
+        if rows != sizes[name]:
+            raise _damaged(
+                folder, part, f"holds {rows} values where its documents count {sizes[name]}"
+            )
+        tables[name] = pl.read_parquet(part, columns=[column])
+    return from_state_tables(tables, config)
 
 
 def read_state_chunks(
@@ -121,17 +235,30 @@ def read_state_chunks(
     """Yield the documents and fingerprints of each chunk of an earlier output's ``state/``.
 
     One chunk is read at a time, so a caller that spills each one never holds the whole state.
+    Each is checked before use: every part present, the columns and their types, no null or
+    repeated id (across chunks too), no negative count, and the stored values as many as the
+    documents' counts say (so a tampered count never sizes an allocation).
 
     Raises:
-        InputError: a state file is missing or damaged.
+        InputError: a state file is missing, damaged or inconsistent; the message names it.
     """
-    state = folder / "state"
-    chunks = sorted(path.name.removeprefix("documents-") for path in state.glob("documents-*"))
+    found = read_state_meta(folder)
+    chunks = _state_chunk_names(folder, found.get("chunks"))
+    seen = pl.Series(DOC_ID, [], dtype=pl.String)
+    total = 0
     for chunk in chunks:
         try:
-            tables = {name: pl.read_parquet(state / f"{name}-{chunk}") for name in STATE_TABLES}
-            documents, fingerprints = from_state_tables(tables, config)
+            documents, fingerprints = _read_chunk(folder, chunk, config, seen)
         except (OSError, ValueError, pl.exceptions.PolarsError) as error:
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise InputError(f"against='{folder}' has a damaged state folder: {first}") from None
+            path = folder / "state" / f"*-{chunk}"
+            raise _damaged(folder, path, f"cannot be read ({first})") from None
+        seen = pl.concat([seen, documents.get_column(DOC_ID)])
+        total += documents.height
         yield documents, fingerprints
+    if found.get("documents", total) != total:
+        raise _damaged(
+            folder,
+            folder / "state" / "meta.json",
+            f"counts {found['documents']} documents but its parts hold {total}",
+        )

@@ -7,19 +7,31 @@ looks finished, and never touches the folder a later run reads with ``--against`
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import json
 import logging
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from dedupe.config import OutputConfig
-from dedupe.errors import InputError
+from dedupe.errors import InputError, ResourceError
+from dedupe.io.locks import (
+    FolderLock,
+    Registration,
+    is_workspace,
+    new_token,
+    remove_abandoned_workspaces,
+    workspaces_folder,
+)
 from dedupe.io.read import STDIN
 
 logger = logging.getLogger(__name__)
@@ -30,8 +42,10 @@ STATE = "state"
 ROW_GROUP_ROWS = 10_000
 
 
-def check_output_path(output: Path, inputs: list[str], *, force: bool) -> None:
-    """Refuse an output folder that holds an input, or that is not empty without ``force``.
+def check_output_path(
+    output: Path, inputs: list[str], *, force: bool, against: Path | None = None
+) -> None:
+    """Refuse an output folder overlapping an input or ``against``, or not empty without ``force``.
 
     Raises:
         InputError: the folder would overwrite or mix with data the user did not ask to replace.
@@ -46,6 +60,13 @@ def check_output_path(output: Path, inputs: list[str], *, force: bool) -> None:
                 f"output folder '{output}' overlaps input '{item}'; choose an output folder "
                 "outside the inputs"
             )
+    if against is not None:
+        earlier = against.resolve()
+        if earlier == target or target in earlier.parents or earlier in target.parents:
+            raise InputError(
+                f"output folder '{output}' overlaps --against '{against}', which the run reads; "
+                "choose an output folder outside it"
+            )
     if target.exists() and not target.is_dir():
         raise InputError(f"output '{output}' exists and is not a folder; choose another path")
     if target.is_dir() and any(target.iterdir()) and not force:
@@ -55,21 +76,141 @@ def check_output_path(output: Path, inputs: list[str], *, force: bool) -> None:
         )
 
 
-def _is_running(pid: int) -> bool:
+def check_output_file(output: Path, inputs: list[str]) -> None:
+    """Refuse an output file that is one of the inputs or lies inside an input folder.
+
+    Raises:
+        InputError: writing the file would overwrite or add to an input.
+    """
+    target = output.resolve()
+    for item in inputs:
+        if item == STDIN:
+            continue
+        source = Path(item).resolve()
+        if source == target or source in target.parents:
+            raise InputError(
+                f"output '{output}' would overwrite input '{item}'; "
+                "choose a path outside the inputs"
+            )
+
+
+# errno values (and the "(os error N)" Polars appends) of a write that found no room.
+_NO_ROOM = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for the file size limit",
+}
+
+
+def no_room_reason(error: BaseException) -> str | None:
+    """Say why a write failed for lack of room (full disk, quota, size limit), else None.
+
+    Polars reports an I/O failure as ``ComputeError`` (``... (os error 28)``), not ``OSError``,
+    and NumPy reports a short write as ``OSError`` without an errno.
+    """
+    code = error.errno if isinstance(error, OSError) else None
+    if code in _NO_ROOM:
+        return _NO_ROOM[code]
+    message = str(error)
+    for number, reason in _NO_ROOM.items():
+        if f"os error {number})" in message:
+            return reason
+    if isinstance(error, OSError) and code is None and " requested and " in message:
+        return "short write (the disk is probably full)"
+    return None
+
+
+def write_error(error: BaseException, path: Path) -> InputError | ResourceError:
+    """Return the one-line error for a failed write of ``path``.
+
+    Lack of room is a `ResourceError`; anything else an `InputError`.
+    """
+    reason = no_room_reason(error)
+    if reason is not None:
+        return ResourceError(
+            f"cannot write '{path}': {reason}; free some space or write --output to another "
+            "disk (nothing was published, the previous output is untouched)"
+        )
+    detail = error.strerror if isinstance(error, OSError) and error.strerror else None
+    first = detail or (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return InputError(f"cannot write '{path}': {first}")
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn an I/O failure while writing ``path`` into a one-line `write_error`."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        yield
+    except (OSError, pl.exceptions.ComputeError) as error:
+        if isinstance(error, pl.exceptions.ComputeError) and "os error" not in str(error):
+            raise
+        raise write_error(error, path) from None
+
+
+# renameat2(2) swaps two paths in one step on Linux (glibc 2.28+, most local file systems).
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def exchange_folders(first: Path, second: Path) -> bool:
+    """Swap two existing folders in one atomic step; False where the system cannot.
+
+    Raises:
+        OSError: the swap is supported but failed.
+    """
+    function = _renameat2()
+    if function is None:
         return False
-    except PermissionError:
+    status = function(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if status == 0:
         return True
-    return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
-def _remove_stale(parent: Path, name: str) -> None:
-    """Remove the workspaces of runs that were killed before they could clean up."""
-    for leftover in parent.glob(f".{name}.*-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _is_running(int(pid)) and leftover.is_dir():
+def recover_output(output: Path) -> None:
+    """Undo what killed runs left beside ``output``; the caller holds its lock.
+
+    A run killed between publishing's two renames left no ``output`` but the previous one as
+    ``.NAME.old-*``: that is renamed back. Every other ``.NAME.old-*`` and ``.NAME.tmp-*``
+    belongs to no live run (the lock proves it) and is removed.
+    """
+    parent, name = output.parent, output.name
+    previous = sorted(
+        (p for p in parent.glob(f".{name}.old-*") if p.is_dir() and not p.is_symlink()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    if previous and not output.exists():
+        restored = previous.pop()
+        restored.rename(output)
+        logger.warning(
+            "restored '%s' from '%s', left by a run killed while publishing", output, restored
+        )
+    for leftover in [*previous, *parent.glob(f".{name}.tmp-*")]:
+        if is_workspace(leftover) or leftover in previous:
             logger.info("removing %s left by an interrupted run", leftover)
             shutil.rmtree(leftover, ignore_errors=True)
 
@@ -77,28 +218,43 @@ def _remove_stale(parent: Path, name: str) -> None:
 class Workspace:
     """A temporary folder for one run: spilled batches, then the output files before publishing.
 
-    With an output folder it lives beside it (``.NAME.tmp-PID``) so the final rename stays on
-    one file system; leftovers of killed runs are removed when the next run starts.
+    With an output folder it lives beside it (``.NAME.tmp-TOKEN``) so the final rename stays on
+    one file system, and the run holds the output's lock; without one it lives in
+    `dedupe.io.locks.workspaces_folder`. Either way it is registered there, and whatever killed
+    runs left behind is removed when the next run starts. ``against`` is locked shared.
+
+    Raises:
+        InputError: the workspace cannot be made, or another run holds a lock it needs.
     """
 
-    def __init__(self, output: Path | None) -> None:
+    def __init__(self, output: Path | None, *, against: Path | None = None) -> None:
         self.output = output.resolve() if output is not None else None
-        if self.output is None:
-            self.root = Path(tempfile.mkdtemp(prefix="dedupe-"))
-        else:
-            parent = self.output.parent
-            try:
-                parent.mkdir(parents=True, exist_ok=True)
-                _remove_stale(parent, self.output.name)
-                self.root = parent / f".{self.output.name}.tmp-{os.getpid()}"
-                shutil.rmtree(self.root, ignore_errors=True)
-                self.root.mkdir()
-            except OSError as error:
-                raise InputError(
-                    f"cannot create a workspace beside '{output}': {error.strerror}"
-                ) from None
-        self.spill = self.root / "_spill"
-        self.spill.mkdir()
+        self.locks: list[FolderLock] = []
+        self.registration: Registration | None = None
+        token = new_token()
+        try:
+            remove_abandoned_workspaces()
+            if self.output is None:
+                self.root = workspaces_folder() / token
+            else:
+                self.output.parent.mkdir(parents=True, exist_ok=True)
+                self.locks.append(FolderLock(self.output, shared=False))
+                recover_output(self.output)
+                self.root = self.output.parent / f".{self.output.name}.tmp-{token}"
+            if against is not None:
+                self.locks.append(lock_against(against.resolve()))
+            self.registration = Registration(self.root, token)
+            self.root.mkdir()
+            self.spill = self.root / "_spill"
+            self.spill.mkdir()
+        except OSError as error:
+            self.close()
+            place = f"beside '{output}'" if output is not None else f"in '{workspaces_folder()}'"
+            raise InputError(f"cannot create a workspace {place}: {error.strerror}") from None
+        except BaseException:
+            self.close()
+            raise
+        self.token = token
 
     def spill_path(self, kind: str, index: int) -> Path:
         """Return the path of spilled part ``index`` of ``kind`` (``lines``, ``docs``, ...)."""
@@ -107,8 +263,9 @@ class Workspace:
     def write_spill(self, kind: str, index: int, frame: pl.DataFrame) -> Path:
         """Spill one batch's frame to disk and return its path."""
         path = self.spill_path(kind, index)
-        # Uncompressed: spill parts live for one run, and lz4 made writing them 3x slower.
-        frame.write_parquet(path, compression="uncompressed", statistics=False)
+        with writing(path):
+            # Uncompressed: spill parts live for one run, and lz4 made writing them 3x slower.
+            frame.write_parquet(path, compression="uncompressed", statistics=False)
         return path
 
     def write_tables(self, tables: dict[str, pl.LazyFrame], config: OutputConfig) -> None:
@@ -120,18 +277,17 @@ class Workspace:
         Raises:
             InputError: a file cannot be written.
         """
-        try:
-            for stem, frame in tables.items():
-                if config.format == "jsonl":
+        for stem, frame in tables.items():
+            if config.format == "jsonl":
+                with writing(self.root / f"{stem}.jsonl"):
                     frame.sink_ndjson(self.root / f"{stem}.jsonl")
-                else:
+            else:
+                with writing(self.root / f"{stem}.parquet"):
                     frame.sink_parquet(
                         self.root / f"{stem}.parquet",
                         statistics=False,
                         row_group_size=ROW_GROUP_ROWS,
                     )
-        except OSError as error:
-            raise InputError(f"cannot write into '{self.root}': {error.strerror}") from None
 
     def write_state(
         self, chunks: Iterator[dict[str, pl.DataFrame]], state_meta: dict[str, Any]
@@ -142,19 +298,22 @@ class Workspace:
             InputError: a file cannot be written.
         """
         folder = self.root / STATE
-        try:
+        documents = 0
+        with writing(folder):
             folder.mkdir()
-            for index, tables in enumerate(chunks):
-                for stem, frame in tables.items():
-                    frame.write_parquet(
-                        folder / f"{stem}-{index:05d}.parquet",
-                        statistics=False,
-                        row_group_size=ROW_GROUP_ROWS,
-                    )
-            text = json.dumps(state_meta, indent=2) + "\n"
-            (folder / "meta.json").write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"cannot write into '{folder}': {error.strerror}") from None
+        index = -1
+        for index, tables in enumerate(chunks):
+            for stem, frame in tables.items():
+                path = folder / f"{stem}-{index:05d}.parquet"
+                with writing(path):
+                    frame.write_parquet(path, statistics=False, row_group_size=ROW_GROUP_ROWS)
+            documents += tables["documents"].height
+        # The part and document counts let a later run see a missing or foreign part.
+        counted = {**state_meta, "chunks": index + 1, "documents": documents}
+        with writing(folder / "meta.json"):
+            (folder / "meta.json").write_text(
+                json.dumps(counted, indent=2) + "\n", encoding="utf-8"
+            )
 
     def publish(self, report: dict[str, Any]) -> None:
         """Write report.json last, then rename the workspace into place as the output folder.
@@ -164,20 +323,49 @@ class Workspace:
         """
         if self.output is None:
             raise InputError("publish needs an output folder")
-        try:
-            shutil.rmtree(self.spill)
-            text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+        shutil.rmtree(self.spill, ignore_errors=True)
+        text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+        with writing(self.root / "report.json"):
             (self.root / "report.json").write_text(text, encoding="utf-8")
-            previous = self.output.parent / f".{self.output.name}.old-{os.getpid()}"
+        with writing(self.output):
+            if self.output.exists() and exchange_folders(self.root, self.output):
+                # One step: the output is the new folder, the workspace holds the previous one.
+                shutil.rmtree(self.root, ignore_errors=True)
+                return
+            # Two renames: a run killed between them leaves the previous output as
+            # .NAME.old-TOKEN, which the next run on this output renames back.
+            previous = self.output.parent / f".{self.output.name}.old-{self.token}"
             if self.output.exists():
                 self.output.rename(previous)
             self.root.rename(self.output)
             shutil.rmtree(previous, ignore_errors=True)
-        except OSError as error:
-            raise InputError(
-                f"cannot write output folder '{self.output}': {error.strerror}"
-            ) from None
 
     def close(self) -> None:
-        """Remove whatever is left of the workspace."""
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Remove whatever is left of the workspace, its registration and its locks."""
+        root = getattr(self, "root", None)
+        if root is not None and self.registration is not None:
+            shutil.rmtree(root, ignore_errors=True)
+        if self.registration is not None:
+            self.registration.release()
+            self.registration = None
+        while self.locks:
+            self.locks.pop().release()
+
+
+def lock_against(folder: Path) -> FolderLock:
+    """Lock ``--against`` shared; first restore it if a run was killed while publishing it.
+
+    Raises:
+        InputError: a run is writing that folder now.
+    """
+    lock = FolderLock(folder, shared=True)
+    interrupted = any(folder.parent.glob(f".{folder.name}.old-*"))
+    if interrupted and not (folder / STATE / "meta.json").is_file():
+        lock.release()
+        exclusive = FolderLock(folder, shared=False)
+        try:
+            recover_output(folder)
+        finally:
+            exclusive.release()
+        lock = FolderLock(folder, shared=True)
+    return lock
