@@ -25,6 +25,7 @@ import polars as pl
 
 from dedupe.config import PipelineConfig
 from dedupe.duplicates.fingerprints import FingerprintSet
+from dedupe.duplicates.near import warm_up_kernels
 from dedupe.engines.local.memory import release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.io.read import ReadResult, frame_batches, iter_batches
@@ -126,6 +127,7 @@ def run(
     if against is not None:
         check_meta(read_state_meta(against), config.near, origin=str(against))
     report = Report(parameters=config.to_dict(), inputs=inputs)
+    report.details["jit"] = warm_up_kernels(config.near)
     workspace = Workspace(output)
     try:
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
