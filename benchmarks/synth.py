@@ -33,6 +33,11 @@ Labels: ``true_cluster`` is ``a<pool index>`` of the base article a document's b
 cluster a hard negative must stay apart from (``g<n>`` is a brief group). The labels are exact as
 long as no base article is used twice; past the pool's size (speed runs of 100k+ documents) bases
 are reused with fresh edits, and only the speed numbers are meaningful.
+
+A second mode, ``duplicate-heavy`` (:func:`generate_duplicate_heavy`, ``--mode``), is shaped
+like a wire-heavy scrape: 4,000 stories each republished ``n_docs / 4000`` times (5 copies at
+20,000 documents, 25 at 100,000), each copy under another site's chrome and a third of them
+lightly edited; it measures how near-duplicate detection grows with the size of a cluster.
 """
 
 from __future__ import annotations

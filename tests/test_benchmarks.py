@@ -314,6 +314,7 @@ def test_generate_duplicate_heavy_copies_each_story_under_other_sites() -> None:
         # Five copies, five sites: no two copies of a story share a site's chrome.
         assert story.get_column("source").n_unique() == min(5, len(SITES))
     edited = frame.get_column("edits").str.contains("words").mean()
-    assert edited is not None and 0.1 < edited < 0.6
+    assert edited is not None
+    assert 0.1 < edited < 0.6
     assert frame.equals(generate_duplicate_heavy(tiny_articles(), n_docs=60, seed=2, n_bases=12))
     assert generate_mode("duplicate-heavy", tiny_articles(), n_docs=60).height == 60
