@@ -15,8 +15,10 @@ The hash of a shingle is computed from the UTF-8 bytes ``b[0] .. b[m-1]`` of tha
 
 The definition uses only integer arithmetic modulo 2**64, so it is the same on every platform and
 every Polars or NumPy version: signatures built from it can be persisted. :func:`shingle_hash` is
-the plain-Python reference; :func:`shingle_hashes` computes the same values for a whole column
-with prefix sums over one byte buffer per batch of documents (the polynomial of a byte range is
+the plain-Python reference; the compiled kernel behind :func:`fingerprint_arrays` (and
+:func:`shingle_hashes`) computes the same values in one pass over a column's Arrow buffers, the
+MinHash signatures with them; :func:`numpy_shingle_sets` is the NumPy reference, with prefix
+sums over one byte buffer per batch (the polynomial of a byte range is
 ``(S[end] - S[start]) * P**-start`` where ``S`` is the prefix sum of ``b[j] * P**j``).
 """
 
@@ -35,10 +37,14 @@ from dedupe.duplicates.minhash import permutations, signature_into
 from dedupe.kernels import kernel
 
 __all__ = [
+    "fingerprint_arrays",
+    "numpy_shingle_sets",
+    "numpy_text_hashes",
     "shingle_hash",
     "shingle_hashes",
     "shingle_hashes_with_leads",
     "shingle_strings",
+    "string_buffers",
     "text_hash",
     "text_hashes",
     "words",
