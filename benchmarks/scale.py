@@ -54,6 +54,10 @@ REFERENCE_SIZE = 100_000
 TARGET_SIZE = 1_000_000
 TARGET_RSS_BYTES = 6 * 10**9
 TARGET_MAX_SLOWDOWN = 0.30
+MODES = ("default", "duplicate-heavy")
+BASELINES = ("datasketch", "rensa")
+# The datasketch loop is extrapolated from this many documents (it runs at ~700 docs/s).
+BASELINE_MAX_DOCS = 20_000
 GENERATOR_VERSION = 1
 # Copies per original -> weight: mean 0.65, so copies are about a third of the documents.
 COPIES_WEIGHTS = ((0, 0.55), (1, 0.30), (2, 0.10), (3, 0.05))
@@ -88,11 +92,17 @@ class CorpusSpec:
     replace_prob: float
     chunk_docs: int
     version: int = GENERATOR_VERSION
+    mode: str = "default"
 
     def stem(self) -> str:
         """File name stem: size, seed and a digest of the other parameters."""
         digest = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
-        return f"corpus-{self.size}-seed{self.seed}-{digest[:10]}"
+        if self.mode == "default":
+            # The digest of a default corpus is the one it had before modes existed.
+            fields = {k: v for k, v in asdict(self).items() if k != "mode"}
+            digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+            return f"corpus-{self.size}-seed{self.seed}-{digest[:10]}"
+        return f"corpus-{self.mode}-{self.size}-seed{self.seed}-{digest[:10]}"
 
 
 # --- pure helpers (unit-tested) -------------------------------------------------------------
@@ -375,15 +385,97 @@ def _build_stories(
     return stories
 
 
+def _write_frame(
+    frame: Any,
+    handle: Any,
+    digest: Any,
+    kinds: dict[str, int],
+    written: int,
+    text_bytes: int,
+    size: int,
+) -> tuple[int, int]:
+    """Append one generated chunk to the corpus file; return the documents and bytes so far."""
+    import polars as pl
+
+    from benchmarks.synth import CORPUS_COLUMNS
+
+    for kind, n in frame.group_by("kind").len().iter_rows():
+        kinds[kind] = kinds.get(kind, 0) + n
+    text_bytes += int(frame.get_column("text").str.len_bytes().sum())
+    frame = frame.select(CORPUS_COLUMNS).with_columns(
+        pl.format("doc-{}", (pl.int_range(pl.len()) + written).cast(pl.String).str.zfill(8)).alias(
+            "doc_id"
+        )
+    )
+    data = frame.write_ndjson().encode("utf-8")
+    handle.write(data)
+    digest.update(data)
+    written += frame.height
+    _log(f"  generated {written:,} / {size:,} docs")
+    return written, text_bytes
+
+
+def run_baseline(method: str, jsonl: Path, size: int, work_dir: Path) -> dict[str, Any]:
+    """Run speed.py's hand-written loop ``method`` (datasketch or rensa) on a corpus file.
+
+    datasketch runs on the first ``BASELINE_MAX_DOCS`` documents and its docs/s is
+    extrapolated (``sampled`` says so).
+    """
+    from benchmarks.speed import Task, measure
+
+    limit = BASELINE_MAX_DOCS if method == "datasketch" and size > BASELINE_MAX_DOCS else None
+    out = work_dir / f"out-{method}-{size}"
+    task = Task(method, size, str(jsonl), "", str(out), limit, 128, 0.5, 3, 1)
+    result = measure(task)
+    shutil.rmtree(out, ignore_errors=True)
+    rate = result["docs"] / result["seconds"] if result["seconds"] > 0 else None
+    return {
+        "method": method,
+        "size": size,
+        "seconds": result["seconds"],
+        "docs_per_second": rate,
+        "peak_rss_gib": result["peak_rss_mib"] / 1024,
+        "cores_busy": result.get("cores_busy"),
+        "sampled": result["docs"] if limit else None,
+    }
+
+
+def format_baselines(rows: Sequence[dict[str, Any]], runs: Sequence[dict[str, Any]]) -> str:
+    """Render the baseline loops beside ``dedupe run``: docs/s, and dedupe's ratio over each."""
+    dedupe = {r["size"]: r.get("docs_per_second") for r in runs}
+    lines = [f"{'size':>10}  {'method':<12}{'docs/s':>9}{'peak GiB':>10}{'dedupe x':>10}  note"]
+    for row in rows:
+        rate, ours = row.get("docs_per_second"), dedupe.get(row["size"])
+        note = f"sampled {row['sampled']:,} docs" if row.get("sampled") else ""
+        lines.append(
+            f"{row['size']:>10,}  {row['method']:<12}{_fmt(rate, ',.0f'):>9}"
+            f"{_fmt(row.get('peak_rss_gib'), '.2f'):>10}"
+            f"{_fmt(ours / rate if ours and rate else None, '.2f'):>10}  {note}".rstrip()
+        )
+    return "\n".join(lines)
+
+
 def generate_corpus_file(spec: CorpusSpec, data_dir: Path, path: Path) -> dict[str, Any]:
     """Write ``spec.size`` documents to ``path`` chunk by chunk; return the measured mix."""
     import numpy as np
-    import polars as pl
 
-    from benchmarks.synth import CORPUS_COLUMNS, SynthConfig, generate_corpus, load_base_articles
+    from benchmarks.synth import (
+        DUPLICATE_HEAVY_BASES,
+        SynthConfig,
+        generate_corpus,
+        generate_duplicate_heavy,
+        load_base_articles,
+    )
 
     started = time.perf_counter()
     pool = _TokenPool(load_base_articles(data_dir))
+    bases: list[Any] = []
+    if spec.mode == "duplicate-heavy":
+        # One set of stories for the whole corpus: a story's copies span every chunk.
+        rng = np.random.default_rng([spec.seed, 10**6])
+        bases = _build_stories(
+            pool, DUPLICATE_HEAVY_BASES, rng, spec.story_bytes, spec.replace_prob, "wire"
+        )
     kinds: dict[str, int] = {}
     text_bytes = 0
     digest = hashlib.sha256()
@@ -391,6 +483,14 @@ def generate_corpus_file(spec: CorpusSpec, data_dir: Path, path: Path) -> dict[s
     partial = path.with_suffix(".jsonl.part")
     with open(partial, "wb") as handle:
         for chunk, n_docs in enumerate(chunk_sizes(spec.size, spec.chunk_docs)):
+            if bases:
+                frame = generate_duplicate_heavy(
+                    bases, n_docs=n_docs, seed=spec.seed * 1_000_003 + chunk
+                )
+                written, text_bytes = _write_frame(
+                    frame, handle, digest, kinds, written, text_bytes, spec.size
+                )
+                continue
             config = SynthConfig(seed=spec.seed * 1_000_003 + chunk, copies_weights=COPIES_WEIGHTS)
             n_originals = math.ceil(1.1 * n_docs / config.expected_docs_per_original()) + 5
             rng = np.random.default_rng([spec.seed, chunk])
@@ -403,19 +503,9 @@ def generate_corpus_file(spec: CorpusSpec, data_dir: Path, path: Path) -> dict[s
                 f"story/{chunk}",
             )
             frame = generate_corpus(stories, config, n_docs=n_docs)
-            for kind, n in frame.group_by("kind").len().iter_rows():
-                kinds[kind] = kinds.get(kind, 0) + n
-            text_bytes += int(frame.get_column("text").str.len_bytes().sum())
-            frame = frame.select(CORPUS_COLUMNS).with_columns(
-                pl.format(
-                    "doc-{}", (pl.int_range(pl.len()) + written).cast(pl.String).str.zfill(8)
-                ).alias("doc_id")
+            written, text_bytes = _write_frame(
+                frame, handle, digest, kinds, written, text_bytes, spec.size
             )
-            data = frame.write_ndjson().encode("utf-8")
-            handle.write(data)
-            digest.update(data)
-            written += frame.height
-            _log(f"  generated {written:,} / {spec.size:,} docs")
     partial.replace(path)
     return {
         "spec": asdict(spec),
@@ -611,6 +701,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--kill-above-gib", type=float, default=16.0, help="kill a run above this RSS"
     )
     parser.add_argument("--keep-output", action="store_true", help="keep the output folders")
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument(
+        "--baselines",
+        nargs="*",
+        default=list(BASELINES),
+        choices=BASELINES,
+        help="hand-written loops of benchmarks/speed.py run on the same files",
+    )
     parser.add_argument("--output", type=Path, default=None, help="JSON file to write")
     parser.add_argument(
         "--summarize",
@@ -669,31 +767,50 @@ def main(argv: Sequence[str] | None = None) -> int:
             if row["size"] not in args.sizes:
                 rows.append({**row, "from": str(args.reference_results)})
         record["corpora"] += [c for c in previous["corpora"] if c["docs"] not in args.sizes]
-    for size in args.sizes:
-        spec = CorpusSpec(size, args.seed, args.story_bytes, args.replace_prob, args.chunk_docs)
-        corpus = ensure_corpus(spec, data_dir, args.work_dir)
-        record["corpora"].append(corpus)
-        out = args.work_dir / f"out-{size}"
-        _log(f"dedupe run on {size:,} docs")
-        row = {
-            "size": size,
-            **run_dedupe(
-                Path(corpus["path"]), out, args.work_dir / f"run-{size}.log", args.kill_above_gib
-            ),
-        }
-        rows.append(row)
-        rows.sort(key=lambda entry: entry["size"])
-        add_ratios(rows)
-        _log(
-            f"{size:,}: exit {row['returncode']}, {row['seconds']:.1f} s, "
-            f"peak RSS {_fmt(row['peak_rss_gib'], '.2f')} GiB"
-        )
-        if not args.keep_output:
-            shutil.rmtree(out, ignore_errors=True)
-        record["targets"] = evaluate_targets(rows)
-        record["machine"]["load_average_end"] = os.getloadavg()
-        output.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    _print_summary(rows, record["corpora"])
+    record["baselines"] = []
+    for mode in args.modes:
+        for size in args.sizes:
+            spec = CorpusSpec(
+                size, args.seed, args.story_bytes, args.replace_prob, args.chunk_docs, mode=mode
+            )
+            corpus = ensure_corpus(spec, data_dir, args.work_dir)
+            record["corpora"].append({**corpus, "mode": mode})
+            out = args.work_dir / f"out-{mode}-{size}"
+            _log(f"dedupe run on {size:,} {mode} docs")
+            log = args.work_dir / f"run-{mode}-{size}.log"
+            row = {
+                "mode": mode,
+                "size": size,
+                **run_dedupe(Path(corpus["path"]), out, log, args.kill_above_gib),
+            }
+            rows.append(row)
+            rows.sort(key=lambda entry: (entry.get("mode", "default"), entry["size"]))
+            add_ratios([r for r in rows if r.get("mode", "default") == mode])
+            _log(
+                f"{size:,} {mode}: exit {row['returncode']}, {row['seconds']:.1f} s, "
+                f"peak RSS {_fmt(row['peak_rss_gib'], '.2f')} GiB"
+            )
+            if not args.keep_output:
+                shutil.rmtree(out, ignore_errors=True)
+            for method in args.baselines:
+                _log(f"{method} loop on {size:,} {mode} docs")
+                baseline = run_baseline(method, Path(corpus["path"]), size, args.work_dir)
+                record["baselines"].append({**baseline, "mode": mode})
+            record["targets"] = {
+                m: evaluate_targets([r for r in rows if r.get("mode", "default") == m])
+                for m in args.modes
+            }
+            record["machine"]["load_average_end"] = os.getloadavg()
+            output.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    for mode in args.modes:
+        print(f"\n=== corpus mode: {mode} ===")
+        mode_rows = [r for r in rows if r.get("mode", "default") == mode]
+        _print_summary(mode_rows, [c for c in record["corpora"] if c.get("mode") == mode])
+        baselines = [b for b in record["baselines"] if b["mode"] == mode]
+        if baselines:
+            print("\nHand-written loops on the same files (dedupe x: dedupe's docs/s over theirs):")
+            print(format_baselines(baselines, mode_rows))
+
     load = " ".join(f"{v:.2f}" for v in machine["load_average_start"])
     load_end = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(

@@ -17,9 +17,15 @@ peak RSS reported is that method's own:
 - ``dedupe run``: the library call ``run([jsonl], PipelineConfig(), output=folder)`` (reading,
   cleaning, exact and near duplicates with verification, writing the output folder), and the CLI
   ``dedupe run FILE -o DIR -q`` (wall time including interpreter start-up) for one size.
-- the signature stage alone on the same lowercased texts: dedupe's ``shingle_hashes`` +
-  ``compute_signatures`` against rensa's bulk ``digest_matrix_from_token_sets`` over Python
-  shingle lists, and the MinHash step alone on dedupe's shingle hashes for both.
+- the signature stage alone on the same lowercased texts: dedupe's fused kernel
+  (``fingerprint_arrays``: shingle sets and signatures in one pass) against rensa's bulk
+  ``digest_matrix_from_token_sets`` over Python shingle lists, and the MinHash step alone on
+  dedupe's shingle hashes for both.
+
+Both corpus modes of :mod:`benchmarks.synth` run by default (``--modes``): ``default`` (1 to 7
+copies of an original, hard negatives) and ``duplicate-heavy`` (4,000 stories republished: 5
+copies each at 20,000 documents, 25 at 100,000). Each end-to-end row records the child's CPU
+seconds (user and system) over its wall time: how many of the cores the method kept busy.
 
 Neither baseline verifies candidate pairs or cleans site chrome, so dedupe does more work per
 document than they do. The machine is usually shared: the load average is printed and recorded
@@ -51,6 +57,7 @@ DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 DEFAULT_SIZES = (20_000, 100_000)
 BASELINE = "datasketch"
 SIGNATURE_BASELINE = "sig: rensa"
+MODES = ("default", "duplicate-heavy")
 RENSA_BANDS = 32
 PACKAGES = ("dedupe-corpus", "polars", "numpy", "datasketch", "rensa", "rapidfuzz", "psutil")
 
@@ -247,6 +254,7 @@ def run_dedupe_library(task: Task) -> dict[str, Any]:
         "dropped_by_reason": report.dropped_by_reason,
         "stages": [(stage.name, stage.seconds) for stage in report.stages],
         "near": {k: v for k, v in report.details.get("near", {}).items() if _is_scalar(v)},
+        "jit": report.details.get("jit"),
     }
 
 
@@ -261,12 +269,12 @@ def _lowercased_texts(task: Task) -> Any:
 
 
 def run_sig_dedupe(texts: Any, task: Task) -> dict[str, Any]:
-    """Signature stage of dedupe: ``shingle_hashes`` then ``compute_signatures``."""
-    from dedupe.duplicates.minhash import compute_signatures
-    from dedupe.duplicates.shingles import shingle_hashes
+    """Signature stage of dedupe: shingle sets and signatures in one compiled pass."""
+    from dedupe.duplicates.shingles import fingerprint_arrays
 
-    offsets, hashes = shingle_hashes(texts, ngram_size=task.ngram_size)
-    compute_signatures(offsets, hashes, num_perm=task.num_perm, seed=task.seed)
+    _, hashes, _, _, _ = fingerprint_arrays(
+        texts, ngram_size=task.ngram_size, num_perm=task.num_perm, seed=task.seed
+    )
     return {"docs": len(texts), "shingles": len(hashes)}
 
 
@@ -310,11 +318,25 @@ def _no_setup(task: Task) -> None:
     return None
 
 
+def _warm_up_kernels(task: Task) -> None:
+    """Compile dedupe's kernels (or load them from numba's cache) before the timed stage."""
+    import numpy as np
+
+    from dedupe.duplicates.minhash import compute_signatures
+
+    texts = _lowercased_texts(task).head(2)
+    run_sig_dedupe(texts, task)
+    offsets, hashes = _dedupe_hashes(texts, task)
+    compute_signatures(offsets, np.ascontiguousarray(hashes), num_perm=task.num_perm, seed=1)
+
+
 def _sig_input(task: Task) -> Any:
+    _warm_up_kernels(task)
     return _lowercased_texts(task)
 
 
 def _hash_input(task: Task) -> Any:
+    _warm_up_kernels(task)
     return _dedupe_hashes(_lowercased_texts(task), task)
 
 
@@ -361,11 +383,21 @@ def _measure_in_child(task: Task) -> dict[str, Any]:
 
     setup, method, _ = METHODS[task.method]
     prepared = setup(task)
+    before = os.times()
     started = time.perf_counter()
     stats = method(prepared, task)
     seconds = time.perf_counter() - started
+    after = os.times()
     peak_kib = _read_peak_rss_kib() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "peak_rss_mib": peak_kib / 1024, **stats}
+    user, system = after.user - before.user, after.system - before.system
+    return {
+        "seconds": seconds,
+        "peak_rss_mib": peak_kib / 1024,
+        "user_seconds": user,
+        "system_seconds": system,
+        "cores_busy": (user + system) / seconds if seconds > 0 else None,
+        **stats,
+    }
 
 
 def measure(task: Task) -> dict[str, Any]:
@@ -448,18 +480,15 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _write_corpus(data_dir: Path, size: int, seed: int, folder: Path) -> tuple[Path, Path, str]:
-    from benchmarks.synth import (
-        CORPUS_COLUMNS,
-        SynthConfig,
-        frame_sha256,
-        generate_corpus,
-        load_base_articles,
-    )
+def _write_corpus(
+    data_dir: Path, size: int, seed: int, folder: Path, mode: str = "default"
+) -> tuple[Path, Path, str]:
+    from benchmarks.synth import CORPUS_COLUMNS, frame_sha256, generate_mode, load_base_articles
 
     articles = load_base_articles(data_dir)
-    frame = generate_corpus(articles, SynthConfig(seed=seed), n_docs=size).select(CORPUS_COLUMNS)
-    jsonl, parquet = folder / f"corpus-{size}.jsonl", folder / f"corpus-{size}.parquet"
+    frame = generate_mode(mode, articles, n_docs=size, seed=seed).select(CORPUS_COLUMNS)
+    jsonl = folder / f"corpus-{mode}-{size}.jsonl"
+    parquet = folder / f"corpus-{mode}-{size}.parquet"
     frame.write_ndjson(jsonl)
     frame.write_parquet(parquet)
     return jsonl, parquet, frame_sha256(frame)
@@ -479,17 +508,18 @@ def _log(message: str) -> None:
 
 
 def _run_size(
-    args: argparse.Namespace, size: int, methods: list[str], tmp: Path
+    args: argparse.Namespace, size: int, methods: list[str], tmp: Path, mode: str = "default"
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     started = time.perf_counter()
-    jsonl, parquet, sha = _write_corpus(args.data_dir, size, args.seed, tmp)
+    jsonl, parquet, sha = _write_corpus(args.data_dir, size, args.seed, tmp, mode)
     corpus = {
+        "mode": mode,
         "size": size,
         "sha256": sha,
         "jsonl_mib": jsonl.stat().st_size / 2**20,
         "generate_seconds": time.perf_counter() - started,
     }
-    _log(f"{size:,} docs written ({corpus['jsonl_mib']:.0f} MiB JSONL)")
+    _log(f"{size:,} {mode} docs written ({corpus['jsonl_mib']:.0f} MiB JSONL)")
     rows: list[dict[str, Any]] = []
     for method in methods:
         if method == "datasketch":
@@ -501,7 +531,7 @@ def _run_size(
             continue
         runs = []
         for repeat in range(repeats):
-            out_dir = tmp / f"out-{size}-{len(rows)}-{repeat}"
+            out_dir = tmp / f"out-{mode}-{size}-{len(rows)}-{repeat}"
             task = Task(
                 method=method,
                 size=size,
@@ -517,10 +547,11 @@ def _run_size(
             load = os.getloadavg()[0]
             runs.append({**(measure_cli(task) if method == CLI else measure(task)), "load1": load})
             shutil.rmtree(out_dir, ignore_errors=True)
-            _log(f"{size:,} {method}: {runs[-1]['seconds']:.2f} s")
+            _log(f"{size:,} {mode} {method}: {runs[-1]['seconds']:.2f} s")
         median = sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
         row = {
             **median,
+            "mode": mode,
             "method": method,
             "size": size,
             "seconds": summarize([run["seconds"] for run in runs]),
@@ -536,6 +567,45 @@ def _run_size(
             row["note"] += ", incl. start-up"
         rows.append(row)
     return rows, corpus
+
+
+def format_cores(rows: Sequence[dict[str, Any]]) -> str:
+    """Render each end-to-end row's CPU seconds (user, system) and cores kept busy."""
+    lines = [f"{'size':>8}  {'method':<24}{'user s':>9}{'system s':>10}{'cores busy':>12}"]
+    for row in rows:
+        if row.get("user_seconds") is None:
+            continue
+        lines.append(
+            f"{row['size']:>8,}  {row['method']:<24}{row['user_seconds']:>9.2f}"
+            f"{row['system_seconds']:>10.2f}{_fmt(row.get('cores_busy'), '.2f'):>12}"
+        )
+    return "\n".join(lines)
+
+
+def _print_mode(mode: str, rows: list[dict[str, Any]]) -> None:
+    """Print one corpus mode's tables: end to end, CPU use, signature stage, dedupe's stages."""
+    end_to_end = [row for row in rows if row["method"] not in SIGNATURE_METHODS]
+    signature = [row for row in rows if row["method"] in SIGNATURE_METHODS]
+    add_rates(end_to_end, BASELINE)
+    add_rates([row for row in signature if row["method"].startswith("sig")], SIGNATURE_BASELINE)
+    add_rates(
+        [row for row in signature if row["method"].startswith("minhash")], "minhash only: rensa"
+    )
+    print(f"\n=== corpus mode: {mode} ===")
+    print("End to end (read JSONL, dedup, write kept documents):")
+    print(format_table(end_to_end))
+    print("\nCPU use of the end-to-end runs (user + system seconds over wall seconds):")
+    print(format_cores(end_to_end))
+    if signature:
+        print("\nSignature stage alone (same lowercased texts, already in memory):")
+        print(format_table(signature, ratio_label="x rensa"))
+    for row in rows:
+        if row["method"] == "dedupe run (library)":
+            print(f"\ndedupe run stages at {row['size']:,} docs (median run):")
+            print(format_stages(row["stages"], row["seconds"]))
+            jit = row.get("jit") or {}
+            if jit:
+                print(f"kernels compiled or loaded in {jit.get('seconds')} s ({jit.get('cache')})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -561,6 +631,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="generator seed")
     parser.add_argument("--signature-seed", type=int, default=1, help="MinHash seed")
     parser.add_argument("--output", type=Path, default=None, help="JSON file to write")
+    parser.add_argument(
+        "--modes", nargs="+", default=list(MODES), choices=MODES, help="corpus modes to run"
+    )
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -577,31 +650,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     corpora = []
     with tempfile.TemporaryDirectory(prefix="dedupe-speed-") as folder:
-        for size in args.sizes:
-            size_rows, corpus = _run_size(args, size, methods, Path(folder))
-            rows += size_rows
-            corpora.append(corpus)
+        for mode in args.modes:
+            for size in args.sizes:
+                size_rows, corpus = _run_size(args, size, methods, Path(folder), mode)
+                rows += size_rows
+                corpora.append(corpus)
 
-    end_to_end = [row for row in rows if row["method"] not in SIGNATURE_METHODS]
-    signature = [row for row in rows if row["method"] in SIGNATURE_METHODS]
-    add_rates(end_to_end, BASELINE)
-    add_rates([row for row in signature if row["method"].startswith("sig")], SIGNATURE_BASELINE)
-    add_rates(
-        [row for row in signature if row["method"].startswith("minhash")], "minhash only: rensa"
-    )
     load_end = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"\nMachine: {machine['nproc']} CPUs ({machine['cpu_model']}); load average at start")
     print(f"{load}, at end {load_end}. The machine is shared, so timings are noisy.")
-    print(f"num_perm {args.num_perm}, threshold {args.threshold}, word {args.ngram_size}-grams.\n")
-    print("End to end (read JSONL, dedup, write kept documents):")
-    print(format_table(end_to_end))
-    if signature:
-        print("\nSignature stage alone (same lowercased texts, already in memory):")
-        print(format_table(signature, ratio_label="x rensa"))
-    for row in rows:
-        if row["method"] == "dedupe run (library)":
-            print(f"\ndedupe run stages at {row['size']:,} docs (median run):")
-            print(format_stages(row["stages"], row["seconds"]))
+    print(f"num_perm {args.num_perm}, threshold {args.threshold}, word {args.ngram_size}-grams.")
+    for mode in args.modes:
+        _print_mode(mode, [row for row in rows if row["mode"] == mode])
 
     dirty = _git("status", "--porcelain", "--", "dedupe", "benchmarks")
     record = {

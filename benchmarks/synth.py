@@ -33,6 +33,11 @@ Labels: ``true_cluster`` is ``a<pool index>`` of the base article a document's b
 cluster a hard negative must stay apart from (``g<n>`` is a brief group). The labels are exact as
 long as no base article is used twice; past the pool's size (speed runs of 100k+ documents) bases
 are reused with fresh edits, and only the speed numbers are meaningful.
+
+A second mode, ``duplicate-heavy`` (:func:`generate_duplicate_heavy`, ``--mode``), is shaped
+like a wire-heavy scrape: 4,000 stories each republished ``n_docs / 4000`` times (5 copies at
+20,000 documents, 25 at 100,000), each copy under another site's chrome and a third of them
+lightly edited; it measures how near-duplicate detection grows with the size of a cluster.
 """
 
 from __future__ import annotations
@@ -819,6 +824,104 @@ def generate_corpus(
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Duplicate-heavy mode: wire stories republished many times
+
+
+# Base articles of the duplicate-heavy mode: 5 copies each at 20,000 documents, 25 at 100,000.
+DUPLICATE_HEAVY_BASES = 4000
+DUPLICATE_HEAVY_EDITED = 1 / 3
+CORPUS_MODES = ("default", "duplicate-heavy")
+
+
+def generate_duplicate_heavy(
+    articles: Sequence[Article],
+    *,
+    n_docs: int,
+    seed: int = 0,
+    n_bases: int = DUPLICATE_HEAVY_BASES,
+    p_edited: float = DUPLICATE_HEAVY_EDITED,
+) -> pl.DataFrame:
+    """Generate a corpus shaped like a news scrape where each wire story is republished often.
+
+    ``n_bases`` base articles (a seeded sample) are each used ``n_docs / n_bases`` times: copy
+    ``j`` of a story appears under site ``j``'s chrome (the sites taken in turn from a
+    per-story offset, so consecutive copies never share a site), with its own byline, date and
+    url; a ``p_edited`` share of the copies is lightly edited (1-3% of words, and a new headline
+    half of the time). With the defaults a story has 5 copies at 20,000 documents and 25 at
+    100,000: the cost of near-duplicate detection then shows how it grows with cluster size.
+
+    Returns:
+        The columns of :func:`generate_corpus`, labels included (``kind`` is ``original`` for a
+        story's first copy, else ``copy``), in a seeded random order.
+
+    Example:
+        >>> frame = generate_duplicate_heavy(load_base_articles(), n_docs=20_000)
+    """
+    if not articles:
+        raise ValueError("generate_duplicate_heavy needs at least one base article")
+    rng = random.Random(seed)
+    pool = [i for i in range(len(articles)) if articles[i].paragraphs]
+    bases = rng.sample(pool, min(n_bases, len(pool)))
+    offsets = [rng.randrange(len(SITES)) for _ in bases]
+    docs: list[_Doc] = []
+    for number in range(n_docs):
+        slot, copy = number % len(bases), number // len(bases)
+        article = articles[bases[slot]]
+        site = SITES[(offsets[slot] + copy) % len(SITES)]
+        day = (article.published or date(2004, 1, 1)) + timedelta(days=rng.randint(0, 3))
+        title, paragraphs, edits = article.title, list(article.paragraphs), ["chrome"]
+        if rng.random() < p_edited:
+            paragraphs = _word_edits(paragraphs, rng, 0.01, 0.03)
+            edits.append("words")
+            if rng.random() < 0.5:
+                title = _new_headline(title, paragraphs, rng)
+                edits.append("headline")
+        text = _render(site, title, paragraphs, day, rng)
+        kind = "original" if copy == 0 else "copy"
+        cluster = f"a{bases[slot]}"
+        url = _url(site, title, day, rng)
+        docs.append(_Doc(text, url, site.name, day, title, cluster, kind, ",".join(edits)))
+    rng.shuffle(docs)
+    return pl.DataFrame(
+        {
+            "doc_id": [f"dup-{i:07d}" for i in range(len(docs))],
+            "text": [d.text for d in docs],
+            "url": [d.url for d in docs],
+            "source": [d.source for d in docs],
+            "published": [d.published for d in docs],
+            "title": [d.title for d in docs],
+            "true_cluster": [d.true_cluster for d in docs],
+            "kind": [d.kind for d in docs],
+            "edits": [d.edits for d in docs],
+            "negative_of": [None for _ in docs],
+        },
+        schema={
+            "doc_id": pl.String,
+            "text": pl.String,
+            "url": pl.String,
+            "source": pl.String,
+            "published": pl.Date,
+            "title": pl.String,
+            "true_cluster": pl.String,
+            "kind": pl.String,
+            "edits": pl.String,
+            "negative_of": pl.String,
+        },
+    )
+
+
+def generate_mode(
+    mode: str, articles: Sequence[Article], *, n_docs: int, seed: int = 0
+) -> pl.DataFrame:
+    """Generate ``n_docs`` documents of a corpus mode (see ``CORPUS_MODES``), labels included."""
+    if mode == "duplicate-heavy":
+        return generate_duplicate_heavy(articles, n_docs=n_docs, seed=seed)
+    if mode == "default":
+        return generate_corpus(articles, SynthConfig(seed=seed), n_docs=n_docs)
+    raise ValueError(f"unknown corpus mode {mode!r}; choose from {', '.join(CORPUS_MODES)}")
+
+
 def frame_sha256(frame: pl.DataFrame) -> str:
     """Return a sha256 of a frame's column names and values, independent of the Polars version.
 
@@ -842,9 +945,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n-docs", type=int, default=None, help="exact number of documents")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--labels", action="store_true", help="keep the label columns")
+    parser.add_argument("--mode", choices=CORPUS_MODES, default="default")
     args = parser.parse_args(argv)
-    config = SynthConfig(n_originals=args.n_originals, seed=args.seed)
-    frame = generate_corpus(load_base_articles(args.data_dir), config, n_docs=args.n_docs)
+    if args.mode != "default":
+        if args.n_docs is None:
+            parser.error(f"--mode {args.mode} needs --n-docs")
+        frame = generate_mode(
+            args.mode, load_base_articles(args.data_dir), n_docs=args.n_docs, seed=args.seed
+        )
+    else:
+        config = SynthConfig(n_originals=args.n_originals, seed=args.seed)
+        frame = generate_corpus(load_base_articles(args.data_dir), config, n_docs=args.n_docs)
     if not args.labels:
         frame = frame.select(CORPUS_COLUMNS)
     if args.output.suffix == ".jsonl":

@@ -49,4 +49,10 @@ class SchemaError(DedupeError):
 
 
 class ResourceError(DedupeError):
-    """The machine ran out of memory or disk space; the message names the stage or the path."""
+    """The machine ran out of memory or disk space; the message names the stage or the path.
+
+    Example:
+        >>> from dedupe import ResourceError
+        >>> issubclass(ResourceError, DedupeError)
+        True
+    """

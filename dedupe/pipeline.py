@@ -29,7 +29,7 @@ from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
 from dedupe.duplicates.canonical import rank_documents
 from dedupe.duplicates.exact import mark_exact_duplicates
 from dedupe.duplicates.fingerprints import FingerprintSet
-from dedupe.duplicates.near import mark_near_duplicates
+from dedupe.duplicates.near import mark_near_duplicates, warm_up_kernels
 from dedupe.engines.local.memory import out_of_memory, release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.engines.stage import Decision, Stage
@@ -271,6 +271,7 @@ def run(
     if output is not None:
         check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
+    report.details["jit"] = warm_up_kernels(config.near)
     workspace = Workspace(output, against=against)
     try:
         if against is not None:

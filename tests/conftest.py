@@ -56,3 +56,12 @@ def corpus_file(tmp_path: Path, tiny_corpus: pl.DataFrame) -> Path:
     path = tmp_path / "corpus.jsonl"
     tiny_corpus.write_ndjson(path)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def compiled_kernels() -> None:
+    """Compile the kernels once, so that no test's deadline pays for numba."""
+    from dedupe.config import NearConfig
+    from dedupe.duplicates.near import warm_up_kernels
+
+    warm_up_kernels(NearConfig())

@@ -302,3 +302,19 @@ def test_updated_baseline_rounds_floors_down() -> None:
     )
     assert math.isclose(new["floors"]["synthetic_f1"], 0.9876)
     assert new["generator"] == {"seed": 0}
+
+
+def test_generate_duplicate_heavy_copies_each_story_under_other_sites() -> None:
+    from benchmarks.synth import SITES, generate_duplicate_heavy, generate_mode
+
+    frame = generate_duplicate_heavy(tiny_articles(), n_docs=60, seed=2, n_bases=12)
+    sizes = frame.group_by("true_cluster").len().get_column("len")
+    assert sizes.to_list() == [5] * 12
+    for _, story in frame.group_by("true_cluster"):
+        # Five copies, five sites: no two copies of a story share a site's chrome.
+        assert story.get_column("source").n_unique() == min(5, len(SITES))
+    edited = frame.get_column("edits").str.contains("words").mean()
+    assert edited is not None
+    assert 0.1 < edited < 0.6
+    assert frame.equals(generate_duplicate_heavy(tiny_articles(), n_docs=60, seed=2, n_bases=12))
+    assert generate_mode("duplicate-heavy", tiny_articles(), n_docs=60).height == 60

@@ -4,11 +4,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedupe.duplicates.minhash import compute_signatures
 from dedupe.duplicates.shingles import (
+    fingerprint_arrays,
+    numpy_shingle_sets,
+    numpy_text_hashes,
     shingle_hash,
     shingle_hashes,
     shingle_hashes_with_leads,
     shingle_strings,
+    text_hash,
+    text_hashes,
     words,
 )
 
@@ -86,29 +92,86 @@ def test_shingle_hashes_rejects_bad_ngram_size() -> None:
 
 
 @settings(deadline=None)
-@given(
-    texts=texts_strategy,
-    ngram_size=st.integers(1, 5),
-    batch_bytes=st.sampled_from([1, 64, 1 << 20]),
-    threads=st.sampled_from([1, 2]),
-)
+@given(texts=texts_strategy, ngram_size=st.integers(1, 5), threads=st.sampled_from([1, 2]))
 def test_shingle_hashes_match_scalar_reference(
-    texts: list[str], ngram_size: int, batch_bytes: int, threads: int
+    texts: list[str], ngram_size: int, threads: int
 ) -> None:
     offsets, hashes = shingle_hashes(
-        pl.Series(texts, dtype=pl.String),
-        ngram_size=ngram_size,
-        batch_bytes=batch_bytes,
-        threads=threads,
+        pl.Series(texts, dtype=pl.String), ngram_size=ngram_size, threads=threads
     )
     assert _split(offsets, hashes) == [_reference(text, ngram_size) for text in texts]
 
 
-@given(st.lists(st.text(max_size=40), max_size=30), st.integers(16, 200))
-def test_text_hashes_match_the_scalar_reference(texts: list[str], batch_bytes: int) -> None:
-    from dedupe.duplicates.shingles import text_hash, text_hashes
+@settings(deadline=None)
+@given(
+    texts=texts_strategy,
+    ngram_size=st.integers(1, 5),
+    batch_bytes=st.sampled_from([1, 64, 1 << 20]),
+)
+def test_numpy_shingle_sets_match_scalar_reference(
+    texts: list[str], ngram_size: int, batch_bytes: int
+) -> None:
+    offsets, hashes, _, _ = numpy_shingle_sets(
+        pl.Series(texts, dtype=pl.String),
+        ngram_size=ngram_size,
+        lead_words=None,
+        batch_bytes=batch_bytes,
+    )
+    assert _split(offsets, hashes) == [_reference(text, ngram_size) for text in texts]
 
-    hashed = text_hashes(pl.Series(texts, dtype=pl.String), batch_bytes=batch_bytes)
+
+@settings(deadline=None)
+@given(
+    texts=st.lists(st.text(max_size=60), max_size=20),
+    ngram_size=st.integers(1, 4),
+    lead_words=st.integers(1, 6),
+    threads=st.sampled_from([1, 3]),
+)
+def test_fingerprint_arrays_equal_the_numpy_reference_on_any_text(
+    texts: list[str], ngram_size: int, lead_words: int, threads: int
+) -> None:
+    series = pl.Series(texts, dtype=pl.String)
+    *sets, signatures = fingerprint_arrays(
+        series, ngram_size=ngram_size, lead_words=lead_words, num_perm=16, threads=threads
+    )
+    reference = numpy_shingle_sets(series, ngram_size=ngram_size, lead_words=lead_words)
+    for ours, theirs in zip(sets, reference, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    expected = compute_signatures(reference[0], reference[1], num_perm=16, seed=1)
+    np.testing.assert_array_equal(signatures, expected)
+
+
+def test_fingerprint_arrays_read_sliced_and_chunked_columns() -> None:
+    texts = ["a b c d", "", "naïve café x", "e f g", "日本 語 z"]
+    whole = fingerprint_arrays(pl.Series(texts), ngram_size=2, lead_words=2, num_perm=8)
+    sliced = fingerprint_arrays(
+        pl.Series(["x y", *texts]).slice(1), ngram_size=2, lead_words=2, num_perm=8
+    )
+    chunked = pl.concat([pl.Series(texts[:2]), pl.Series(texts[2:])], rechunk=False)
+    assert chunked.n_chunks() == 2
+    for other in (sliced, fingerprint_arrays(chunked, ngram_size=2, lead_words=2, num_perm=8)):
+        for ours, theirs in zip(whole, other, strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_fingerprint_arrays_of_no_texts() -> None:
+    offsets, hashes, lead_offsets, lead_hashes, signatures = fingerprint_arrays(
+        pl.Series([], dtype=pl.String), ngram_size=3, lead_words=5, num_perm=8
+    )
+    assert offsets.tolist() == lead_offsets.tolist() == [0]
+    assert len(hashes) == len(lead_hashes) == 0
+    assert signatures.shape == (0, 8)
+
+
+@given(st.lists(st.text(max_size=40), max_size=30), st.sampled_from([1, 2]))
+def test_text_hashes_match_the_scalar_reference(texts: list[str], threads: int) -> None:
+    hashed = text_hashes(pl.Series(texts, dtype=pl.String), threads=threads)
+    assert [int(h) for h in hashed] == [text_hash(t) for t in texts]
+
+
+@given(st.lists(st.text(max_size=40), max_size=30), st.integers(16, 200))
+def test_numpy_text_hashes_match_the_scalar_reference(texts: list[str], batch_bytes: int) -> None:
+    hashed = numpy_text_hashes(pl.Series(texts, dtype=pl.String), batch_bytes=batch_bytes)
     assert [int(h) for h in hashed] == [text_hash(t) for t in texts]
 
 
@@ -121,15 +184,20 @@ def _lead(text: str, lead_words: int) -> str:
     texts=texts_strategy,
     ngram_size=st.integers(1, 4),
     lead_words=st.integers(1, 6),
-    batch_bytes=st.sampled_from([1, 64, 1 << 20]),
+    batch_bytes=st.sampled_from([None, 1, 64, 1 << 20]),
 )
 def test_shingle_hashes_with_leads_match_shingles_of_the_lead(
-    texts: list[str], ngram_size: int, lead_words: int, batch_bytes: int
+    texts: list[str], ngram_size: int, lead_words: int, batch_bytes: int | None
 ) -> None:
     series = pl.Series(texts, dtype=pl.String)
-    offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
-        series, ngram_size=ngram_size, lead_words=lead_words, batch_bytes=batch_bytes
-    )
+    if batch_bytes is None:
+        offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
+            series, ngram_size=ngram_size, lead_words=lead_words
+        )
+    else:
+        offsets, hashes, lead_offsets, lead_hashes = numpy_shingle_sets(
+            series, ngram_size=ngram_size, lead_words=lead_words, batch_bytes=batch_bytes
+        )
     assert _split(offsets, hashes) == [_reference(text, ngram_size) for text in texts]
     expected = [_reference(_lead(text, lead_words), ngram_size) for text in texts]
     assert _split(lead_offsets, lead_hashes) == expected
@@ -143,6 +211,18 @@ def test_shingle_hashes_with_leads_counts_empty_tokens_and_nulls() -> None:
         [],
         [shingle_hash("x y")],
     ]
+
+
+@pytest.mark.parametrize("implementation", ["kernel", "numpy"])
+def test_shingle_hashes_with_leads_of_a_text_opening_with_spaces_are_empty(
+    implementation: str,
+) -> None:
+    texts = pl.Series([" 0", "  a b"])
+    if implementation == "kernel":
+        _, _, lead_offsets, _ = shingle_hashes_with_leads(texts, ngram_size=1, lead_words=1)
+    else:
+        _, _, lead_offsets, _ = numpy_shingle_sets(texts, ngram_size=1, lead_words=1)
+    assert lead_offsets.tolist()[-1] == 0
 
 
 def test_shingle_hashes_with_leads_rejects_bad_lead_words() -> None:

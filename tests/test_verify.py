@@ -42,6 +42,21 @@ def test_score_pairs_matches_python_sets(
         assert containment == pytest.approx(common / smaller if smaller else 0.0)
 
 
+@given(sets=sets_strategy, data=st.data())
+def test_intersections_kernel_equals_the_numpy_reference(
+    sets: list[frozenset[int]], data: st.DataObject
+) -> None:
+    index = st.integers(0, len(sets) - 1)
+    raw = data.draw(st.lists(st.tuples(index, index), max_size=20))
+    left = np.array([a for a, _ in raw], dtype=np.int64)
+    right = np.array([b for _, b in raw], dtype=np.int64)
+    offsets, hashes = _layout(sets)
+    np.testing.assert_array_equal(
+        verify.intersections(left, right, offsets, hashes),
+        verify.numpy_intersections(left, right, offsets, hashes),
+    )
+
+
 def test_score_pairs_keeps_rows_and_types() -> None:
     offsets, hashes = _layout([frozenset({1, 2, 3}), frozenset({2, 3}), frozenset()])
     pairs = pl.DataFrame(

@@ -3,8 +3,9 @@
 Transitive closure alone chains documents that are not alike (A~B and B~C put A with C even
 when A and C share little); text-dedup and Marin both lost real documents that way. The rule
 here: a cluster's members must each pass verification against the cluster's canonical copy
-(its best-ranked member). Members that fail are taken out and clustered again among
-themselves, until every member passes. Everything is vectorized over NumPy edge arrays.
+(its best-ranked member). Members that fail are taken out and grouped again among
+themselves (per component), until every member passes. Everything is vectorized over NumPy
+edge arrays.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def connected_components(n_nodes: int, left: IndexArray, right: IndexArray) -> I
         labels = updated
 
 
+def _regroup(failed: IndexArray, labels: IndexArray) -> tuple[IndexArray, IndexArray]:
+    """Edges joining each component's failed members into one group again (a star, by label)."""
+    order = np.lexsort((failed, labels))
+    failed, labels = failed[order], labels[order]
+    first = np.ones(len(failed), dtype=bool)
+    first[1:] = labels[1:] != labels[:-1]
+    group_first = failed[np.maximum.accumulate(np.where(first, np.arange(len(failed)), 0))]
+    others = ~first
+    return group_first[others], failed[others]
+
+
 def assign_canonicals(
     n_nodes: int,
     left: IndexArray,
@@ -65,6 +77,12 @@ def assign_canonicals(
 
     ``ranks`` orders the nodes (lowest is kept); they must be distinct so the result does not
     depend on row order. ``check`` verifies (member, canonical) pairs.
+
+    Each round checks every member of a component against its canonical, once: the members
+    that pass join it; those that fail form one group per component for the next round, with
+    the best-ranked of them as its canonical, until no group is left. A component of ``k``
+    copies costs ``k - 1`` checks when its copies all match the canonical, whatever edges
+    joined them.
     """
     canonical = np.arange(n_nodes, dtype=np.int64)
     similarity = np.full(n_nodes, np.nan, dtype=np.float64)
@@ -86,9 +104,6 @@ def assign_canonicals(
         passed, scores = check(members, member_heads)
         canonical[members[passed]] = member_heads[passed]
         similarity[members[passed]] = scores[passed]
-        failed = np.zeros(n_nodes, dtype=bool)
-        failed[members[~passed]] = True
-        keep = failed[left] & failed[right]
-        left, right = left[keep], right[keep]
+        left, right = _regroup(members[~passed], labels[members[~passed]])
     logger.debug("assigned canonicals in %d rounds", rounds)
     return canonical, similarity

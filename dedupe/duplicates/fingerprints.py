@@ -19,8 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from dedupe.config import NearConfig
-from dedupe.duplicates.minhash import compute_signatures
-from dedupe.duplicates.shingles import shingle_hashes_with_leads
+from dedupe.duplicates.shingles import fingerprint_arrays
 
 U32Array = npt.NDArray[np.uint32]
 I64Array = npt.NDArray[np.int64]
@@ -202,11 +201,18 @@ ProgressCallback = Callable[[int], None]
 def fingerprint(
     normalized: pl.Series, config: NearConfig, *, on_progress: ProgressCallback | None = None
 ) -> Fingerprints:
-    """Compute the fingerprints of normalized texts (a null or "" has none, and matches none)."""
-    offsets, hashes, lead_offsets, lead_hashes = shingle_hashes_with_leads(
-        normalized.fill_null(""), ngram_size=config.ngram_size, lead_words=LEAD_WORDS
+    """Compute the fingerprints of normalized texts (a null or "" has none, and matches none).
+
+    One compiled pass over the texts' Arrow buffers (`fingerprint_arrays`) gives the shingle
+    sets, the lead sets and the signatures together.
+    """
+    arrays = fingerprint_arrays(
+        normalized,
+        ngram_size=config.ngram_size,
+        lead_words=LEAD_WORDS,
+        num_perm=config.num_perm,
+        seed=config.seed,
     )
-    signatures = compute_signatures(
-        offsets, hashes, num_perm=config.num_perm, seed=config.seed, on_progress=on_progress
-    )
-    return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
+    if on_progress is not None:
+        on_progress(len(normalized))
+    return Fingerprints(*arrays)

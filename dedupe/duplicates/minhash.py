@@ -1,4 +1,4 @@
-"""MinHash signatures of shingle-hash sets, bit-identical to datasketch's, computed in NumPy.
+"""MinHash signatures of shingle-hash sets, bit-identical to datasketch's (kernel and reference).
 
 For each shingle hash ``h`` (uint32) datasketch 2.x (scheme ``affine32``) computes
 ``fmix32(h)``, then ``a[k] * fmix32(h) + b[k] mod 2**32`` for each permutation ``k``, and keeps
@@ -6,6 +6,10 @@ the minimum per permutation; a set without shingles keeps ``2**32 - 1`` everywhe
 permutation parameters ``(a, b)`` are drawn as datasketch draws them (`permutations`), so a
 signature here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash)`` after
 ``update_batch``; the tests compare both with datasketch itself.
+
+`signature_into` is the compiled kernel (the fused fingerprint kernel of
+`dedupe.duplicates.shingles` calls it per document); `numpy_signatures` is the NumPy reference
+the tests compare it with.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EMPTY_HASH", "compute_signatures", "permutations"]
+from dedupe.kernels import kernel
+
+__all__ = [
+    "EMPTY_HASH",
+    "compute_signatures",
+    "numpy_signatures",
+    "permutations",
+    "signature_into",
+]
 
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
 # Shingles per chunk: with PERMUTATION_BLOCK permutations the scratch array stays in L2 cache.
@@ -91,7 +103,7 @@ def _chunk_signatures(
     return signatures
 
 
-def compute_signatures(
+def numpy_signatures(
     offsets: I64Array,
     hashes: U32Array,
     *,
@@ -101,7 +113,9 @@ def compute_signatures(
     threads: int = 2,
     on_progress: Callable[[int], None] | None = None,
 ) -> U32Array:
-    """Compute the MinHash signature of every document's shingle set.
+    """Compute the MinHash signature of every document's shingle set, in NumPy (the reference).
+
+    `compute_signatures` gives the same signatures with the compiled kernel.
 
     Args:
         offsets: int64, length ``n_docs + 1``; document ``i`` has
@@ -134,6 +148,102 @@ def compute_signatures(
         with ThreadPoolExecutor(max_workers=threads) as pool:
             done = pool.map(run, chunks)
             for _, end in done:
+                if on_progress is not None:
+                    on_progress(end)
+    else:
+        for chunk in chunks:
+            run(chunk)
+            if on_progress is not None:
+                on_progress(chunk[1])
+    return signatures
+
+
+_FMIX32_C1 = np.uint64(0x85EBCA6B)
+_FMIX32_C2 = np.uint64(0xC2B2AE35)
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+@kernel
+def signature_into(
+    hashes: U32Array, start: int, end: int, a: U32Array, b: U32Array, out: U32Array
+) -> None:
+    """Write the MinHash signature of ``hashes[start:end]`` into ``out`` (kernel).
+
+    Contract: for every ``h`` in the range, ``m = fmix32(h)`` (MurmurHash3's 32-bit finalizer:
+    ``h ^= h >> 16; h *= 0x85EBCA6B; h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16``, all modulo
+    2**32); ``out[k] = min(out[k], (a[k] * m + b[k]) mod 2**32)``, starting from
+    ``0xFFFFFFFF``. This is datasketch's ``affine32`` scheme; repeats and order do not matter.
+    """
+    num_perm = len(a)
+    for k in range(num_perm):
+        out[k] = 0xFFFFFFFF
+    for j in range(start, end):
+        h = np.uint64(hashes[j])
+        h ^= h >> np.uint64(16)
+        h = (h * _FMIX32_C1) & _MASK32
+        h ^= h >> np.uint64(13)
+        h = (h * _FMIX32_C2) & _MASK32
+        h ^= h >> np.uint64(16)
+        mixed = np.uint32(h)
+        for k in range(num_perm):
+            # uint32 products wrap modulo 2**32, as datasketch's do.
+            value = np.uint32(a[k] * mixed + b[k])
+            if value < out[k]:
+                out[k] = value
+
+
+@kernel
+def _signatures_kernel(
+    offsets: I64Array, hashes: U32Array, a: U32Array, b: U32Array, first: int, last: int
+) -> U32Array:
+    """Signatures of documents ``first:last``, one row each (see `signature_into`)."""
+    signatures = np.empty((last - first, len(a)), dtype=np.uint32)
+    for i in range(first, last):
+        signature_into(hashes, offsets[i], offsets[i + 1], a, b, signatures[i - first])
+    return signatures
+
+
+def compute_signatures(
+    offsets: I64Array,
+    hashes: U32Array,
+    *,
+    num_perm: int,
+    seed: int,
+    chunk_size: int = CHUNK_SIZE,
+    threads: int = 2,
+    on_progress: Callable[[int], None] | None = None,
+) -> U32Array:
+    """Compute the MinHash signature of every document's shingle set (compiled kernel).
+
+    Args:
+        offsets: int64, length ``n_docs + 1``; document ``i`` has
+            ``hashes[offsets[i]:offsets[i + 1]]``.
+        hashes: uint32 shingle hashes (see :func:`dedupe.duplicates.shingles.shingle_hashes`).
+        num_perm: permutations, the signature width.
+        seed: seed of datasketch's permutation parameters.
+        chunk_size: shingles per unit of work.
+        threads: chunks computed at once (the kernel releases the GIL).
+        on_progress: called with the number of documents done after each chunk.
+
+    Returns:
+        uint32 array of shape ``(n_docs, num_perm)``, equal to `numpy_signatures`'; a
+        document without shingles has ``0xFFFFFFFF`` everywhere, as datasketch's empty MinHash.
+    """
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
+    n_docs = len(offsets) - 1
+    a, b = permutations(num_perm, seed)
+    signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
+    chunks = list(_chunks(offsets, chunk_size))
+
+    def run(chunk: tuple[int, int]) -> tuple[int, int]:
+        start, end = chunk
+        signatures[start:end] = _signatures_kernel(offsets, hashes, a, b, start, end)
+        return chunk
+
+    if threads > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for _, end in pool.map(run, chunks):
                 if on_progress is not None:
                     on_progress(end)
     else:

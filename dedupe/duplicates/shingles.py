@@ -15,8 +15,10 @@ The hash of a shingle is computed from the UTF-8 bytes ``b[0] .. b[m-1]`` of tha
 
 The definition uses only integer arithmetic modulo 2**64, so it is the same on every platform and
 every Polars or NumPy version: signatures built from it can be persisted. :func:`shingle_hash` is
-the plain-Python reference; :func:`shingle_hashes` computes the same values for a whole column
-with prefix sums over one byte buffer per batch of documents (the polynomial of a byte range is
+the plain-Python reference; the compiled kernel behind :func:`fingerprint_arrays` (and
+:func:`shingle_hashes`) computes the same values in one pass over a column's Arrow buffers, the
+MinHash signatures with them; :func:`numpy_shingle_sets` is the NumPy reference, with prefix
+sums over one byte buffer per batch (the polynomial of a byte range is
 ``(S[end] - S[start]) * P**-start`` where ``S`` is the prefix sum of ``b[j] * P**j``).
 """
 
@@ -25,16 +27,24 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from dedupe.duplicates.minhash import permutations, signature_into
+from dedupe.kernels import kernel
+
 __all__ = [
+    "fingerprint_arrays",
+    "numpy_shingle_sets",
+    "numpy_text_hashes",
     "shingle_hash",
     "shingle_hashes",
     "shingle_hashes_with_leads",
     "shingle_strings",
+    "string_buffers",
     "text_hash",
     "text_hashes",
     "words",
@@ -59,6 +69,7 @@ _DOC_SEPARATOR = "\n"
 # Text bytes per batch: bounds the temporary arrays (about 40 bytes per text byte).
 BATCH_BYTES = 4 << 20
 
+U8Array = npt.NDArray[np.uint8]
 U32Array = npt.NDArray[np.uint32]
 U64Array = npt.NDArray[np.uint64]
 I64Array = npt.NDArray[np.int64]
@@ -248,7 +259,9 @@ def _batch_shingles(
         """Shingle sets of each document cut to its first ``words_in_doc`` words."""
         # Shingles: the words at which an n-gram starts, and the word it ends on.
         span = np.minimum(words_in_doc, ngram_size)
-        shingle_first = np.flatnonzero(position <= (words_in_doc - span)[word_doc])
+        # A document cut to no words (a lead of leading spaces) has no shingle.
+        has_words = (words_in_doc > 0)[word_doc]
+        shingle_first = np.flatnonzero((position <= (words_in_doc - span)[word_doc]) & has_words)
         shingle_doc = word_doc[shingle_first]
         shingle_last = shingle_first + span[shingle_doc] - 1
         poly = word_prefix[shingle_last + 1]
@@ -283,10 +296,20 @@ def _batch_bounds(byte_lengths: I64Array, batch_bytes: int) -> list[tuple[int, i
     return [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
 
 
-def _shingle_sets(
-    texts: pl.Series, ngram_size: int, threads: int, batch_bytes: int, lead_words: int | None
+def numpy_shingle_sets(
+    texts: pl.Series,
+    *,
+    ngram_size: int,
+    lead_words: int | None,
+    threads: int = 2,
+    batch_bytes: int = BATCH_BYTES,
 ) -> tuple[I64Array, U32Array, I64Array, U32Array]:
-    """Offsets and hashes of every document's shingle set, then of every document's lead."""
+    """Offsets and hashes of every document's shingle set, then of its lead's, in NumPy.
+
+    The NumPy reference of the kernels (`shingle_hashes_with_leads` gives the same arrays):
+    prefix sums over one byte buffer per batch of documents. Without ``lead_words`` the lead
+    arrays are empty.
+    """
     if ngram_size < 1:
         raise ValueError("ngram_size must be at least 1")
     if lead_words is not None and lead_words < 1:
@@ -320,16 +343,403 @@ def _shingle_sets(
     return offsets, hashes, lead_offsets, lead_hashes
 
 
+# Kernels. Arithmetic stays in uint64 (numba would turn a mix of signed and unsigned into
+# floats), so every constant below is a NumPy uint64.
+_P = np.uint64(POLY_BASE)
+_M1 = np.uint64(_FMIX64_M1)
+_M2 = np.uint64(_FMIX64_M2)
+_ONE = np.uint64(1)
+_ZERO = np.uint64(0)
+_SPACE_HASH = np.uint64(_SPACE)
+_SHIFT33 = np.uint64(33)
+_SHIFT32 = np.uint64(32)
+# Whether each code point is a word character (1) or not (0); 2 until first met. ASCII is
+# classified arithmetically by the kernels; other code points are classified once each with
+# ``unicodedata``, as the scalar reference does, when a batch first holds them.
+_WORD_TABLE = np.full(0x110000, 2, dtype=np.uint8)
+_WORD_TABLE[:0x80] = 0
+_UNKNOWN = 2
+
+
+@kernel
+def _unknown_code_points(data: U8Array, start: int, end: int, table: U8Array) -> I64Array:
+    """The non-ASCII code points of ``data[start:end]`` (UTF-8) not in ``table`` yet (repeated)."""
+    found = np.empty(0, dtype=np.int64)
+    count = 0
+    pos = start
+    while pos < end:
+        byte = data[pos]
+        if byte < 0x80:
+            pos += 1
+            continue
+        code, length = _decode(data, pos)
+        if table[code] == _UNKNOWN:
+            if count == len(found):
+                grown = np.empty(2 * count + 64, dtype=np.int64)
+                grown[:count] = found[:count]
+                found = grown
+            found[count] = code
+            count += 1
+        pos += length
+    return found[:count]
+
+
+@kernel
+def _decode(data: U8Array, pos: int) -> tuple[Any, int]:
+    """The code point whose UTF-8 lead byte (>= 0xC0) is at ``pos``, and its length in bytes."""
+    byte = np.int64(data[pos])
+    if byte < 0xE0:
+        length = 2
+        code = byte & 0x1F
+    elif byte < 0xF0:
+        length = 3
+        code = byte & 0x0F
+    else:
+        length = 4
+        code = byte & 0x07
+    for k in range(1, length):
+        code = (code << 6) | (np.int64(data[pos + k]) & 0x3F)
+    return code, length
+
+
+@kernel
+def _fmix64_kernel(value: np.uint64) -> np.uint64:
+    """MurmurHash3's 64-bit finalizer of one value (kernel)."""
+    value ^= value >> _SHIFT33
+    value *= _M1
+    value ^= value >> _SHIFT33
+    value *= _M2
+    value ^= value >> _SHIFT33
+    return value
+
+
+@kernel
+def _doc_words(
+    data: U8Array,
+    start: int,
+    end: int,
+    table: U8Array,
+    lead_words: int,
+    word_poly: U64Array,
+    word_power: U64Array,
+) -> tuple[int, int]:
+    """Find the words of ``data[start:end]``: their count and how many start in the lead.
+
+    Word ``k``'s polynomial ``sum(b[j] * P**j)`` over its own bytes goes to ``word_poly[k]``
+    and ``P**len`` to ``word_power[k]``. The lead holds the words that start before the
+    ``lead_words``-th space byte (all words when there are fewer spaces, or no lead asked: 0).
+    """
+    n_words = 0
+    lead = -1
+    spaces = 0
+    poly = _ZERO
+    power = _ONE
+    in_word = False
+    pos = start
+    while pos < end:
+        byte = data[pos]
+        if byte < 0x80:
+            length = 1
+            lower = byte | 0x20
+            is_word = (lower >= 0x61 and lower <= 0x7A) or (byte >= 0x30 and byte <= 0x39)
+        elif byte >= 0xC0:
+            code, length = _decode(data, pos)
+            is_word = table[code] == 1
+        else:  # a continuation byte cannot start a character in valid UTF-8
+            length = 1
+            is_word = False
+        if is_word:
+            if not in_word:
+                in_word = True
+                poly = _ZERO
+                power = _ONE
+            for k in range(length):
+                poly += np.uint64(data[pos + k]) * power
+                power *= _P
+        else:
+            if in_word:
+                word_poly[n_words] = poly
+                word_power[n_words] = power
+                n_words += 1
+                in_word = False
+            if byte == 0x20 and lead_words > 0:
+                spaces += 1
+                if spaces == lead_words:
+                    lead = n_words
+        pos += length
+    if in_word:
+        word_poly[n_words] = poly
+        word_power[n_words] = power
+        n_words += 1
+    if lead < 0:
+        lead = n_words
+    return n_words, lead
+
+
+@kernel
+def _shingle_of(word_poly: U64Array, word_power: U64Array, first: int, last: int) -> np.uint32:
+    """The hash of the shingle of words ``first..last`` (inclusive) joined by single spaces."""
+    poly = word_poly[last]
+    for k in range(last - 1, first - 1, -1):
+        poly = word_poly[k] + word_power[k] * (_SPACE_HASH + _P * poly)
+    return np.uint32(_fmix64_kernel(poly) >> _SHIFT32)
+
+
+@kernel
+def _sorted_unique(values: U32Array, start: int, count: int) -> int:
+    """Sort ``values[start:start + count]`` in place, move its distinct values first, count them."""
+    if count < 2:
+        return count
+    values[start : start + count].sort()
+    kept = 1
+    for j in range(start + 1, start + count):
+        if values[j] != values[start + kept - 1]:
+            values[start + kept] = values[j]
+            kept += 1
+    return kept
+
+
+@kernel
+def _room(values: U32Array, used: int, needed: int) -> U32Array:
+    """``values``, or a copy twice as large when ``used + needed`` would not fit."""
+    if used + needed <= len(values):
+        return values
+    grown = np.empty(max(2 * len(values), used + needed), dtype=np.uint32)
+    grown[:used] = values[:used]
+    return grown
+
+
+@kernel
+def _fingerprint_kernel(
+    offsets: I64Array,
+    data: U8Array,
+    table: U8Array,
+    ngram_size: int,
+    lead_words: int,
+    a: U32Array,
+    b: U32Array,
+    first: int,
+    last: int,
+) -> tuple[I64Array, U32Array, I64Array, U32Array, U32Array]:
+    """Fingerprint documents ``first:last`` of an Arrow string array in one pass (kernel).
+
+    Document ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (UTF-8). Contract, equal to the
+    scalar references of this module and of `dedupe.duplicates.minhash`: its words are the
+    maximal runs of characters that are ASCII letters or digits or, beyond ASCII, in
+    ``table`` (Unicode categories L, N, M); its shingles are hashed as the module docstring
+    says (n-grams of ``ngram_size`` words, or one shingle of all words when fewer); its lead
+    is the words that start before its ``lead_words``-th space (0: no lead sets); its
+    signature is `signature_into` of its distinct shingles with permutations ``(a, b)`` (none
+    when ``a`` is empty).
+
+    Returns:
+        per-document shingle counts, their distinct hashes (sorted within each document, back
+        to back), the same two for the leads, and the signatures, one row each.
+    """
+    n_docs = last - first
+    counts = np.zeros(n_docs, dtype=np.int64)
+    lead_counts = np.zeros(n_docs, dtype=np.int64)
+    signatures = np.empty((n_docs, len(a)), dtype=np.uint32)
+    total_bytes = offsets[last] - offsets[first]
+    hashes = np.empty(total_bytes // 4 + 16, dtype=np.uint32)
+    lead_hashes = np.empty(min(total_bytes // 4, n_docs * max(lead_words, 1)) + 16, np.uint32)
+    longest = 0
+    for i in range(first, last):
+        longest = max(longest, offsets[i + 1] - offsets[i])
+    # A word takes at least one byte and one separator byte.
+    word_poly = np.empty(longest // 2 + 1, dtype=np.uint64)
+    word_power = np.empty(longest // 2 + 1, dtype=np.uint64)
+    used = 0
+    lead_used = 0
+    for i in range(first, last):
+        n_words, lead = _doc_words(
+            data, offsets[i], offsets[i + 1], table, lead_words, word_poly, word_power
+        )
+        row = i - first
+        n_shingles = 0
+        if n_words > 0:
+            span = min(ngram_size, n_words)
+            n_shingles = n_words - span + 1
+            hashes = _room(hashes, used, n_shingles)
+            for s in range(n_shingles):
+                hashes[used + s] = _shingle_of(word_poly, word_power, s, s + span - 1)
+        if lead_words > 0 and lead > 0:
+            lead_span = min(ngram_size, lead)
+            n_lead = lead - lead_span + 1
+            lead_hashes = _room(lead_hashes, lead_used, n_lead)
+            if lead_span == span:
+                lead_hashes[lead_used : lead_used + n_lead] = hashes[used : used + n_lead]
+            else:
+                lead_hashes[lead_used] = _shingle_of(word_poly, word_power, 0, lead - 1)
+            n_lead = _sorted_unique(lead_hashes, lead_used, n_lead)
+            lead_counts[row] = n_lead
+            lead_used += n_lead
+        n_shingles = _sorted_unique(hashes, used, n_shingles)
+        counts[row] = n_shingles
+        if len(a) > 0:
+            signature_into(hashes, used, used + n_shingles, a, b, signatures[row])
+        used += n_shingles
+    return counts, hashes[:used].copy(), lead_counts, lead_hashes[:lead_used].copy(), signatures
+
+
+@kernel
+def _text_hash_kernel(offsets: I64Array, data: U8Array, first: int, last: int) -> U64Array:
+    """`text_hash` of documents ``first:last`` of an Arrow string array (kernel).
+
+    Contract: ``fmix64(sum(b[j] * P**j) mod 2**64)`` over each document's UTF-8 bytes ``b``.
+    Four interleaved sums (bytes ``j = r mod 4``, stepping by ``P**4``) break the dependency
+    chain of one running power; they add up to the same polynomial.
+    """
+    p2 = _P * _P
+    p3 = p2 * _P
+    p4 = p2 * p2
+    keys = np.empty(last - first, dtype=np.uint64)
+    for i in range(first, last):
+        start = offsets[i]
+        end = offsets[i + 1]
+        s0 = _ZERO
+        s1 = _ZERO
+        s2 = _ZERO
+        s3 = _ZERO
+        power = _ONE
+        pos = start
+        while pos + 4 <= end:
+            s0 += np.uint64(data[pos]) * power
+            s1 += np.uint64(data[pos + 1]) * power
+            s2 += np.uint64(data[pos + 2]) * power
+            s3 += np.uint64(data[pos + 3]) * power
+            power *= p4
+            pos += 4
+        poly = s0 + _P * s1 + p2 * s2 + p3 * s3
+        while pos < end:
+            poly += np.uint64(data[pos]) * power
+            power *= _P
+            pos += 1
+        keys[i - first] = _fmix64_kernel(poly)
+    return keys
+
+
+def string_buffers(texts: pl.Series) -> tuple[I64Array, U8Array, Any]:
+    """The Arrow offsets and UTF-8 bytes of a string column, without a copy per document.
+
+    A null is an empty string. Returns ``(offsets, data, owner)``: document ``i`` is
+    ``data[offsets[i]:offsets[i + 1]]``, and ``owner`` (the Arrow array) must stay alive as
+    long as the two views are used.
+    """
+    import pyarrow as pa  # deferred: only a run needs Arrow
+
+    array = texts.cast(pl.String).fill_null("").rechunk().to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type != pa.large_string():  # string or string_view: one copy of the column
+        array = array.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int64, count=len(array) + 1, offset=8 * array.offset
+    )
+    if data_buffer is None:
+        data = np.zeros(1, dtype=np.uint8)
+    else:
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+    return offsets, data, array
+
+
+def _learn_code_points(offsets: I64Array, data: U8Array) -> None:
+    """Classify the code points of the batch that no batch held before (see ``_WORD_TABLE``)."""
+    found = _unknown_code_points(data, int(offsets[0]), int(offsets[-1]), _WORD_TABLE)
+    if len(found):
+        codes = np.unique(found)
+        flags = [_is_word_char(chr(code)) for code in codes.tolist()]
+        _WORD_TABLE[codes] = np.array(flags, dtype=np.uint8)
+
+
+def _doc_ranges(offsets: I64Array, parts: int) -> list[tuple[int, int]]:
+    """Split documents into ``parts`` consecutive ranges of about equal bytes."""
+    n_docs = len(offsets) - 1
+    targets = np.linspace(offsets[0], offsets[-1], parts + 1)[1:-1]
+    cuts = np.searchsorted(offsets[1:], targets)
+    bounds = np.unique(np.concatenate([[0], np.minimum(cuts + 1, n_docs), [n_docs]]))
+    return [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+
+
+def _stack(counts: list[I64Array]) -> I64Array:
+    offsets = np.zeros(sum(len(c) for c in counts) + 1, dtype=np.int64)
+    if len(offsets) > 1:
+        np.cumsum(np.concatenate(counts), out=offsets[1:])
+    return offsets
+
+
+def fingerprint_arrays(
+    texts: pl.Series,
+    *,
+    ngram_size: int,
+    lead_words: int | None = None,
+    num_perm: int = 0,
+    seed: int = 1,
+    threads: int = 2,
+) -> tuple[I64Array, U32Array, I64Array, U32Array, U32Array]:
+    """Shingle sets, lead sets and MinHash signatures of every text, in one compiled pass.
+
+    Args:
+        texts: normalized texts (see :mod:`dedupe.normalize`); a null is an empty document.
+        ngram_size: words per shingle.
+        lead_words: space-separated tokens in a document's lead (None: no lead sets).
+        num_perm: signature width (0: no signatures).
+        seed: seed of datasketch's permutation parameters.
+        threads: ranges of documents fingerprinted at once (the kernel releases the GIL).
+
+    Returns:
+        ``(offsets, hashes, lead_offsets, lead_hashes, signatures)``: each pair laid out as
+        :func:`shingle_hashes` returns it (the lead pair all zeros and empty without
+        ``lead_words``); ``signatures`` is uint32 ``(len(texts), num_perm)``, equal to
+        `dedupe.duplicates.minhash.compute_signatures` of the shingle sets.
+    """
+    if ngram_size < 1:
+        raise ValueError("ngram_size must be at least 1")
+    if lead_words is not None and lead_words < 1:
+        raise ValueError("lead_words must be at least 1")
+    offsets, data, owner = string_buffers(texts)
+    _learn_code_points(offsets, data)
+    a, b = permutations(num_perm, seed) if num_perm else (_NO_PERMUTATIONS, _NO_PERMUTATIONS)
+    ranges = _doc_ranges(offsets, threads) if len(texts) else []
+
+    def run(bound: tuple[int, int]) -> tuple[I64Array, U32Array, I64Array, U32Array, U32Array]:
+        return _fingerprint_kernel(
+            offsets, data, _WORD_TABLE, ngram_size, lead_words or 0, a, b, *bound
+        )
+
+    if len(ranges) > 1:
+        with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+            results = list(pool.map(run, ranges))
+    else:
+        results = [run(bound) for bound in ranges]
+    del owner
+    if not results:
+        empty_offsets = np.zeros(1, dtype=np.int64)
+        no_hashes = np.empty(0, dtype=np.uint32)
+        no_rows = np.empty((0, num_perm), dtype=np.uint32)
+        return empty_offsets, no_hashes, empty_offsets.copy(), no_hashes.copy(), no_rows
+    return (
+        _stack([r[0] for r in results]),
+        np.concatenate([r[1] for r in results]),
+        _stack([r[2] for r in results]),
+        np.concatenate([r[3] for r in results]),
+        np.concatenate([r[4] for r in results]),
+    )
+
+
+_NO_PERMUTATIONS = np.empty(0, dtype=np.uint32)
+
+
 def shingle_hashes(
-    texts: pl.Series, *, ngram_size: int, threads: int = 2, batch_bytes: int = BATCH_BYTES
+    texts: pl.Series, *, ngram_size: int, threads: int = 2
 ) -> tuple[I64Array, U32Array]:
     """Hash every document's word n-gram shingles, as a set per document.
 
     Args:
         texts: normalized texts (see :mod:`dedupe.normalize`); a null is an empty document.
         ngram_size: words per shingle.
-        threads: batches hashed at once (Polars and NumPy release the GIL).
-        batch_bytes: text bytes per batch, which bounds the temporary memory.
+        threads: ranges of documents hashed at once (the kernel releases the GIL).
 
     Returns:
         ``(offsets, hashes)``: document ``i``'s distinct shingle hashes, sorted ascending, are
@@ -343,7 +753,7 @@ def shingle_hashes(
         >>> int(hashes[2]) == shingle_hash("a b c")
         True
     """
-    offsets, hashes, _, _ = _shingle_sets(texts, ngram_size, threads, batch_bytes, None)
+    offsets, hashes, _, _, _ = fingerprint_arrays(texts, ngram_size=ngram_size, threads=threads)
     return offsets, hashes
 
 
@@ -353,7 +763,6 @@ def shingle_hashes_with_leads(
     ngram_size: int,
     lead_words: int,
     threads: int = 2,
-    batch_bytes: int = BATCH_BYTES,
 ) -> tuple[I64Array, U32Array, I64Array, U32Array]:
     """Hash every document's shingle set and its lead's, in one pass over the text.
 
@@ -372,7 +781,10 @@ def shingle_hashes_with_leads(
         >>> lead_offsets.tolist(), int(lead_hashes[0]) == shingle_hash("a b c")
         ([0, 1], True)
     """
-    return _shingle_sets(texts, ngram_size, threads, batch_bytes, lead_words)
+    offsets, hashes, lead_offsets, lead_hashes, _ = fingerprint_arrays(
+        texts, ngram_size=ngram_size, lead_words=lead_words, threads=threads
+    )
+    return offsets, hashes, lead_offsets, lead_hashes
 
 
 def text_hash(text: str) -> int:
@@ -393,11 +805,11 @@ def text_hash(text: str) -> int:
     return _fmix64_int(poly)
 
 
-def text_hashes(texts: pl.Series, *, batch_bytes: int = BATCH_BYTES) -> U64Array:
-    """Hash every text to 64 bits as :func:`text_hash` does, vectorized; a null hashes as "".
+def numpy_text_hashes(texts: pl.Series, *, batch_bytes: int = BATCH_BYTES) -> U64Array:
+    """Hash every text to 64 bits as :func:`text_hash` does, in NumPy (the kernel's reference).
 
     Example:
-        >>> [int(h) for h in text_hashes(pl.Series(["a b", ""]))] == [text_hash("a b"), 0]
+        >>> [int(h) for h in numpy_text_hashes(pl.Series(["a b", ""]))] == [text_hash("a b"), 0]
         True
     """
     texts = texts.cast(pl.String).fill_null("")
@@ -421,3 +833,17 @@ def text_hashes(texts: pl.Series, *, batch_bytes: int = BATCH_BYTES) -> U64Array
         poly *= inverse_powers[starts]
         result[start:end] = _fmix64(poly)
     return result
+
+
+def text_hashes(texts: pl.Series, *, threads: int = 1) -> U64Array:
+    """Hash every text to 64 bits as :func:`text_hash` does (compiled); a null hashes as "".
+
+    Example:
+        >>> [int(h) for h in text_hashes(pl.Series(["a b", ""]))] == [text_hash("a b"), 0]
+        True
+    """
+    offsets, data, owner = string_buffers(texts)
+    ranges = _doc_ranges(offsets, threads) if len(texts) else []
+    parts = [_text_hash_kernel(offsets, data, first, last) for first, last in ranges]
+    del owner
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)

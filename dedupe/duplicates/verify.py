@@ -12,11 +12,12 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["score_pairs"]
+from dedupe.kernels import kernel
 
-# Shingles (both sides) per chunk of pairs: the merge buffer (8 bytes a shingle) stays in L2
-# cache, and two chunks run at once on two threads.
-CHUNK_SHINGLES = 1 << 16
+__all__ = ["intersections", "numpy_intersections", "score_pairs"]
+
+# Shingles (both sides) per chunk of pairs: two chunks run at once on two threads.
+CHUNK_SHINGLES = 1 << 18
 
 I64Array = npt.NDArray[np.int64]
 U32Array = npt.NDArray[np.uint32]
@@ -38,10 +39,10 @@ def _keyed(docs: I64Array, offsets: I64Array, hashes: U32Array, out: U64Array) -
     out |= np.repeat(np.arange(len(docs), dtype=np.uint64) << np.uint64(32), sizes)
 
 
-def _intersections(
+def numpy_intersections(
     left: I64Array, right: I64Array, offsets: I64Array, hashes: U32Array
 ) -> I64Array:
-    """Size of the intersection of each pair's shingle sets, by one merge of two sorted runs.
+    """Size of the intersection of each pair's shingle sets, in NumPy (the kernel's reference).
 
     Both sides, tagged with the pair number, are sorted runs; a stable sort (timsort) finds the
     two runs and merges them in linear time. A value in both sets of a pair then appears twice
@@ -58,6 +59,36 @@ def _intersections(
     both = merged[1:][merged[1:] == merged[:-1]]
     pair = (both >> np.uint64(32)).astype(np.int64)
     return np.bincount(pair, minlength=len(left)).astype(np.int64)
+
+
+@kernel
+def intersections(left: I64Array, right: I64Array, offsets: I64Array, hashes: U32Array) -> I64Array:
+    """Size of the intersection of each pair's shingle sets (kernel).
+
+    Contract: pair ``p``'s sets are ``hashes[offsets[i]:offsets[i + 1]]`` for ``i = left[p]``
+    and ``i = right[p]``, each sorted ascending without repeats; the answer is the number of
+    values in both, by one merge of the two runs (no copies).
+    """
+    common = np.zeros(len(left), dtype=np.int64)
+    for p in range(len(left)):
+        i = offsets[left[p]]
+        i_end = offsets[left[p] + 1]
+        j = offsets[right[p]]
+        j_end = offsets[right[p] + 1]
+        count = 0
+        while i < i_end and j < j_end:
+            a = hashes[i]
+            b = hashes[j]
+            if a == b:
+                count += 1
+                i += 1
+                j += 1
+            elif a < b:
+                i += 1
+            else:
+                j += 1
+        common[p] = count
+    return common
 
 
 def _chunks(load: I64Array, chunk_shingles: int) -> list[tuple[int, int]]:
@@ -83,12 +114,13 @@ def score_pairs(
         pairs: columns ``left`` and ``right``, row indices into ``offsets``.
         offsets: int64 document offsets into ``hashes`` (see ``shingle_hashes``).
         hashes: uint32 shingle hashes, sorted and unique within each document.
-        threads: chunks of pairs scored at once (NumPy releases the GIL).
+        threads: chunks of pairs scored at once (the kernel releases the GIL).
 
     Returns:
         ``pairs`` with the two columns added, rows in the same order.
     """
-    offsets_array = np.asarray(offsets, dtype=np.int64)
+    offsets_array = np.ascontiguousarray(offsets, dtype=np.int64)
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
     left = pairs.get_column("left").to_numpy().astype(np.int64)
     right = pairs.get_column("right").to_numpy().astype(np.int64)
     sizes = np.diff(offsets_array)
@@ -99,7 +131,7 @@ def score_pairs(
 
         def run(bound: tuple[int, int]) -> None:
             start, end = bound
-            common[start:end] = _intersections(
+            common[start:end] = intersections(
                 left[start:end], right[start:end], offsets_array, hashes
             )
 

@@ -76,7 +76,7 @@ def out_of_memory(error: BaseException, *, batch_size: int) -> ResourceError:
     """Return the one-line error for a run that ran out of memory, naming the stage."""
     smaller = max(batch_size // 4, 1)
     return ResourceError(
-        f"out of memory in stage '{failed_stage(error)}' at --batch-size {batch_size}; run "
-        f"again with a smaller --batch-size (say {smaller}) and --workers 1, or with more "
+        f"out of memory in stage '{failed_stage(error)}' at batch_size={batch_size}; run "
+        f"again with a smaller batch_size={smaller} and workers=1, or with more "
         "memory (nothing was published)"
     )

@@ -2,7 +2,7 @@
 
 Candidates: each document's band keys (``dedupe.duplicates.lsh``'s hash, in ``mapInArrow``) are
 grouped on ``(band, band_hash)``; each bucket's members, ascending, are paired by the local rule
-(all pairs, or a star on the first member above ``MAX_BUCKET_PAIRS_SIZE``). Components: the
+(a star on each bucket's first member). Components: the
 large-star / small-star algorithm of Kiveris et al. (2014), which needs O(log n) rounds of two
 shuffles each and never holds a component in one place.
 """

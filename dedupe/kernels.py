@@ -1,0 +1,106 @@
+"""Compiled kernels: numba's ``njit(cache=True, nogil=True)``, applied on a kernel's first call.
+
+Importing dedupe does not import numba (a third of a second): `kernel` marks a function and
+compiles it, with every other marked function, on first use. ``NUMBA_DISABLE_JIT=1`` runs the
+same functions as plain Python (slowly: for debugging and the tests' oracles).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+__all__ = ["cache_folder", "compile_kernels", "jit_disabled", "kernel"]
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+_LOCK = threading.Lock()
+
+
+class LazyKernel:
+    """A function compiled by numba on the first call of any kernel (see `compile_kernels`)."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.dispatcher: Callable[..., Any] | None = None
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+
+    def __call__(self, *args: Any) -> Any:
+        dispatcher = self.dispatcher
+        if dispatcher is None:
+            compile_kernels()
+            dispatcher = cast(Callable[..., Any], self.dispatcher)
+        if jit_disabled():
+            # Plain Python works on NumPy scalars, whose wrap-around NumPy reports as overflow.
+            with np.errstate(over="ignore"):
+                return dispatcher(*args)
+        return dispatcher(*args)
+
+
+_KERNELS: list[LazyKernel] = []
+
+
+def kernel(function: _Function) -> _Function:
+    """Mark ``function`` as a kernel: compiled with ``njit(cache=True, nogil=True)`` on first use.
+
+    Kernels may call each other, also across modules: numba sees each one as its compiled
+    dispatcher. Callers pass NumPy arrays and scalars only.
+    """
+    lazy = LazyKernel(function)
+    _KERNELS.append(lazy)
+    return cast(_Function, lazy)
+
+
+def jit_disabled() -> bool:
+    """Whether ``NUMBA_DISABLE_JIT`` asks for plain Python instead of compiled kernels."""
+    return os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
+
+
+def compile_kernels() -> float:
+    """Import numba and make every kernel's dispatcher; return the seconds this took.
+
+    Compilation itself happens per argument types on a kernel's first call, or is loaded from
+    numba's cache (see `cache_folder`).
+    """
+    started = time.perf_counter()
+    with _LOCK:
+        pending = [lazy for lazy in _KERNELS if lazy.dispatcher is None]
+        if not pending:
+            return 0.0
+        import numba  # deferred: dedupe --help must not pay for numba
+        from numba.core import types
+        from numba.extending import typeof_impl
+
+        @typeof_impl.register(LazyKernel)
+        def _typeof_lazy(value: LazyKernel, context: Any) -> Any:
+            # A kernel called from another kernel is typed as its dispatcher.
+            return types.Dispatcher(value.dispatcher)
+
+        for lazy in pending:
+            dispatcher = numba.njit(cache=True, nogil=True)(lazy.function)
+            lazy.dispatcher = dispatcher
+            if not jit_disabled():
+                # Callers in the defining module look the name up: give them the dispatcher.
+                lazy.function.__globals__[lazy.function.__name__] = dispatcher
+    return time.perf_counter() - started
+
+
+def cache_folder() -> str:
+    """Where numba keeps compiled kernels between runs.
+
+    ``NUMBA_CACHE_DIR`` when set; else ``__pycache__`` beside dedupe's modules when that is
+    writable; else numba's per-user cache folder (``~/.cache/numba`` on Linux).
+    """
+    configured = os.environ.get("NUMBA_CACHE_DIR")
+    if configured:
+        return configured
+    package = os.path.dirname(os.path.abspath(__file__))
+    in_tree = os.path.join(package, "duplicates", "__pycache__")
+    if os.access(in_tree if os.path.isdir(in_tree) else os.path.dirname(in_tree), os.W_OK):
+        return in_tree
+    return os.path.join(os.path.expanduser("~"), ".cache", "numba")

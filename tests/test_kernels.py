@@ -1,0 +1,61 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedupe.kernels import cache_folder, compile_kernels, jit_disabled, kernel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@kernel
+def _double(value: int) -> int:
+    return 2 * value
+
+
+@kernel
+def _double_all(values: np.ndarray) -> np.ndarray:
+    out = np.empty_like(values)
+    for i in range(len(values)):
+        out[i] = _double(values[i])
+    return out
+
+
+def test_kernels_call_each_other() -> None:
+    assert _double_all(np.arange(4, dtype=np.int64)).tolist() == [0, 2, 4, 6]
+
+
+def test_compile_kernels_twice_is_free() -> None:
+    compile_kernels()
+    assert compile_kernels() == 0.0
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"]])
+def test_cli_start_up_does_not_import_numba_or_pyarrow(argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from dedupe.cli import app\n"
+        "try:\n"
+        f"    app({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted({'numba', 'pyarrow'} & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cache_folder_follows_numba_cache_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
+    assert cache_folder() == "/somewhere/else"
+
+
+def test_jit_disabled_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
+    assert jit_disabled()
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "0")
+    assert not jit_disabled()
