@@ -280,12 +280,14 @@ def run_command(
     result: _Reported
     with _errors_as_messages():
         settings = _settings(ctx)
-        if engine == "spark":
-            from dedupe.engines.spark import run_spark
+        with _progress(quiet) as on_progress:
+            if engine == "spark":
+                from dedupe.engines.spark import run_spark
 
-            result = run_spark(inputs, settings, output=output, against=against)
-        else:
-            with _progress(quiet) as on_progress:
+                result = run_spark(
+                    inputs, settings, output=output, against=against, on_progress=on_progress
+                )
+            else:
                 result = run(
                     inputs, settings, output=output, against=against, on_progress=on_progress
                 )

@@ -15,3 +15,7 @@ class InputError(DedupeError):
 
 class SchemaError(DedupeError):
     """A corpus lacks a required column or has one of the wrong type."""
+
+
+class SparkUnavailableError(DedupeError):
+    """PySpark, its Arrow dependencies, a Java runtime or the Python workers' dedupe is missing."""

@@ -8,13 +8,15 @@ guards its chains, and ``canonical`` ranks the copies so the one to keep comes f
 Public names, by module:
 
 - ``dedupe.duplicates.exact``: ``add_content_keys``, ``mark_exact_duplicates``;
-- ``dedupe.duplicates.canonical``: ``rank_documents``;
+- ``dedupe.duplicates.canonical``: ``rank_documents``, ``rank_columns``;
 - ``dedupe.duplicates.shingles``: ``shingle_hashes_with_leads``, ``text_hashes``;
 - ``dedupe.duplicates.minhash``: ``compute_signatures``, ``permutations``, ``EMPTY_HASH``;
-- ``dedupe.duplicates.lsh``: ``optimal_bands_rows``, ``find_candidate_pairs``;
+- ``dedupe.duplicates.lsh``: ``optimal_bands_rows``, ``find_candidate_pairs``, ``band_keys``,
+  ``bucket_pairs``;
 - ``dedupe.duplicates.verify``: ``score_pairs``;
 - ``dedupe.duplicates.fingerprints``: ``Fingerprints``, ``FingerprintSet``,
   ``SavedFingerprints``, ``fingerprint``;
-- ``dedupe.duplicates.near``: ``mark_near_duplicates``, ``mark_canonicals``, ``lsh_parameters``;
+- ``dedupe.duplicates.near``: ``mark_near_duplicates``, ``mark_canonicals``, ``lsh_parameters``,
+  ``is_plausible``;
 - ``dedupe.duplicates.clusters``: ``assign_canonicals``.
 """

@@ -81,8 +81,8 @@ def _invalid_frame(rows: Invalid) -> pl.DataFrame:
     )
 
 
-def _is_binary(data: bytes) -> bool:
-    # A NUL byte never occurs in UTF-8 or Windows-1252 text; it marks images, PDFs, archives.
+def is_binary(data: bytes) -> bool:
+    """Whether ``data`` is binary: a NUL byte never occurs in UTF-8 or Windows-1252 text."""
     return b"\x00" in data[:8192]
 
 
@@ -107,7 +107,7 @@ def _folder_batches(folder: Path, batch_size: int) -> Iterator[_RawBatch]:
             if not data.strip():
                 invalid.append((doc_id, f"{path}: file is empty; remove it or give it text"))
                 continue
-            if _is_binary(data):
+            if is_binary(data):
                 invalid.append((doc_id, f"{path}: binary file, not text; remove it"))
                 continue
             try:
@@ -126,7 +126,7 @@ def _folder_batches(folder: Path, batch_size: int) -> Iterator[_RawBatch]:
         yield _RawBatch(frame, invalid, fallback)
 
 
-def _parse_jsonl_lines(data: bytes, name: str, first_line: int) -> _RawBatch:
+def parse_jsonl_lines(data: bytes, name: str, first_line: int) -> _RawBatch:
     """Parse JSON lines record by record: the slow path, taken only when the fast reader fails."""
     records: list[dict[str, Any]] = []
     invalid: Invalid = []
@@ -181,7 +181,7 @@ def _jsonl_chunk(data: bytes, name: str, first_line: int) -> _RawBatch:
     try:
         frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError, RuntimeError):
-        return _parse_jsonl_lines(data, name, first_line)
+        return parse_jsonl_lines(data, name, first_line)
     total = data.count(b"\n") + (not data.endswith(b"\n"))
     if total == frame.height:
         # No blank line: record k is on line first_line + k (splitting the text costs more).
@@ -189,7 +189,7 @@ def _jsonl_chunk(data: bytes, name: str, first_line: int) -> _RawBatch:
     else:
         lines = _record_lines(data, first_line)
     if len(lines) != frame.height:
-        return _parse_jsonl_lines(data, name, first_line)
+        return parse_jsonl_lines(data, name, first_line)
     source = pl.lit(f"{name}:") + lines.cast(pl.String)
     return _RawBatch(frame.with_columns(pl.select(source.alias(_SOURCE)).to_series()), [])
 
@@ -205,7 +205,7 @@ def _jsonl_batches(
         block = stream.read(chunk_bytes)
         data = pending + block
         if not checked and data:
-            if _is_binary(data):
+            if is_binary(data):
                 raise InputError(f"input '{name}' is a binary file, not JSON lines")
             checked = True
         if block:
