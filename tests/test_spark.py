@@ -419,7 +419,7 @@ def test_standalone_cluster_runs_the_readme_command(  # type: ignore[no-untyped-
         )
         pids = cluster.pids()
     seconds = time.monotonic() - started
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     report = json.loads((out / "report.json").read_text())
     assert report["details"]["spark"]["master"] == cluster.master_url
     assert report["details"]["spark"]["parallelism"] >= 2

@@ -66,10 +66,13 @@ def get_session(app_name: str = "dedupe") -> SparkSession:
             f"could not start Spark's Java gateway ({error.getErrorClass()}); check that "
             "Java 17 or later is installed and JAVA_HOME points to it"
         ) from None
-    forward = threading.Thread(
-        target=_forward_errors, args=(gateway.proc.stderr,), name="dedupe-jvm-stderr", daemon=True
-    )
-    forward.start()
+    process = getattr(gateway, "proc", None)
+    if process is not None and process.stderr is not None:
+        # Under spark-submit the JVM is already running (and its stderr is not ours to filter).
+        forward = threading.Thread(
+            target=_forward_errors, args=(process.stderr,), name="dedupe-jvm-stderr", daemon=True
+        )
+        forward.start()
     SparkContext(conf=conf, gateway=gateway)
     session = SparkSession.builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
