@@ -157,7 +157,29 @@ class StandaloneCluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        # The executors and Python workers the workers started are in their process groups.
+        groups = {process.pid for process in self.processes}
+        deadline = time.monotonic() + 20
+        while self.alive(groups) and time.monotonic() < deadline:
+            for group in groups:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
+            time.sleep(0.2)
         self.processes.clear()
+
+    def alive(self, groups: set[int] | None = None) -> list[int]:
+        """Processes of the cluster's process groups still running (zombies aside)."""
+        import psutil
+
+        groups = groups if groups is not None else {p.pid for p in self.processes}
+        found = []
+        for proc in psutil.process_iter(["status"]):
+            try:
+                if os.getpgid(proc.pid) in groups and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                    found.append(proc.pid)
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                continue
+        return found
 
 
 @contextlib.contextmanager
@@ -176,7 +198,8 @@ def readme_submit_command(master: str, inputs: Sequence[str], output: str) -> st
     start = text.index("```bash\nspark-submit --master spark://127.0.0.1:7077")
     block = text[start + len("```bash\n") : text.index("```", start + 3)]
     return (
-        block.replace("spark://127.0.0.1:7077", master)
+        block.strip()
+        .replace("spark://127.0.0.1:7077", master)
         .replace("news.jsonl", " ".join(f"'{item}'" for item in inputs))
         .replace("news-clean", f"'{output}'")
     )
