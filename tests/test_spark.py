@@ -1,7 +1,7 @@
 """The Spark engine gives the local engine's answers: in local[2] mode, and on a standalone cluster.
 
 The cluster test starts a master and two workers (separate JVMs) on 127.0.0.1 and submits the
-README's ``spark-submit`` command to it; it takes about three minutes on two free cores.
+README's ``spark-submit`` command to it; it took six minutes on two cores shared with other jobs.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ near     mapInArrow band keys -> groupBy(band, hash) -> pairs -> join fingerprin
          mapInArrow pre-filter + PairScorer -> large-star/small-star components
 decide   groupBy(component bucket).applyInArrow: rank -> exact -> assign_canonicals ->
          resolve_chains -> add_cluster_columns
-write    corpus, dropped, removed_lines (Spark writers) + report.json; checked, then published
+write    corpus, dropped, removed_lines (Spark writers), state/ + report.json; then published
 ```
 
 Nothing that grows with the corpus is collected to the driver: only the learned-line table,
