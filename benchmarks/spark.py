@@ -227,7 +227,7 @@ def measure(
 def _counts(out: str) -> dict[str, Any]:
     """The kept count of a ``--json`` report (the last JSON document on stdout)."""
     text = out[out.index("{") :] if "{" in out else "{}"
-    report = json.loads(text)
+    report, _ = json.JSONDecoder().raw_decode(text)
     counts = report.get("counts", {})
     stages = {s["name"]: round(s["seconds"], 1) for s in report.get("stages", [])}
     return {"kept": counts.get("kept", 0), "dropped": counts.get("dropped", 0), "stages": stages}
