@@ -56,3 +56,7 @@ class ResourceError(DedupeError):
         >>> issubclass(ResourceError, DedupeError)
         True
     """
+
+
+class SparkUnavailableError(DedupeError):
+    """PySpark, its Arrow dependencies, a Java runtime or the Python workers' dedupe is missing."""

@@ -163,7 +163,8 @@ def add_cluster_columns(table: pl.DataFrame, config: KeepConfig) -> pl.DataFrame
     return table.join(grouped, on=DOC_ID, how="left", maintain_order="left").with_columns(
         pl.col(DUPLICATE_IDS).fill_null(pl.lit([], dtype=pl.List(pl.String))),
         pl.when(pl.col(DROP_REASON).is_null()).then(pl.col(DOC_ID)).alias(CLUSTER_ID),
-        (pl.col(DUPLICATE_IDS).list.len().fill_null(0) + 1).cast(pl.UInt32).alias(CLUSTER_SIZE),
+        # Int64, not UInt32: Spark has no unsigned types, and both engines write one schema.
+        (pl.col(DUPLICATE_IDS).list.len().fill_null(0) + 1).cast(pl.Int64).alias(CLUSTER_SIZE),
     )
 
 
@@ -189,16 +190,25 @@ def cluster_table(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def check_counts(records_in: int, kept: int, dropped: int) -> None:
+    """Prove that as many records were kept and dropped as were read.
+
+    Raises:
+        LedgerError: a bug lost or duplicated a record; nothing must be published.
+    """
+    if kept + dropped != records_in:
+        raise LedgerError(
+            f"ledger mismatch: {records_in} records in, {kept} kept + {dropped} dropped"
+        )
+
+
 def check_ledger(records_in: int, kept: int, dropped: pl.DataFrame, kept_ids: pl.Series) -> None:
     """Prove that every record is kept or dropped, and that no id is both.
 
     Raises:
         LedgerError: a bug lost or duplicated a record; nothing must be published.
     """
-    if kept + dropped.height != records_in:
-        raise LedgerError(
-            f"ledger mismatch: {records_in} records in, {kept} kept + {dropped.height} dropped"
-        )
+    check_counts(records_in, kept, dropped.height)
     valid = dropped.filter(pl.col(DROP_REASON) != DropReason.INVALID_RECORD.value)
     overlap = valid.filter(pl.col(DOC_ID).is_in(kept_ids.implode()))
     if overlap.height:

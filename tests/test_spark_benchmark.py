@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from benchmarks.spark import format_table, tree_rss
+from benchmarks.spark import format_table, readme_submit_command, tree_rss
 
 
 def test_tree_rss_counts_the_children() -> None:
@@ -43,3 +43,10 @@ def test_format_table_rates_and_memory() -> None:
     assert table[0].split() == ["engine", "docs", "seconds", "docs/s", "peak", "MiB", "kept"]
     assert table[2].split()[-4:] == ["40.0", "2,500", "1,100", "13,314"]
     assert table[3].split()[-4:] == ["200.0", "500", "6,000", "13,314"]
+
+
+def test_readme_submit_command_targets_the_given_cluster() -> None:
+    command = readme_submit_command("spark://127.0.0.1:41234", ["/data/a b.jsonl"], "/out/x")
+    assert command.startswith("spark-submit --master spark://127.0.0.1:41234 ")
+    assert "run '/data/a b.jsonl' --engine spark --output '/out/x'" in command
+    assert "spark.pyspark.python" in command

@@ -5,8 +5,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from dedupe.cli.terminal import ProgressBars, render_summary, summary_line
 from dedupe.report import Report
-from dedupe.terminal import ProgressBars, render_summary, summary_line
 
 
 def test_render_summary_lists_every_rule_or_says_how_many_more() -> None:

@@ -13,7 +13,7 @@ Public names, by module:
 - ``dedupe.clean.lines``: ``explode_lines``, ``fold_kept_lines`` and the line-frame columns;
 - ``dedupe.clean.boilerplate``: ``builtin_rule``, ``user_rule``, ``validate_patterns``;
 - ``dedupe.clean.learned``: ``learn_frequent_lines``, ``LEARNED_SCHEMA``,
-  ``LEARNED_KEYS_SCHEMA``, ``report_learned_lines``;
+  ``LEARNED_KEYS_SCHEMA``, ``report_learned_lines``, ``line_skeleton``, ``MONTHS``;
 - ``dedupe.clean.captions``: ``find_repeated_captions``, ``cluster_short_lines``;
 - ``dedupe.clean.page``: ``mark_page_lines``.
 """

@@ -161,7 +161,12 @@ def _count_clusters(
 
 
 # Month names vary between copies of one caption or credit, like the digits of a date.
-_MONTHS = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+MONTHS = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+
+
+def line_skeleton(column: str = KEY) -> pl.Expr:
+    """The letters of a line without month names: what copies of one caption or credit share."""
+    return pl.col(column).str.replace_all(MONTHS, "").str.replace_all(r"[^\p{L}]+", "")
 
 
 def _possible_keys(keys: pl.DataFrame, occurrences: pl.DataFrame, *, min_docs: int) -> pl.DataFrame:
@@ -173,8 +178,7 @@ def _possible_keys(keys: pl.DataFrame, occurrences: pl.DataFrame, *, min_docs: i
     most short lines are one article's headline, and clustering a million of them would cost
     gigabytes for nothing.
     """
-    skeleton = pl.col(KEY).str.replace_all(_MONTHS, "").str.replace_all(r"[^\p{L}]+", "")
-    skeletons = keys.select(KEY_HASH, KEY, CHARS, skeleton.alias("_skeleton"))
+    skeletons = keys.select(KEY_HASH, KEY, CHARS, line_skeleton().alias("_skeleton"))
     frequent = (
         occurrences.join(skeletons.select(KEY_HASH, "_skeleton"), on=KEY_HASH)
         .group_by("_skeleton")

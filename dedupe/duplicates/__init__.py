@@ -8,18 +8,19 @@ guards its chains, and ``canonical`` ranks the copies so the one to keep comes f
 Public names, by module:
 
 - ``dedupe.duplicates.exact``: ``add_content_keys``, ``mark_exact_duplicates``;
-- ``dedupe.duplicates.canonical``: ``rank_documents``;
+- ``dedupe.duplicates.canonical``: ``rank_documents``, ``rank_columns``;
 - ``dedupe.duplicates.shingles``: ``fingerprint_arrays``, ``shingle_hashes_with_leads``,
   ``text_hashes``, ``string_buffers`` (and the NumPy references ``numpy_shingle_sets``,
   ``numpy_text_hashes``);
 - ``dedupe.duplicates.minhash``: ``compute_signatures``, ``signature_into``, ``permutations``,
   ``EMPTY_HASH`` (reference: ``numpy_signatures``);
-- ``dedupe.duplicates.lsh``: ``optimal_bands_rows``, ``find_candidate_pairs``;
+- ``dedupe.duplicates.lsh``: ``optimal_bands_rows``, ``find_candidate_pairs``, ``band_keys``,
+  ``bucket_pairs``;
 - ``dedupe.duplicates.verify``: ``score_pairs``, ``intersections`` (reference:
   ``numpy_intersections``);
 - ``dedupe.duplicates.fingerprints``: ``Fingerprints``, ``FingerprintSet``,
   ``SavedFingerprints``, ``fingerprint``;
 - ``dedupe.duplicates.near``: ``mark_near_duplicates``, ``mark_canonicals``, ``lsh_parameters``,
-  ``warm_up_kernels``;
+  ``warm_up_kernels``, ``is_plausible``;
 - ``dedupe.duplicates.clusters``: ``assign_canonicals``.
 """

@@ -7,6 +7,7 @@ once, after cleaning, and shared by the exact and near-duplicate stages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 import polars as pl
 
@@ -18,7 +19,9 @@ from dedupe.schema import (
     LENGTH,
     PREVIOUS,
     ROW_INDEX,
+    SOURCE_CANDIDATES,
     TEXT,
+    URL_CANDIDATES,
     find_column,
     source_key,
 )
@@ -34,6 +37,19 @@ def _date_key(corpus: pl.DataFrame, column: str) -> pl.Expr:
         # Numbers in a date column are Unix epoch seconds.
         return pl.from_epoch(pl.col(column).cast(pl.Int64), time_unit="s")
     return pl.col(column).cast(pl.String).str.to_datetime(strict=False, time_unit="us")
+
+
+def rank_columns(columns: Collection[str], config: KeepConfig) -> list[str]:
+    """The pass-through columns ranking and the cluster columns read: date, source and url.
+
+    Both engines carry these (and no other pass-through column) into the corpus-wide stages.
+    """
+    names = [
+        find_column(columns, config.date_column, DATE_CANDIDATES),
+        find_column(columns, config.source_column, SOURCE_CANDIDATES),
+        find_column(columns, None, URL_CANDIDATES),
+    ]
+    return list(dict.fromkeys(name for name in names if name is not None))
 
 
 def rank_documents(corpus: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:

@@ -71,7 +71,7 @@ def optimal_bands_rows(
     return int(best[0]), int(best[1])
 
 
-def _band_keys(
+def band_keys(
     signatures: npt.NDArray[np.uint32], docs: npt.NDArray[np.int64], band: int, rows: int
 ) -> npt.NDArray[np.uint64]:
     """Hash band ``band`` of the signatures of ``docs`` to 64 bits.
@@ -98,7 +98,7 @@ def _filled(
     return docs[has_shingles]
 
 
-def _bucket_pairs(
+def bucket_pairs(
     members: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Link each bucket's members to its first member: ``k - 1`` pairs for ``k`` members.
@@ -153,14 +153,14 @@ def find_candidate_pairs(
         lefts: list[npt.NDArray[np.int64]] = []
         rights: list[npt.NDArray[np.int64]] = []
         for band in range(bands):
-            keys = _band_keys(signatures, filled, band, rows)
+            keys = band_keys(signatures, filled, band, rows)
             order = np.argsort(keys, kind="stable")  # documents stay ascending in a bucket
             sorted_keys = keys[order]
             sorted_docs = ids[order]
             starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
             sizes = np.diff(np.append(starts, len(sorted_keys)))
             shared = sizes > 1
-            band_left, band_right = _bucket_pairs(
+            band_left, band_right = bucket_pairs(
                 sorted_docs[np.repeat(shared, sizes)], sizes[shared]
             )
             lefts.append(band_left)

@@ -131,7 +131,7 @@ class PairScorer:
 PREFILTER_SIGMAS = 4.0
 
 
-def _plausible(
+def is_plausible(
     prints: FingerprintSet, left: IndexArray, right: IndexArray, config: NearConfig
 ) -> npt.NDArray[np.bool_]:
     """Which candidates could pass verification, judged by their MinHash estimate.
@@ -253,7 +253,7 @@ def mark_near_duplicates(
     right = candidates.get_column("right").to_numpy().astype(np.int64)
     del candidates
     if config.verify:
-        plausible = _plausible(fingerprints, alive_rows[left], alive_rows[right], config)
+        plausible = is_plausible(fingerprints, alive_rows[left], alive_rows[right], config)
         left, right = left[plausible], right[plausible]
         stats["plausible_pairs"] = len(left)
     # The shingle sets of the documents that can still be paired, numbered in ``needed``.

@@ -30,6 +30,7 @@ from dedupe.clean.phases import (
     rewrite_texts,
 )
 from dedupe.config import PipelineConfig
+from dedupe.duplicates.canonical import rank_columns
 from dedupe.duplicates.exact import add_content_keys
 from dedupe.duplicates.fingerprints import FingerprintSet, SavedFingerprints, fingerprint
 from dedupe.engines.local.memory import release_freed_memory
@@ -45,7 +46,6 @@ from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
     CONTENT_KEY,
-    DATE_CANDIDATES,
     DETAIL,
     DOC_ID,
     DROP_REASON,
@@ -63,11 +63,8 @@ from dedupe.schema import (
     REMOVED_LINES_SCHEMA,
     ROW_INDEX,
     SIMILARITY,
-    SOURCE_CANDIDATES,
     TEXT,
-    URL_CANDIDATES,
     DropReason,
-    find_column,
 )
 
 _Item = TypeVar("_Item")
@@ -275,14 +272,8 @@ class Runner:
         return pl.concat(documents, how="diagonal_relaxed")
 
     def _rank_columns(self) -> list[str]:
-        keep = self.config.keep
-        columns = self.passes.columns
-        names = [
-            find_column(columns, keep.date_column, DATE_CANDIDATES),
-            find_column(columns, keep.source_column, SOURCE_CANDIDATES),
-            find_column(columns, None, URL_CANDIDATES),
-        ]
-        return [name for name in names if name is not None and name not in KEY_COLUMNS]
+        names = rank_columns(self.passes.columns, self.config.keep)
+        return [name for name in names if name not in KEY_COLUMNS]
 
     def clean_and_fingerprint(self, learned: pl.DataFrame | None) -> pl.DataFrame:
         """Pass B: finish cleaning each batch, normalize, keep keys and fingerprints.

@@ -19,10 +19,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dedupe.errors import ConfigError, DedupeError
+from dedupe.errors import SparkUnavailableError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -35,10 +36,6 @@ __all__ = ["INSTALL_COMMAND", "SparkUnavailableError", "run_spark", "spark_avail
 INSTALL_COMMAND = "pip install 'dedupe-corpus[spark]'"
 # What mapInArrow needs besides PySpark itself: PySpark refuses Arrow UDFs without pandas.
 _MODULES = ("pyspark", "pyarrow", "pandas")
-
-
-class SparkUnavailableError(DedupeError):
-    """PySpark, its Arrow dependencies or a Java runtime is missing."""
 
 
 def spark_available() -> bool:
@@ -79,6 +76,7 @@ def run_spark(
     spark: SparkSession | None = None,
     output: str | Path | None = None,
     against: Path | None = None,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
 ) -> SparkResult:
     """Run the pipeline on Spark; see :func:`dedupe.engines.spark.engine.run` for the arguments.
 
@@ -86,16 +84,15 @@ def run_spark(
     it takes the submitted settings; on its own it runs in local mode).
 
     Raises:
-        SparkUnavailableError: PySpark or Java is missing.
+        SparkUnavailableError: PySpark or Java is missing, or the Python workers cannot import
+            this version of dedupe.
         InputError: an input cannot be read, or the output folder is not usable.
         SchemaError: an input lacks the text column or the requested id column.
-        ConfigError: an option is not supported by the Spark engine.
+        ConfigError: an option is not usable, or ``against`` has other near-duplicate settings.
     """
-    if against is not None:
-        raise ConfigError("against= is not supported by the Spark engine yet; use the local one")
     require_spark()
     from dedupe.engines.spark.engine import run
     from dedupe.engines.spark.session import get_session
 
     session = spark if spark is not None else get_session()
-    return run(session, inputs, config, output=output)
+    return run(session, inputs, config, output=output, against=against, on_progress=on_progress)

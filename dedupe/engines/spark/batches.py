@@ -13,12 +13,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedupe.clean.learned import _MONTHS, count_learned_removals
+from dedupe.clean.learned import count_learned_removals, line_skeleton
 from dedupe.clean.phases import apply_learned, count_statistics, mark_lines, rewrite_texts
 from dedupe.config import CleanConfig, NearConfig, PipelineConfig
-from dedupe.duplicates.lsh import _band_keys, _bucket_pairs
+from dedupe.duplicates import lsh
+from dedupe.duplicates.fingerprints import Fingerprints, fingerprint
 from dedupe.duplicates.minhash import EMPTY_HASH
-from dedupe.duplicates.near import Fingerprints, PairScorer, _plausible, fingerprint
+from dedupe.duplicates.near import PairScorer, is_plausible
 from dedupe.engines.local.passes import key_batch
 from dedupe.engines.spark.arrow import (
     ARTICLES,
@@ -138,7 +139,7 @@ def json_problems(batches: Batches) -> Batches:
 def line_skeletons(batches: Batches) -> Batches:
     """Each distinct short line's length and letter skeleton, as ``clean.learned`` makes it."""
     key = pl.col("_key")
-    skeleton = key.str.replace_all(_MONTHS, "").str.replace_all(r"[^\p{L}]+", "")
+    skeleton = line_skeleton("_key")
     for batch in batches:
         frame = frame_of(batch).with_columns(
             key.str.len_chars().alias("_chars"), skeleton.alias("_skeleton")
@@ -234,7 +235,7 @@ def band_keys(batches: Batches, *, bands: int, rows: int, num_perm: int) -> Batc
         docs = np.arange(len(signatures), dtype=np.int64)
         row_ids = batch.column(ROW_INDEX).to_numpy(zero_copy_only=False).astype(np.int64)
         for band in range(bands):
-            keys = _band_keys(signatures, docs, band, rows)
+            keys = lsh.band_keys(signatures, docs, band, rows)
             yield pa.RecordBatch.from_arrays(
                 [
                     pa.array(np.full(len(docs), band, dtype=np.int32)),
@@ -251,7 +252,7 @@ def bucket_pairs(batches: Batches) -> Batches:
         members = batch.column("_members")
         sizes = pc.list_value_length(members).to_numpy(zero_copy_only=False).astype(np.int64)
         flat = members.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
-        left, right = _bucket_pairs(flat, sizes)
+        left, right = lsh.bucket_pairs(flat, sizes)
         yield pa.RecordBatch.from_arrays([pa.array(left), pa.array(right)], schema=PAIRS)
 
 
@@ -280,7 +281,7 @@ def score_candidates(batches: Batches, *, near: NearConfig) -> Batches:
         right = left + k
         keep = np.ones(k, dtype=bool)
         if near.verify:
-            keep = _plausible(prints, left, right, near)
+            keep = is_plausible(prints, left, right, near)
         offsets, hashes = prints.combined()
         scorer = PairScorer(near, 2 * k, offsets, hashes, prints.signatures)
         passed, similarity = scorer(left[keep], right[keep])

@@ -10,7 +10,7 @@ near     mapInArrow band keys -> groupBy(band, hash) -> pairs -> join fingerprin
          mapInArrow pre-filter + PairScorer -> large-star/small-star components
 decide   groupBy(component bucket).applyInArrow: rank -> exact -> assign_canonicals ->
          resolve_chains -> add_cluster_columns
-write    corpus, dropped, removed_lines (Spark writers) + report.json; checked, then published
+write    corpus, dropped, removed_lines (Spark writers), state/ + report.json; then published
 ```
 
 Nothing that grows with the corpus is collected to the driver: only the learned-line table,
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -30,7 +31,9 @@ from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
 from dedupe.clean.boilerplate import validate_patterns
 from dedupe.config import PipelineConfig
+from dedupe.duplicates.canonical import rank_columns
 from dedupe.duplicates.near import lsh_parameters
+from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS
 from dedupe.engines.spark.arrow import (
     CLEANED_FIELDS,
     EXACT,
@@ -52,24 +55,32 @@ from dedupe.engines.spark.graph import candidate_pairs, connected_components
 from dedupe.engines.spark.groups import decide_groups, exact_groups
 from dedupe.engines.spark.learning import learn_lines_spark
 from dedupe.engines.spark.output import check_output, write_output
+from dedupe.engines.spark.previous import previous_documents, write_state
+from dedupe.engines.spark.progress import JobProgress, Progress
 from dedupe.engines.spark.read import read_inputs
 from dedupe.engines.spark.reporting import (
     Timer,
-    cluster_histogram,
     cluster_members,
+    cluster_sizes,
     learned_report,
     value_counts,
 )
-from dedupe.engines.spark.session import materialize
+from dedupe.engines.spark.session import (
+    check_workers,
+    describe,
+    materialize,
+    quiet_output,
+    worker_python,
+)
 from dedupe.errors import ConfigError, InputError
-from dedupe.ledger import LedgerError
+from dedupe.io.state import check_meta, read_state_meta
+from dedupe.ledger import LedgerError, check_counts
 from dedupe.report import Report
 from dedupe.review.page import write_review_page
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
     CONTENT_KEY,
-    DATE_CANDIDATES,
     DETAIL,
     DOC_ID,
     DROP_REASON,
@@ -83,18 +94,16 @@ from dedupe.schema import (
     LINE_NO,
     MATCHED,
     MEASURE,
+    PREVIOUS,
     ROW_INDEX,
     RULE,
     SIMILARITY,
-    SOURCE_CANDIDATES,
     TEXT,
-    URL_CANDIDATES,
     DropReason,
     find_column,
     source_key,
 )
 
-_LEDGER = (DROP_REASON, DUPLICATE_OF, SIMILARITY, DETAIL)
 COMPONENT = "_component"
 
 
@@ -115,14 +124,8 @@ class SparkResult:
 
 def _rank_columns(columns: list[str], config: PipelineConfig) -> list[str]:
     """The pass-through columns ranking and cluster columns read, as the local key table has."""
-    keep = config.keep
-    names = [
-        find_column(columns, keep.date_column, DATE_CANDIDATES),
-        find_column(columns, keep.source_column, SOURCE_CANDIDATES),
-        find_column(columns, None, URL_CANDIDATES),
-    ]
-    reserved = {DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, *_LEDGER}
-    return list(dict.fromkeys(n for n in names if n is not None and n not in reserved))
+    reserved = {DOC_ID, ROW_INDEX, LENGTH, CONTENT_KEY, PREVIOUS, *LEDGER_COLUMNS}
+    return [name for name in rank_columns(columns, config.keep) if name not in reserved]
 
 
 def _check_config(columns: list[str], config: PipelineConfig) -> None:
@@ -149,6 +152,7 @@ def _decisions_schema(rank_columns: list[str], config: PipelineConfig) -> pa.Sch
         (CLUSTER_ID, pa.string()),
         (CLUSTER_SIZE, pa.int64()),
         (DUPLICATE_IDS, pa.list_(pa.string())),
+        (PREVIOUS, pa.bool_()),
     ]
     if find_column(rank_columns, None, ("url",)) is not None:
         fields.append((DUPLICATE_URLS, pa.list_(pa.string())))
@@ -161,11 +165,14 @@ def _decisions_schema(rank_columns: list[str], config: PipelineConfig) -> pa.Sch
 class _Run:
     """One Spark run's shared state: the session, the config, the report and its timer."""
 
-    def __init__(self, spark: SparkSession, config: PipelineConfig, report: Report) -> None:
+    def __init__(
+        self, spark: SparkSession, config: PipelineConfig, report: Report, progress: JobProgress
+    ) -> None:
         self.spark = spark
         self.config = config
         self.report = report
         self.timer = Timer(report)
+        self.progress = progress
         self.partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or "200")
 
     def learn(self, documents: DataFrame) -> pl.DataFrame | None:
@@ -255,6 +262,7 @@ class _Run:
             DOC_ID,
             LENGTH,
             CONTENT_KEY,
+            PREVIOUS,
             DROP_REASON,
             F.lit(None).cast("string").alias(DETAIL),
             *rank_columns,
@@ -320,25 +328,47 @@ class _Run:
         return decisions
 
 
+def with_previous(
+    spark: SparkSession, cleaned: DataFrame, against: Path | None, config: PipelineConfig
+) -> DataFrame:
+    """The table the decisions run on: this run's documents, and an earlier output's if given.
+
+    Every row carries ``_previous``; the earlier output's canonical documents rank first, as in
+    the local ``--against``, and never reach this run's corpus, ledger or counts.
+    """
+    table = cleaned.withColumn(PREVIOUS, F.lit(False))
+    if against is None:
+        return table
+    previous = previous_documents(spark, against, config.near, table)
+    return materialize(table.unionByName(previous, allowMissingColumns=True))
+
+
 def run(
     spark: SparkSession,
     inputs: list[str],
     config: PipelineConfig | None = None,
     *,
     output: str | Path | None = None,
+    against: Path | None = None,
+    on_progress: Progress | None = None,
 ) -> SparkResult:
     """Clean and deduplicate a corpus on Spark, with the answers of the local engine.
 
     ``inputs`` are paths Spark reads (``.jsonl``/``.ndjson`` optionally gzipped, Parquet files
     or dataset folders, local folders of ``.txt``/``.md`` articles). With ``output`` (any path
     Spark writes), the folder gets ``corpus.parquet`` (or ``corpus.jsonl``), ``dropped.parquet``
-    and ``removed_lines.parquet`` as Spark writes them (folders of part files) and
-    ``report.json``; it is published by a rename once complete.
+    and ``removed_lines.parquet`` as Spark writes them (folders of part files, nothing else),
+    ``state/`` for a later ``--against`` and ``report.json``; it is published by a rename once
+    complete. With ``against`` (a local folder: an earlier output of either engine), new
+    documents are also compared with its canonical documents, as the local ``--against`` does.
+    ``on_progress(pass, tasks done, tasks planned)`` follows the Spark jobs of each pass.
 
     Raises:
+        SparkUnavailableError: the Python workers cannot import this version of dedupe.
         InputError: an input cannot be read, or the output folder is not usable.
         SchemaError: an input lacks the text column or the requested id column.
-        ConfigError: a pattern or source column is not usable.
+        ConfigError: a pattern or source column is not usable, or ``against`` was built with
+            other near-duplicate settings.
 
     Example:
         >>> from dedupe.engines.spark.engine import run  # doctest: +SKIP
@@ -349,9 +379,21 @@ def run(
     out = str(output) if output is not None else None
     if out is not None:
         check_output(spark, out, inputs, force=config.output.force)
+    if against is not None:
+        check_meta(read_state_meta(against), config.near, origin=str(against))
+    python = worker_python(spark)
+    check_workers(spark, python)
+    quiet_output(spark)
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(config.input.batch_size))
     report = Report(parameters=config.to_dict(), inputs=inputs)
-    engine = _Run(spark, config, report)
+    report.details["spark"] = describe(spark, python)
+    with JobProgress(spark, on_progress) as progress:
+        return _run(_Run(spark, config, report, progress), inputs, out, against)
+
+
+def _run(engine: _Run, inputs: list[str], out: str | None, against: Path | None) -> SparkResult:
+    spark, config, report, progress = engine.spark, engine.config, engine.report, engine.progress
+    progress.begin("read")
     documents, invalid = read_inputs(spark, inputs, config.input)
     # One big file (or a gzipped one) is read as few splits: spread the documents over the
     # cores so that the per-batch passes run in parallel.
@@ -363,20 +405,26 @@ def run(
         raise InputError("the inputs hold no records")
     engine.timer.stage("read", valid + rejected, valid)
     _check_config(documents.columns, config)
+    progress.begin("clean")
     learned = engine.learn(documents)
     cleaned = engine.clean(documents, learned)
     emptied = cleaned.filter(F.col(DROP_REASON).isNotNull()).count()
     engine.timer.stage("clean", valid, valid - emptied)
     if learned is not None:
         report.details["clean"] = {"learned_lines": learned_report(cleaned, learned)}
-    exact = engine.exact(cleaned)
+    progress.begin("exact")
+    table = with_previous(spark, cleaned, against, config)
+    exact = engine.exact(table)
     copies = exact.count()
     engine.timer.stage("exact", valid - emptied, valid - emptied - copies)
-    scored = engine.near(cleaned, exact) if config.near.enabled else None
-    decisions = engine.decide(cleaned, exact, scored)
-    kept_rows = decisions.filter(F.col(DROP_REASON).isNull())
+    progress.begin("near")
+    scored = engine.near(table, exact) if config.near.enabled else None
+    progress.begin("clusters")
+    decisions = engine.decide(table, exact, scored)
+    new = decisions.filter(~F.col(PREVIOUS))
+    kept_rows = new.filter(F.col(DROP_REASON).isNull())
     # One pass over the decisions: rows and distinct rows (every document decided once), by reason.
-    tally = decisions.groupBy(DROP_REASON).agg(
+    tally = new.groupBy(DROP_REASON).agg(
         F.count(F.lit(1)).alias("n"), F.countDistinct(ROW_INDEX).alias("rows")
     )
     by_reason = {r[DROP_REASON]: (int(r["n"]), int(r["rows"])) for r in tally.collect()}
@@ -389,17 +437,14 @@ def run(
         row = scored.agg(
             F.count(F.lit(1)).alias("n"), F.sum(F.col(PASSED).cast("long")).alias("passed")
         ).first()
-        assert row is not None
+        if row is None:  # pragma: no cover - an aggregation always has one row
+            raise LedgerError("the scored pairs could not be counted")
         near["plausible_pairs"] = int(row["n"])
         near["verified_pairs"] = int(row["passed"] or 0)
         near["near_duplicates"] = by_reason.get("near_duplicate", (0, 0))[0]
     engine.timer.stage("near", valid - emptied - copies, kept)
-    public = [c for c in cleaned.columns if not c.startswith("_") and c not in _LEDGER]
-    cluster_columns = [
-        c
-        for c in decisions.columns
-        if c in (CLUSTER_ID, CLUSTER_SIZE, DUPLICATE_IDS, DUPLICATE_URLS, DUPLICATE_SOURCES)
-    ]
+    public = [c for c in cleaned.columns if not c.startswith("_") and c not in LEDGER_COLUMNS]
+    cluster_columns = [c for c in CLUSTER_COLUMNS if c in decisions.columns]
     corpus = (
         cleaned.select(ROW_INDEX, *public)
         .join(kept_rows.select(ROW_INDEX, *cluster_columns), on=ROW_INDEX)
@@ -409,7 +454,7 @@ def run(
     passthrough = [c for c in public if c not in (DOC_ID, TEXT)]
     carried = [*passthrough, *([TEXT] if config.output.dropped_text else [])]
     dropped = (
-        decisions.filter(F.col(DROP_REASON).isNotNull())
+        new.filter(F.col(DROP_REASON).isNotNull())
         .select(ROW_INDEX, *[c for c in DROPPED_SCHEMA if c != DETAIL])
         .join(cleaned.select(ROW_INDEX, *carried), on=ROW_INDEX)
         .select(
@@ -447,24 +492,31 @@ def run(
         .orderBy(ROW_INDEX, LINE_NO)
         .select(DOC_ID, LINE_NO, LINE, RULE)
     )
-    clusters = cluster_members(decisions)
+    clusters = cluster_members(new)
     counts = {str(k): n for k, (n, _) in by_reason.items() if k is not None}
     if rejected:
         counts[DropReason.INVALID_RECORD.value] = rejected
-    if kept + sum(counts.values()) != valid + rejected:
-        raise LedgerError(
-            f"ledger mismatch: {valid + rejected} records in, {kept} kept + "
-            f"{sum(counts.values())} dropped"
-        )
+    check_counts(valid + rejected, kept, sum(counts.values()))
     report.kept = kept
     report.documents_in = valid + rejected
     report.dropped_by_reason = dict(sorted(counts.items(), key=lambda p: (-p[1], p[0])))
     report.lines_removed_by_rule = value_counts(removed, RULE)
-    report.cluster_sizes = cluster_histogram(kept_rows)
+    report.count_clusters(cluster_sizes(kept_rows))
     engine.timer.stage("clusters", kept, kept)
     if out is not None:
+        progress.begin("write")
         tables = {"corpus": corpus, "dropped": dropped, "removed_lines": removed}
-        write_output(spark, out, tables, report.to_dict(), config)
+        state = None
+        if config.near.enabled:
+            state_columns = _rank_columns(table.columns, config)
+            published = table.join(
+                decisions.filter(F.col(DROP_REASON).isNull()).select(ROW_INDEX), on=ROW_INDEX
+            )
+
+            def state(workspace: Any) -> None:
+                write_state(spark, published, state_columns, config.near, workspace)
+
+        write_output(spark, out, tables, report.to_dict(), config, state=state)
         if "://" not in out or out.startswith("file:"):
             # The review page reads the published tables with Polars: local folders only.
             write_review_page(Path(out.removeprefix("file:")), report.to_dict())

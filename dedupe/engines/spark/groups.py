@@ -15,9 +15,9 @@ from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
 from dedupe.duplicates.canonical import rank_documents
 from dedupe.duplicates.clusters import assign_canonicals
 from dedupe.duplicates.exact import mark_exact_duplicates
+from dedupe.duplicates.fingerprints import Fingerprints
 from dedupe.duplicates.near import (
     CachedCheck,
-    Fingerprints,
     PairScorer,
     decided_by_containment,
     mark_canonicals,
@@ -45,9 +45,22 @@ from dedupe.schema import (
     DUPLICATE_OF,
     MATCHED,
     MEASURE,
+    PREVIOUS,
     ROW_INDEX,
     SIMILARITY,
 )
+
+
+def rank_groups(frame: pl.DataFrame, keep: KeepConfig) -> pl.DataFrame:
+    """``rank_documents`` on a group, documents of an earlier output without an input position.
+
+    Locally their ``_row`` is null (they were not read); here it is negative, so that they are
+    graph nodes like the others, and it is hidden from the ranking.
+    """
+    unread = frame.with_columns(
+        pl.when(pl.col(PREVIOUS)).then(None).otherwise(pl.col(ROW_INDEX)).alias(ROW_INDEX)
+    )
+    return frame.with_columns(rank_documents(unread, keep).get_column(CANONICAL_RANK))
 
 
 def exact_groups(table: pa.Table, *, keep: KeepConfig, exact: ExactConfig) -> pa.Table:
@@ -55,7 +68,7 @@ def exact_groups(table: pa.Table, *, keep: KeepConfig, exact: ExactConfig) -> pa
     frame = frame_of(table).with_columns(
         pl.lit(None, pl.String).alias(DUPLICATE_OF), pl.lit(None, pl.Float64).alias(SIMILARITY)
     )
-    marked = mark_exact_duplicates(rank_documents(frame, keep), exact)
+    marked = mark_exact_duplicates(rank_groups(frame, keep), exact)
     copies = marked.filter(pl.col(DUPLICATE_OF).is_not_null())
     keepers = marked.select(pl.col(DOC_ID).alias(DUPLICATE_OF), pl.col(ROW_INDEX).alias(KEEPER))
     pairs = copies.join(keepers, on=DUPLICATE_OF, how="left").select(ROW_INDEX, KEEPER)
@@ -142,7 +155,7 @@ def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema)
         pl.lit(None, pl.String).alias(MEASURE),
         pl.lit(None, pl.Float64).alias(SIMILARITY),
     )
-    frame = mark_exact_duplicates(rank_documents(frame, config.keep), config.exact)
+    frame = mark_exact_duplicates(rank_groups(frame, config.keep), config.exact)
     if config.near.enabled:
         frame = _mark_near(frame, prints, config.near)
     frame = add_cluster_columns(resolve_chains(frame.drop(SCORED)), config.keep)

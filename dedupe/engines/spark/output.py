@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -61,8 +63,12 @@ def write_output(
     tables: dict[str, DataFrame],
     report: dict[str, Any],
     config: PipelineConfig,
+    state: Callable[[Any], None] | None = None,
 ) -> None:
-    """Write the tables and report.json into a hidden folder beside ``output``, then rename it."""
+    """Write the tables and report.json into a hidden folder beside ``output``, then rename it.
+
+    ``state``, given the workspace's Hadoop path, writes the ``state/`` folder into it.
+    """
     fs, target = hadoop_path(spark, output)
     jvm = spark._jvm
     assert jvm is not None
@@ -76,10 +82,13 @@ def write_output(
                 frame.write.option("ignoreNullFields", "false").json(f"{root}/corpus.jsonl")
             else:
                 frame.write.parquet(f"{root}/{stem}.parquet")
+        if state is not None:
+            state(workspace)
         stream = fs.create(jvm.org.apache.hadoop.fs.Path(workspace, "report.json"), True)
         text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
         stream.write(bytearray(text.encode("utf-8")))
         stream.close()
+        remove_markers(workspace)
         old = jvm.org.apache.hadoop.fs.Path(parent, f".{target.getName()}.old-{token}")
         if fs.exists(target):
             fs.rename(target, old)
@@ -89,3 +98,16 @@ def write_output(
     finally:
         if fs.exists(workspace):
             fs.delete(workspace, True)
+
+
+def remove_markers(folder: Any) -> None:
+    """Delete the checksum files (``.name.crc``) Hadoop's local file system writes beside each file.
+
+    Polars, pyarrow and DuckDB read a folder's every file as data; Hadoop's own readers read the
+    parts without their checksums too. Other file systems (HDFS, object stores) write none.
+    """
+    uri = folder.toUri()
+    if str(uri.getScheme() or "file") != "file":
+        return
+    for path in Path(str(uri.getPath())).rglob(".*.crc"):
+        path.unlink()

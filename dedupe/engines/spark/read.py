@@ -222,10 +222,10 @@ def _to_corpus(frame: DataFrame, config: InputConfig, name: str) -> tuple[DataFr
     frame = frame.withColumn(DOC_ID, F.col(DOC_ID).cast("string")).withColumn(
         TEXT, F.col(TEXT).cast("string")
     )
+    # A record without an id (null or blank) is named by its FILE:LINE, as the local reader does.
+    blank = F.col(DOC_ID).isNull() | F.col(DOC_ID).rlike(r"^\s*$")
+    frame = frame.withColumn(DOC_ID, F.when(blank, F.col(SOURCE)).otherwise(F.col(DOC_ID)))
     problem = F.when(
-        F.col(DOC_ID).isNull() | F.col(DOC_ID).rlike(r"^\s*$"),
-        F.concat(F.col(SOURCE), F.lit(": id is null or empty; give every record an id")),
-    ).when(
         F.col(TEXT).isNull(),
         F.concat(F.col(SOURCE), F.lit(f": field '{config.text_column}' is null or missing")),
     )

@@ -8,15 +8,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 import polars as pl
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from dedupe.clean.learned import LEARNED_COUNTS_SCHEMA, report_learned_lines
-from dedupe.engines.spark.arrow import (
-    LEARNED_COUNTS,
-)
-from dedupe.report import SIZE_BUCKETS, Report, StageRecord
+from dedupe.engines.spark.arrow import LEARNED_COUNTS, frame_of
+from dedupe.report import Report, StageRecord
 from dedupe.schema import (
     CLUSTER_ID,
     CLUSTER_SIZE,
@@ -60,8 +59,7 @@ def learned_report(cleaned: DataFrame, learned: pl.DataFrame) -> list[dict[str, 
         .groupBy(RULE, "scope", "_key_hash")
         .agg(F.sum("removed_lines").alias("removed_lines"))
     )
-    found = pl.from_arrow(counts.toArrow())
-    assert isinstance(found, pl.DataFrame)
+    found = frame_of(counts.toArrow())
     if found.height == 0:
         found = pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA)
     found = found.with_columns(pl.col("_key_hash").cast(pl.Int64).reinterpret(signed=False)).select(
@@ -70,19 +68,15 @@ def learned_report(cleaned: DataFrame, learned: pl.DataFrame) -> list[dict[str, 
     return report_learned_lines(learned, [found]).to_dicts()
 
 
-def cluster_histogram(kept: DataFrame) -> dict[str, int]:
-    """Clusters of more than one document per size bucket, as ``Report.count_clusters``."""
-    sizes = {
-        int(r[CLUSTER_SIZE]): int(r["count"])
-        for r in kept.filter(F.col(CLUSTER_SIZE) > 1).groupBy(CLUSTER_SIZE).count().collect()
-    }
-    histogram: dict[str, int] = {}
-    for low, high in SIZE_BUCKETS:
-        label = str(low) if low == high else f"{low}+" if high is None else f"{low}-{high}"
-        histogram[label] = sum(
-            n for size, n in sizes.items() if size >= low and (high is None or size <= high)
-        )
-    return histogram
+def cluster_sizes(kept: DataFrame) -> pl.Series:
+    """The size of every cluster of more than one document, for ``Report.count_clusters``.
+
+    Spark counts clusters per size; only one number per cluster reaches the driver.
+    """
+    rows = kept.filter(F.col(CLUSTER_SIZE) > 1).groupBy(CLUSTER_SIZE).count().collect()
+    sizes = [int(r[CLUSTER_SIZE]) for r in rows]
+    counts = [int(r["count"]) for r in rows]
+    return pl.Series(CLUSTER_SIZE, np.repeat(np.asarray(sizes, dtype=np.int64), counts))
 
 
 def cluster_members(decisions: DataFrame) -> DataFrame:

@@ -1,6 +1,6 @@
 """What the CLI draws on a terminal: progress bars, the run's summary, dry-run and cluster tables.
 
-Only `dedupe.cli` imports it: the library reports progress through ``on_progress`` callbacks and
+Only `dedupe.cli.app` imports it: the library reports progress through ``on_progress`` callbacks and
 never imports Rich.
 """
 

@@ -21,14 +21,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
-from dedupe.errors import ConfigError, DedupeError
-from dedupe.io.write import check_output_file
-from dedupe.pipeline import run
-from dedupe.report import Report
-from dedupe.review.clusters import describe_clusters
-from dedupe.review.explain import explain, explanation_text
-from dedupe.terminal import (
+from dedupe.cli.terminal import (
     progress_bars,
     render_clusters,
     render_removed_lines,
@@ -36,6 +29,13 @@ from dedupe.terminal import (
     render_thresholds,
     summary_line,
 )
+from dedupe.config import CleanMode, KeepPolicy, OutputFormat, PipelineConfig
+from dedupe.errors import ConfigError, DedupeError
+from dedupe.io.write import check_output_file
+from dedupe.pipeline import run
+from dedupe.report import Report
+from dedupe.review.clusters import describe_clusters
+from dedupe.review.explain import explain, explanation_text
 from dedupe.version import __version__
 
 app = typer.Typer(
@@ -550,12 +550,14 @@ def run_command(
     result: _Reported
     with _errors_as_messages():
         settings = _settings(ctx)
-        if engine == "spark":
-            from dedupe.engines.spark import run_spark
+        with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
+            if engine == "spark":
+                from dedupe.engines.spark import run_spark
 
-            result = run_spark(inputs, settings, output=output, against=against)
-        else:
-            with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
+                result = run_spark(
+                    inputs, settings, output=output, against=against, on_progress=on_progress
+                )
+            else:
                 result = run(
                     inputs, settings, output=output, against=against, on_progress=on_progress
                 )
