@@ -103,6 +103,121 @@ BUILTIN_RULES: dict[str, str] = {
 }
 
 
+# Month and day names of the supported languages (en, de, fr, es, it, pt, nl, pl, ru), in the
+# forms datelines print them: full names, inflected forms (Polish and Russian genitives), and the
+# usual abbreviations. Words that are also common words elsewhere ("out", "set", "ago", "sun")
+# are left out: they would turn prose into templates.
+MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|jän|mär|okt|dez|"
+    "janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    "janv|févr|avr|juil|déc|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|"
+    "noviembre|diciembre|ene|dic|"
+    "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    "janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|dezembro|fev|"
+    "januari|februari|maart|mei|augustus|mrt|"
+    "styczeń|stycznia|luty|lutego|marzec|marca|kwiecień|kwietnia|maj|maja|czerwiec|czerwca|"
+    "lipiec|lipca|sierpień|sierpnia|wrzesień|września|październik|października|listopad|"
+    "listopada|grudzień|grudnia|"
+    "январь|января|февраль|февраля|март|марта|апрель|апреля|мая|июнь|июня|июль|июля|"
+    "август|августа|сентябрь|сентября|октябрь|октября|ноябрь|ноября|декабрь|декабря|"
+    "янв|фев|апр|авг|сен|окт|ноя|дек"
+)
+DAY_NAMES = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|"
+    "thurs|fri|"
+    "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|"
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    "lunes|martes|miércoles|jueves|viernes|sábado|domingo|"
+    "lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|"
+    "segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira|"
+    "maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|"
+    "poniedziałek|wtorek|środa|środę|czwartek|piątek|sobota|sobotę|niedziela|niedzielę|"
+    "понедельник|вторник|среда|среду|четверг|пятница|пятницу|суббота|субботу|воскресенье"
+)
+# A count as sites print it: "212", "1,234", "3.1k", "2.5 m".
+_COUNT = r"\d+([.,]\d+)*\s?[km]?"
+_ENGAGEMENT_WORDS = (
+    r"(comments?|shares?|likes?|views?|reads?|reactions?|replies|responses|votes?|"
+    r"kommentare?|antworten|aufrufe|ansichten|mal geteilt|geteilt|"
+    r"commentaires?|partages?|vues|réactions?|"
+    r"comentarios?|compartidos|vistas|visitas|reacciones|"
+    r"commenti|condivisioni|visualizzazioni|"
+    r"comentários?|partilhas|visualizações|"
+    r"reacties?|keer bekeken|weergaven|"
+    r"komentarz[ey]?|komentarzy|udostępnie\p{L}*|wyświetle\p{L}*|odsłon\p{L}*|"
+    r"комментари\p{L}*|просмотр\p{L}*|репост\p{L}*)"
+)
+_TIMESTAMP_PREFIX = (
+    r"(updated|last updated|last modified|modified|published|first published|posted|"
+    r"aktualisiert|zuletzt aktualisiert|veröffentlicht|erstellt|stand|"
+    r"mis à jour|publié|modifié|actualizado|publicado|aggiornato|pubblicato|"
+    r"atualizado|bijgewerkt|gepubliceerd|zaktualizowano|opublikowano|aktualizacja|"
+    r"обновлено|опубликовано)"
+)
+# The tokens of a date and time: numbers, month and day names, am/pm, "uhr", time zones and
+# the small words that join them in each language ("de", "um", "at", "г.").
+_DATE_TOKEN = (
+    rf"(\d+([.,:/h]\d+)*(st|nd|rd|th|\.)?|{MONTH_NAMES}|{DAY_NAMES}|a\.m\.|p\.m\.|am|pm|uhr|"
+    r"et|est|edt|ct|cst|cdt|pt|pst|pdt|gmt|utc|bst|cet|cest|mez|mesz|"
+    r"on|at|um|am|le|à|el|de|del|a las|il|alle|em|às|op|om|o|w|в|г|года)"
+)
+_DATE_SEQUENCE = rf"{_DATE_TOKEN}([\s,.:\-/|\u2013\u2014]+{_DATE_TOKEN})*\.?"
+_TIME_UNITS = (
+    r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
+    r"sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?|"
+    r"secondes?|heures?|jours?|semaines?|mois|ans?|années?|"
+    r"segundos?|minutos?|horas?|días?|semanas?|meses|años?|"
+    r"secondi|minuti|ore|giorni|settimane|mesi|anni|"
+    r"dias?|anos?|"
+    r"seconden|minuut|minuten|uur|dagen|weken|maanden|jaar|"
+    r"sekund[ay]?|minut[ay]?|godzin[ay]?|godzinę|dni|dzień|tygodni[ea]?|miesięcy|lat[a]?|"
+    r"секунд[уы]?|минут[уы]?|час[аов]*|дн(я|ей)|день|недел[иью]|месяц[аев]*|лет|год[а]?)"
+)
+_AGO = rf"(\d+|an?|one|ein(e[mn]?)?|une?|un[ao]?|uma?|een|jeden|jedną|одну|один)\s+{_TIME_UNITS}"
+_READ_WORDS = (
+    r"(read|reading|to read|lesezeit|lesen|de lecture|lecture|de lectura|lectura|di lettura|"
+    r"lettura|de leitura|leitura|leestijd|lezen|czytania|чтения)"
+)
+_MINUTES = r"(min|mins|minute|minutes|minuten|minutos|minuti|minuut|minut|minuty|мин|минут[аы]?)"
+# Families of counters and stamps that change from page to page: every pattern needs a digit, so
+# they run on the lines holding one only (see `DIGIT_RULES`).
+DIGIT_RULES: dict[str, str] = {
+    # "View 212 comments", "Comments (14)", "3.1K shares", "Shares: 88", "14 Kommentare".
+    "engagement": (
+        rf"^((view|see|read|show|all|alle|voir|ver|vedi|bekijk|zobacz|смотреть)\s+(all\s+)?)?"
+        rf"{_COUNT}\s*{_ENGAGEMENT_WORDS}$|"
+        rf"^{_ENGAGEMENT_WORDS}\s*(:\s*|\(\s*|\s){_COUNT}\s*\)?$"
+    ),
+    # "5 hours ago", "vor 5 Stunden", "il y a 3 jours", "hace 2 horas", "2 ore fa",
+    # "Updated 4:12 PM ET, Monday Jan 9, 2017", "Last modified on Tuesday 3 Oct 2017 11.05 BST".
+    "timestamp": (
+        rf"^({_TIMESTAMP_PREFIX}\s*:?\s*)?({_AGO}\s+(ago|fa|geleden|temu|назад)|"
+        rf"(vor|il y a|hace|há|fa)\s+{_AGO})\.?$|"
+        rf"^{_TIMESTAMP_PREFIX}\s*:?\s*{_DATE_SEQUENCE}$|"
+        rf"^({DAY_NAMES}),?\s+{_DATE_SEQUENCE}$|"
+        rf"^\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}},?\s+{_DATE_SEQUENCE}$"
+    ),
+    # "4 min read", "Lesezeit: 3 Minuten", "5 minutes de lecture".
+    "reading_time": (
+        rf"^(\d+\s*[-\u2013]?\s*{_MINUTES}\.?\s*{_READ_WORDS}|"
+        r"(lesezeit|reading time|read time|temps de lecture|tiempo de lectura|"
+        r"tempo di lettura|tempo de leitura|leestijd|czas czytania|время чтения)"
+        rf"\s*:?\s*(ca\.\s*)?\d+\s*{_MINUTES}?\.?)$"
+    ),
+    # "Image 3 of 12", "Bild 2 von 9", "Foto 1/5", "(12 Bilder)".
+    "gallery": (
+        r"^(image|photo|picture|slide|bild|foto|imagen|immagine|imagem|afbeelding|zdjęcie|"
+        r"фото)\s+\d+\s*(of|von|sur|de|di|van|z|из|/)\s*\d+$|"
+        r"^(gallery|galerie|galería|galleria|galeria|галерея)?\s*[(\[]?\s*\d+\s*"
+        r"(photos|images|pictures|bilder|fotos|imágenes|immagini|imagens|foto's|zdjęć|фото)"
+        r"\s*[)\]]?$"
+    ),
+}
+
+
 def is_sentence_like(key: str = KEY, words: str = WORDS) -> pl.Expr:
     """Whether a normalized line ends like a sentence and has enough words to be one."""
     return pl.col(key).str.contains(_SENTENCE_END) & (pl.col(words) >= SENTENCE_MIN_WORDS)
@@ -115,16 +230,24 @@ _ASCII_RULES = {
     name: pattern.replace(r"\w", "[0-9A-Za-z_]").replace(r"\p{L}", "[A-Za-z]")
     for name, pattern in BUILTIN_RULES.items()
 }
+_ASCII_DIGIT_RULES = {
+    name: pattern.replace(r"\w", "[0-9A-Za-z_]").replace(r"\p{L}", "[A-Za-z]")
+    for name, pattern in DIGIT_RULES.items()
+}
 
 
-def builtin_rule(key: str = KEY, *, ascii_only: bool = False) -> pl.Expr:
+def builtin_rule(key: str = KEY, *, ascii_only: bool = False, digits: bool = True) -> pl.Expr:
     """Return the ``builtin:<name>`` rule matching a normalized line, or null.
 
     Args:
         key: the column of normalized lines.
         ascii_only: every key is pure ASCII, so the faster ASCII form of each pattern applies.
+        digits: whether the keys may hold a digit; without one, the `DIGIT_RULES` cannot match
+            and are skipped.
     """
     rules = _ASCII_RULES if ascii_only else BUILTIN_RULES
+    if digits:
+        rules = {**rules, **(_ASCII_DIGIT_RULES if ascii_only else DIGIT_RULES)}
     rule: pl.Expr = pl.lit(None, dtype=pl.String)
     for name, pattern in reversed(rules.items()):
         rule = (
