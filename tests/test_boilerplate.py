@@ -65,7 +65,7 @@ def _rule(line: str) -> str | None:
         ("Last modified on Tuesday 3 Oct 2017 11.05 BST", "builtin:timestamp"),
         ("Aktualisiert am 12.03.2020, 14:05 Uhr", "builtin:timestamp"),
         ("23.06.2016 um 16:14 Uhr", "builtin:timestamp"),
-        ("Jueves 28 de Abril de 2022 5:03 PM", "builtin:timestamp"),
+        ("Actualizado el jueves 28 de abril de 2022 5:03 PM", "builtin:timestamp"),
         ("Опубликовано 12 мая 2020", "builtin:timestamp"),
         ("4 min read", "builtin:reading_time"),
         ("Lesezeit: 3 Minuten", "builtin:reading_time"),

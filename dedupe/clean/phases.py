@@ -68,7 +68,12 @@ from dedupe.clean.lines import (
     explode_lines,
     fold_kept_lines,
 )
-from dedupe.clean.page import mark_page_lines, page_feature_rule, stop_word_share
+from dedupe.clean.page import (
+    mark_page_lines,
+    page_feature_rule,
+    stop_word_hits,
+    with_stop_share,
+)
 from dedupe.config import CleanConfig
 from dedupe.errors import ConfigError
 from dedupe.normalize import is_blank, normalized_text
@@ -170,7 +175,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     )
     page = config.mode == "page"
     if page:
-        keyed = keyed.with_columns(stop_word_share().alias(STOP))
+        keyed = stop_word_hits(keyed)
     builtin = "_builtin"
     if config.builtin_rules:
         # The counter and stamp families need a digit: lines without one skip them.
@@ -238,6 +243,8 @@ def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     ).with_columns(pl.lit("repeated_caption").alias("_caption"))
     lines = lines.join(repeated, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
     lines = lines.with_columns(pl.coalesce("_text_rule", "_caption").alias(MARK))
+    if config.mode == "page":
+        lines = with_stop_share(lines)
     if config.builtin_rules:
         lines = lines.with_columns(
             related_block_rule(MARK, max_chars=config.learn_max_chars).alias(MARK)
