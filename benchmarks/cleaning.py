@@ -266,6 +266,56 @@ def print_snippets(results: dict[str, Any]) -> None:
                 )
 
 
+def synthetic_chrome(data: Path, *, n_docs: int = 3000, seed: int = 0) -> dict[str, Any]:
+    """Boilerplate removed and content kept on a generated corpus with variable chrome.
+
+    The corpus is `benchmarks.synth.generate_corpus` with `add_variable_chrome`; a line is
+    boilerplate when it is the generator's chrome (`chrome_classifier`), a variable chrome line
+    or blank but for NBSP and zero-width characters, and content otherwise.
+    """
+    from benchmarks.synth import (
+        SynthConfig,
+        add_variable_chrome,
+        generate_corpus,
+        load_base_articles,
+    )
+
+    articles = load_base_articles(data)
+    corpus = add_variable_chrome(
+        generate_corpus(articles, SynthConfig(seed=seed), n_docs=n_docs), seed=seed
+    )
+    classify = chrome_classifier({article.title.strip() for article in articles})
+    result = clean_corpus(corpus.select("doc_id", "text", "url", "source"), CleanConfig())
+    removed = {(row[0], row[1]) for row in result.removed_lines.select(KEYS).iter_rows()}
+    counts = {"boilerplate": [0, 0], "content": [0, 0], "variable_chrome": [0, 0]}
+    rows = corpus.select("doc_id", "text", "title", "variable_chrome").iter_rows()
+    for doc_id, text, title, variable in rows:
+        added = set(variable)
+        for line_no, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+            if not line:
+                continue
+            blank = not line.replace("\u00a0", "").replace("\u200b", "").strip()
+            chrome = blank or line in added or classify(line, title) is not None
+            label = "boilerplate" if chrome else "content"
+            gone = (doc_id, line_no) in removed
+            counts[label][0] += 1
+            counts[label][1] += gone
+            if line in added:
+                counts["variable_chrome"][0] += 1
+                counts["variable_chrome"][1] += gone
+    return {
+        "documents": corpus.height,
+        **{
+            label: {
+                "lines": total,
+                "removed_pct": 100 * gone / total if total else 0.0,
+                "kept_pct": 100 * (total - gone) / total if total else 0.0,
+            }
+            for label, (total, gone) in counts.items()
+        },
+    }
+
+
 def print_table(title: str, shares: dict[str, Any]) -> None:
     """Print one data set's shares as a small table."""
     print(f"\n{title}")
@@ -292,6 +342,17 @@ def main() -> None:
     for mode in ("article", "page"):
         results[f"l3s_gn1_{mode}"] = l3s(args.data, mode)
         print_table(f"L3S-GN1, mode={mode}", results[f"l3s_gn1_{mode}"])
+    results["synthetic_chrome"] = synthetic_chrome(args.data)
+    chrome = results["synthetic_chrome"]
+    print(
+        f"\nsynthetic corpus with variable chrome ({chrome['documents']} documents, article mode)"
+    )
+    for label in ("boilerplate", "variable_chrome", "content"):
+        row = chrome[label]
+        print(
+            f"{label:<18}{row['lines']:>8} lines  removed {row['removed_pct']:6.2f}%  "
+            f"kept {row['kept_pct']:6.2f}%"
+        )
     results["snippets"] = snippets(args.data)
     print_snippets(results["snippets"])
     for mode in ("article", "page"):

@@ -337,7 +337,15 @@ def test_line_features_counts_words_as_the_regex_does(lines: list[str]) -> None:
 
 def _template_corpus(lines: list[str], *, source: str = "site.example") -> pl.DataFrame:
     texts = [
-        "\n".join([line, f"Story {index}: {PARAGRAPHS[index % 6]}", PARAGRAPHS[(index + 1) % 6]])
+        "\n".join(
+            [
+                "Loading...",
+                line,
+                "Advertisement",
+                f"Story {index}: {PARAGRAPHS[index % 6]}",
+                PARAGRAPHS[(index + 1) % 6],
+            ]
+        )
         for index, line in enumerate(lines)
     ]
     return _corpus(texts, source=[source] * len(lines))
@@ -394,5 +402,23 @@ def test_clean_corpus_template_never_hits_prose() -> None:
 def test_clean_corpus_template_needs_two_distinct_lines() -> None:
     lines = ["Ranked 2 of 40 in the league table"] * 6
     result = clean_corpus(_template_corpus(lines), CleanConfig())
-    assert set(result.removed_lines.get_column("rule").to_list()) == {"learned:source"}
+    removed = result.removed_lines.filter(pl.col("line").str.starts_with("Ranked"))
+    assert set(removed.get_column("rule").to_list()) == {"learned:source"}
     assert result.learned.filter(pl.col("rule") == "learned:template").height == 0
+
+
+def test_clean_corpus_template_keeps_table_rows_next_to_content() -> None:
+    texts = [
+        "\n".join(
+            [
+                f"Story {index}: {PARAGRAPHS[index % 6]}",
+                f"Revs {index * 37 + 100}.4 mln vs {index * 11 + 90}.1 mln",
+                PARAGRAPHS[(index + 1) % 6],
+            ]
+        )
+        for index in range(6)
+    ]
+    result = clean_corpus(_corpus(texts, source=["site.example"] * 6), CleanConfig())
+    assert result.removed_lines.height == 0
+    learned = result.learned.filter(pl.col("rule") == "learned:template")
+    assert learned.get_column("line").to_list() == ["revs # mln vs # mln"] * 2

@@ -20,7 +20,9 @@
    (rule ``learned:template``), and its lines are candidates too, behind exact lines.
 6. A candidate is removed unless it is sentence-like (a recurring quote or standard sentence), or
    it is in the body directly between two content lines (anchors or sentence-like lines), like a
-   recurring subheading. Elsewhere, notably in the top and bottom blocks, it is chrome.
+   recurring subheading, or it is a template's line that is not between two lines of chrome
+   (lines another rule of the document removed, or the document's edges): a table's rows share
+   a template too. Elsewhere, notably in the top and bottom blocks, it is chrome.
 
 Counting is split so that it runs batch by batch: `count_line_statistics` reduces one batch to
 hashed counts, `learn_frequent_lines` learns from the statistics of every batch, and
@@ -47,6 +49,7 @@ from dedupe.clean.lines import (
     HASH_SEED,
     KEY,
     KEY_HASH,
+    MARK,
     OCCURRENCES,
     SCOPE,
     SENTENCE,
@@ -438,6 +441,19 @@ def mark_learned_lines(
     by_corpus_template = template.filter(pl.col("scope").is_null()).select(
         pl.col(KEY_HASH).alias(TEMPLATE_HASH), pl.col(RULE).alias("_template_corpus")
     )
+    # Whether the non-empty line above and below was removed by a rule of its document alone (or
+    # is the document's edge).
+    chrome = pl.col(MARK).is_not_null()
+    neighbours = (
+        lines.lazy()
+        .filter(pl.col(CHARS) > 0)
+        .select(
+            DOC_ID,
+            LINE_NO,
+            chrome.shift(1).over(DOC_ID).fill_null(value=True).alias("_chrome_before"),
+            chrome.shift(-1).over(DOC_ID).fill_null(value=True).alias("_chrome_after"),
+        )
+    )
     alive = (
         lines.lazy()
         .filter(pl.col(ALIVE))
@@ -451,6 +467,7 @@ def mark_learned_lines(
             maintain_order="left",
         )
         .join(by_corpus_template.lazy(), on=TEMPLATE_HASH, how="left", maintain_order="left")
+        .join(neighbours, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col(ELIGIBLE))
             .then(
@@ -474,7 +491,16 @@ def mark_learned_lines(
         pl.col("_content").shift(1).over(DOC_ID).fill_null(value=False).alias("_before"),
         pl.col("_content").shift(-1).over(DOC_ID).fill_null(value=False).alias("_after"),
     )
-    protected = sentence | (pl.col("_body") & pl.col("_before") & pl.col("_after"))
+    # A template's line is chrome only among chrome: lines of one shape next to content are a
+    # table's rows ("Revs 294.4 mln vs 155.7 mln", a results list), not counters.
+    template_in_content = (pl.col("_candidate_rule") == "learned:template") & ~(
+        pl.col("_chrome_before") & pl.col("_chrome_after")
+    )
+    protected = (
+        sentence
+        | (pl.col("_body") & pl.col("_before") & pl.col("_after"))
+        | template_in_content.fill_null(value=False)
+    )
     decided = alive.select(
         DOC_ID, LINE_NO, pl.when(~protected).then(pl.col("_candidate_rule")).alias("_learned")
     )
