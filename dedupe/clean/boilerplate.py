@@ -148,9 +148,7 @@ BUILTIN_RULES: dict[str, str] = {
         r"(ja, )?ich möchte den .{0,40}newsletter (bekommen|erhalten|abonnieren).{0,80}|"
         r"(melden sie sich|melde dich) (jetzt )?(für|zu) unserem newsletter an.{0,80}|"
         r"(jetzt )?(zum|für den) newsletter anmelden.{0,40}|"
-        r"sign up (to|for) (get |receive )?(the|our) (best|latest) .{0,80}|"
-        r".{0,80}(straight|right|directly) to your inbox[.!]?|"
-        rf"{_NAME} (says|sagt|dit|dice|disse|dice|zegt|napisał\(a\)|napisał|пишет)\s?:)$"
+        r"sign up (to|for) (get |receive )?(the|our) (best|latest) .{0,80})$"
     ),
     "advertisement": (
         r"^[\[(]?(advertisement|advertisment|advertising|ad|ads|sponsored|sponsored content|"
