@@ -467,7 +467,6 @@ def mark_learned_lines(
             maintain_order="left",
         )
         .join(by_corpus_template.lazy(), on=TEMPLATE_HASH, how="left", maintain_order="left")
-        .join(neighbours, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col(ELIGIBLE))
             .then(
@@ -476,6 +475,13 @@ def mark_learned_lines(
             .alias("_candidate_rule")
         )
     )
+    if template.height:
+        alive = alive.join(neighbours, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
+    else:
+        # No template was learned: the neighbours never matter, so they are not worked out.
+        alive = alive.with_columns(
+            pl.lit(value=True).alias("_chrome_before"), pl.lit(value=True).alias("_chrome_after")
+        )
     sentence = pl.col(SENTENCE)
     candidate = pl.col("_candidate_rule").is_not_null()
     anchor = (pl.col(CHARS) > max_chars) | (sentence & ~candidate)
