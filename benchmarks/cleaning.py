@@ -1,4 +1,6 @@
-"""Measure line cleaning: seeds, L3S-GN1 in article and page mode, and lines per second.
+"""Measure line cleaning: seeds, L3S-GN1, trafilatura's snippets, and lines per second.
+
+The snippet pages are scored with trafilatura's protocol against keep-everything and jusText.
 
 Run from the project root: ``python benchmarks/cleaning.py``. The shared data sets are read by
 path (``../shared/data`` or ``--data``) and never copied; results go to ``benchmarks/results/``.
@@ -163,6 +165,157 @@ def synthetic_residue(path: Path, data: Path) -> dict[str, int]:
     return counts
 
 
+# jusText's stop list of each language code of the snippet pages; others run jusText's
+# language-independent mode (an empty stop list and both stop-word thresholds at 0).
+JUSTEXT_LANGUAGES = {
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "ru": "Russian",
+    "fi": "Finnish",
+}
+# Language groups of the snippet table: German is 70% of the pages, so it gets its own row.
+LANGUAGE_GROUPS = {"de": "de", "en": "en"}
+
+
+def whitespace_normalized(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip, as trafilatura's evaluation does."""
+    return " ".join(text.split())
+
+
+def score_snippets(pages: pl.DataFrame, outputs: list[str]) -> dict[str, float]:
+    """Precision, recall and F1 of trafilatura's snippet protocol, summed over pages.
+
+    A ``with`` snippet found in the whitespace-normalized output is a true positive (else a
+    false negative); a ``without`` snippet found is a false positive (else a true negative).
+    """
+    tp = fn = fp = tn = 0
+    for output, with_, without in zip(outputs, pages["with"], pages["without"], strict=True):
+        text = whitespace_normalized(output)
+        for snippet in with_:
+            if whitespace_normalized(snippet) in text:
+                tp += 1
+            else:
+                fn += 1
+        for snippet in without:
+            if whitespace_normalized(snippet) in text:
+                fp += 1
+            else:
+                tn += 1
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"pages": pages.height, "precision": precision, "recall": recall, "f1": f1}
+
+
+def justext_outputs(pages: pl.DataFrame) -> list[str]:
+    """Run jusText on each page's lines, one ``<p>`` a line, with the page's stop list."""
+    import html
+
+    import justext  # type: ignore[import-untyped]  # jusText ships no type hints
+
+    outputs = []
+    for text, lang in zip(pages["text"], pages["lang"], strict=True):
+        body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
+        language = JUSTEXT_LANGUAGES.get(lang)
+        options: dict[str, Any] = {}
+        if language is None:
+            options = {"stopwords_low": 0, "stopwords_high": 0}
+        stoplist = justext.get_stoplist(language) if language else frozenset()
+        paragraphs = justext.justext(f"<html><body>{body}</body></html>", stoplist, **options)
+        outputs.append("\n".join(p.text for p in paragraphs if not p.is_boilerplate))
+    return outputs
+
+
+def snippets(data: Path) -> dict[str, Any]:
+    """Score keep-everything, both modes and jusText on the dev snippet pages, per language."""
+    pages = read_xz_ndjson(data / "page_snippets" / "pages_dev.jsonl.xz")
+    corpus = pages.select("doc_id", "url", "source", "text")
+    methods: dict[str, list[str]] = {"keep_everything": pages["text"].to_list()}
+    for mode in ("article", "page"):
+        cleaned = clean_corpus(corpus, CleanConfig(mode=mode))  # type: ignore[arg-type]
+        methods[f"mode_{mode}"] = cleaned.corpus["text"].to_list()
+    methods["justext"] = justext_outputs(pages)
+    group = pl.col("lang").replace_strict(LANGUAGE_GROUPS, default="other")
+    groups = pages.with_columns(group.alias("_group"), pl.int_range(pl.len()).alias("_row"))
+    results: dict[str, Any] = {}
+    for name, outputs in methods.items():
+        results[name] = {"all": score_snippets(pages, outputs)}
+        for (label,), part in groups.group_by("_group", maintain_order=True):
+            rows = part["_row"].to_list()
+            results[name][str(label)] = score_snippets(part, [outputs[i] for i in rows])
+    return results
+
+
+def print_snippets(results: dict[str, Any]) -> None:
+    """Print the snippet scores: one row per method and language group."""
+    print("\ntrafilatura snippets (pages_dev), precision / recall / F1")
+    print(f"{'method':<18}{'group':<7}{'pages':>6}{'precision':>11}{'recall':>8}{'F1':>7}")
+    for name, groups in results.items():
+        for label in ("all", "de", "en", "other"):
+            if label in groups:
+                row = groups[label]
+                print(
+                    f"{name:<18}{label:<7}{row['pages']:>6}{row['precision']:>11.3f}"
+                    f"{row['recall']:>8.3f}{row['f1']:>7.3f}"
+                )
+
+
+def synthetic_chrome(data: Path, *, n_docs: int = 3000, seed: int = 0) -> dict[str, Any]:
+    """Boilerplate removed and content kept on a generated corpus with variable chrome.
+
+    The corpus is `benchmarks.synth.generate_corpus` with `add_variable_chrome`; a line is
+    boilerplate when it is the generator's chrome (`chrome_classifier`), a variable chrome line
+    or blank but for NBSP and zero-width characters, and content otherwise.
+    """
+    from benchmarks.synth import (
+        SynthConfig,
+        add_variable_chrome,
+        generate_corpus,
+        load_base_articles,
+    )
+
+    articles = load_base_articles(data)
+    corpus = add_variable_chrome(
+        generate_corpus(articles, SynthConfig(seed=seed), n_docs=n_docs), seed=seed
+    )
+    classify = chrome_classifier({article.title.strip() for article in articles})
+    result = clean_corpus(corpus.select("doc_id", "text", "url", "source"), CleanConfig())
+    removed = {(row[0], row[1]) for row in result.removed_lines.select(KEYS).iter_rows()}
+    counts = {"boilerplate": [0, 0], "content": [0, 0], "variable_chrome": [0, 0]}
+    rows = corpus.select("doc_id", "text", "title", "variable_chrome").iter_rows()
+    for doc_id, text, title, variable in rows:
+        added = set(variable)
+        for line_no, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+            if not line:
+                continue
+            blank = not line.replace("\u00a0", "").replace("\u200b", "").strip()
+            chrome = blank or line in added or classify(line, title) is not None
+            label = "boilerplate" if chrome else "content"
+            gone = (doc_id, line_no) in removed
+            counts[label][0] += 1
+            counts[label][1] += gone
+            if line in added:
+                counts["variable_chrome"][0] += 1
+                counts["variable_chrome"][1] += gone
+    return {
+        "documents": corpus.height,
+        **{
+            label: {
+                "lines": total,
+                "removed_pct": 100 * gone / total if total else 0.0,
+                "kept_pct": 100 * (total - gone) / total if total else 0.0,
+            }
+            for label, (total, gone) in counts.items()
+        },
+    }
+
+
 def print_table(title: str, shares: dict[str, Any]) -> None:
     """Print one data set's shares as a small table."""
     print(f"\n{title}")
@@ -189,6 +342,19 @@ def main() -> None:
     for mode in ("article", "page"):
         results[f"l3s_gn1_{mode}"] = l3s(args.data, mode)
         print_table(f"L3S-GN1, mode={mode}", results[f"l3s_gn1_{mode}"])
+    results["synthetic_chrome"] = synthetic_chrome(args.data)
+    chrome = results["synthetic_chrome"]
+    print(
+        f"\nsynthetic corpus with variable chrome ({chrome['documents']} documents, article mode)"
+    )
+    for label in ("boilerplate", "variable_chrome", "content"):
+        row = chrome[label]
+        print(
+            f"{label:<18}{row['lines']:>8} lines  removed {row['removed_pct']:6.2f}%  "
+            f"kept {row['kept_pct']:6.2f}%"
+        )
+    results["snippets"] = snippets(args.data)
+    print_snippets(results["snippets"])
     for mode in ("article", "page"):
         results[f"speed_{mode}"] = speed(args.data, mode)
         run = results[f"speed_{mode}"]

@@ -922,6 +922,88 @@ def generate_mode(
     raise ValueError(f"unknown corpus mode {mode!r}; choose from {', '.join(CORPUS_MODES)}")
 
 
+# Variable chrome: counters and stamps that change from page to page
+
+
+# Lines real sites print around every article, each different on every page, in the shapes of the
+# built-in families (engagement, timestamp, reading time, gallery). str.format fields are drawn
+# per page by `add_variable_chrome`.
+VARIABLE_CHROME = (
+    "View {n} comments",
+    "Comments ({n})",
+    "{k}K shares",
+    "Shares: {n}",
+    "{hours} hours ago",
+    "Updated {hour}:{minute:02d} PM ET, {weekday} {mon} {day}, {year}",
+    "Last modified on {weekday} {day} {mon} {year} {hour:02d}.{minute:02d} BST",
+    "{minutes} min read",
+    "Image {image} of {n}",
+)
+# Each site's own counter, which no built-in rule knows: only learned templates can find it.
+SITE_COUNTERS = (
+    "{n} readers are discussing this",
+    "Edition no. {n}, {weekday}",
+    "Reader poll: {n} votes so far",
+    "{n} people follow this story",
+)
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _variable_lines(rng: random.Random, source: str) -> tuple[list[str], list[str]]:
+    """One page's variable chrome: lines for the top and the bottom of its page."""
+    fields = {
+        "n": rng.randrange(2, 4000),
+        "k": f"{rng.randrange(1, 99)}.{rng.randrange(10)}",
+        "hours": rng.randrange(1, 23),
+        "hour": rng.randrange(1, 12),
+        "minute": rng.randrange(60),
+        "weekday": rng.choice(_WEEKDAYS),
+        "mon": rng.choice(_MONTHS),
+        "day": rng.randrange(1, 28),
+        "year": rng.randrange(2004, 2025),
+        "minutes": rng.randrange(2, 15),
+        "image": rng.randrange(1, 12),
+    }
+    counter = SITE_COUNTERS[int(hashlib.sha256(source.encode()).hexdigest(), 16) % 4]
+    top, bottom = rng.sample(VARIABLE_CHROME, 2), rng.sample(VARIABLE_CHROME, 2)
+    return [line.format(**fields) for line in top], [
+        *(line.format(**fields) for line in bottom),
+        counter.format(**fields),
+    ]
+
+
+def add_variable_chrome(frame: pl.DataFrame, *, seed: int = 0) -> pl.DataFrame:
+    """Add counters and timestamps that change from page to page to every copy's site chrome.
+
+    Two lines go at the end of a page's header block and three at the start of its footer (two
+    of `VARIABLE_CHROME`, one of its site's `SITE_COUNTERS`); originals (``kind``) keep their
+    text. The lines added are listed in a new column ``variable_chrome``. A separate step, so
+    the default corpus (and its pinned hash) stays as it was.
+    """
+    rng = random.Random(seed)
+    kinds = frame["kind"] if "kind" in frame.columns else [None] * frame.height
+    texts, added = [], []
+    for text, source, kind in zip(frame["text"], frame["source"], kinds, strict=True):
+        if kind == "original":
+            texts.append(text)
+            added.append([])
+            continue
+        top, bottom = _variable_lines(rng, source or "")
+        parts = text.split("\n\n")
+        if len(parts) >= 3:
+            parts[0] = "\n".join([parts[0], *top])
+            parts[-1] = "\n".join([*bottom, parts[-1]])
+        else:
+            parts = ["\n".join(top), *parts, "\n".join(bottom)]
+        texts.append("\n\n".join(parts))
+        added.append(top + bottom)
+    return frame.with_columns(
+        pl.Series("text", texts, pl.String),
+        pl.Series("variable_chrome", added, pl.List(pl.String)),
+    )
+
+
 def frame_sha256(frame: pl.DataFrame) -> str:
     """Return a sha256 of a frame's column names and values, independent of the Polars version.
 

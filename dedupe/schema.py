@@ -72,6 +72,12 @@ def source_key(corpus: pl.DataFrame, configured: str | None) -> pl.Expr | None:
     return url_host(url) if url is not None else None
 
 
+# The rules of learned lines, a closed set documented in the README (``Line rules``): a short
+# line recurring across a source, across the corpus, and a template (numbers, times, month and
+# day names masked) recurring across either.
+LEARNED_RULES = ("learned:source", "learned:corpus", "learned:template")
+
+
 class DropReason(StrEnum):
     """Why a document is in dropped, not in the corpus: a closed set, documented in the README.
 

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from benchmarks.cleaning import score_snippets
 from benchmarks.metrics import (
     PairScores,
     adjusted_rand_index,
@@ -25,6 +26,7 @@ from benchmarks.synth import (
     LABEL_COLUMNS,
     Article,
     SynthConfig,
+    add_variable_chrome,
     frame_sha256,
     generate_corpus,
     unique_articles,
@@ -318,3 +320,29 @@ def test_generate_duplicate_heavy_copies_each_story_under_other_sites() -> None:
     assert 0.1 < edited < 0.6
     assert frame.equals(generate_duplicate_heavy(tiny_articles(), n_docs=60, seed=2, n_bases=12))
     assert generate_mode("duplicate-heavy", tiny_articles(), n_docs=60).height == 60
+
+
+def test_add_variable_chrome_adds_lines_to_copies_only() -> None:
+    corpus = generate_corpus(tiny_articles(), SynthConfig(n_originals=10, seed=3))
+    chromed = add_variable_chrome(corpus, seed=1)
+    for row in chromed.iter_rows(named=True):
+        lines = row["text"].split("\n")
+        assert all(line in lines for line in row["variable_chrome"])
+        assert (row["kind"] == "original") == (row["variable_chrome"] == [])
+    originals = corpus.filter(pl.col("kind") == "original")
+    assert_frame_equal(
+        chromed.filter(pl.col("kind") == "original").drop("variable_chrome"), originals
+    )
+    assert_frame_equal(chromed, add_variable_chrome(corpus, seed=1))
+
+
+# --- snippet protocol ----------------------------------------------------------------------
+
+
+def test_score_snippets_counts_found_with_and_without_snippets() -> None:
+    pages = pl.DataFrame(
+        {"with": [["the  article\nbody", "lost line"]], "without": [["Menu", "Cookie text"]]}
+    )
+    scores = score_snippets(pages, ["Menu\nthe article body"])
+    # with: one found (whitespace-normalized), one missed; without: one found, one absent.
+    assert scores == {"pages": 1, "precision": 0.5, "recall": 0.5, "f1": 0.5}

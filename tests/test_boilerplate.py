@@ -46,6 +46,33 @@ def _rule(line: str) -> str | None:
         ("Share on Facebook Share on Twitter Share via Email", "builtin:share"),
         ("Europe;Russia", "builtin:tag_list"),
         ("Updated: March 3, 2023 10:15 am", "builtin:date_stamp"),
+        ("View 212 comments", "builtin:engagement"),
+        ("Comments (14)", "builtin:engagement"),
+        ("3.1K shares", "builtin:engagement"),
+        ("Shares: 88", "builtin:engagement"),
+        ("14 Kommentare", "builtin:engagement"),
+        ("Commentaires : 3", "builtin:engagement"),
+        ("5 hours ago", "builtin:timestamp"),
+        ("vor 5 Stunden", "builtin:timestamp"),
+        ("il y a 3 jours", "builtin:timestamp"),
+        ("hace 2 horas", "builtin:timestamp"),
+        ("2 ore fa", "builtin:timestamp"),
+        ("há 3 dias", "builtin:timestamp"),
+        ("5 uur geleden", "builtin:timestamp"),
+        ("5 godzin temu", "builtin:timestamp"),
+        ("5 часов назад", "builtin:timestamp"),
+        ("Updated 4:12 PM ET, Monday Jan 9, 2017", "builtin:timestamp"),
+        ("Last modified on Tuesday 3 Oct 2017 11.05 BST", "builtin:timestamp"),
+        ("Aktualisiert am 12.03.2020, 14:05 Uhr", "builtin:timestamp"),
+        ("23.06.2016 um 16:14 Uhr", "builtin:timestamp"),
+        ("Actualizado el jueves 28 de abril de 2022 5:03 PM", "builtin:timestamp"),
+        ("Опубликовано 12 мая 2020", "builtin:timestamp"),
+        ("4 min read", "builtin:reading_time"),
+        ("Lesezeit: 3 Minuten", "builtin:reading_time"),
+        ("5 minutes de lecture", "builtin:reading_time"),
+        ("Image 3 of 12", "builtin:gallery"),
+        ("Bild 2 von 9", "builtin:gallery"),
+        ("(12 Bilder)", "builtin:gallery"),
     ],
     ids=lambda value: str(value)[:24],
 )
@@ -68,6 +95,13 @@ def test_builtin_rule_names_the_family(line: str, rule: str) -> None:
         "The summit | March 3 2005 was a success",
         "Prices rose - March 2004 figures",
         "Posted by the minister on June 16 2004, the letter was never answered.",
+        "He said 5 hours ago the deal was done.",
+        "Comments on 14 years of policy",
+        "Updated guidance for 2017 tax filers",
+        "Image processing in 12 steps",
+        "Saturday night fever",
+        "5 minutes",
+        "The house has 3 bedrooms and 2 baths.",
     ],
     ids=lambda value: str(value)[:24],
 )
@@ -127,3 +161,9 @@ def test_related_block_rule_removes_headlines_to_the_end_or_to_chrome() -> None:
 def test_related_block_rule_keeps_a_run_that_ends_in_content() -> None:
     lines = ["More from Sport", "A subheading", "The minister resigned on Tuesday."]
     assert _block_rules(lines, [None, None, None]) == [None, None, None]
+
+
+def test_builtin_rule_without_digits_skips_the_digit_families() -> None:
+    frame = pl.DataFrame({"_key": ["5 hours ago", "loading..."]})
+    rules = frame.select(builtin_rule(digits=False)).to_series().to_list()
+    assert rules == [None, "builtin:widget"]

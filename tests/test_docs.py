@@ -174,6 +174,9 @@ def test_every_runtime_dependency_is_imported_by_a_run(tmp_path: Path) -> None:
     code = (
         "import sys, dedupe, dedupe.cli; "
         f"dedupe.run('samples/syndicated.jsonl', output={str(tmp_path / 'o')!r}); "
+        # Page mode's stop-word lists (stopwordsiso) are loaded only by a page-mode run.
+        "config = dedupe.PipelineConfig(clean=dedupe.CleanConfig(mode='page')); "
+        f"dedupe.run('samples/news', config, output={str(tmp_path / 'p')!r}); "
         "print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
     )
     run = subprocess.run(

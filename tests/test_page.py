@@ -1,6 +1,12 @@
 import polars as pl
+import pytest
 
-from dedupe.clean.page import mark_page_lines, page_feature_rule, stop_word_share
+from dedupe.clean.page import (
+    mark_page_lines,
+    page_feature_rule,
+    stop_word_hits,
+    with_stop_share,
+)
 
 
 def _features(keys: list[str]) -> pl.DataFrame:
@@ -12,15 +18,19 @@ def _features(keys: list[str]) -> pl.DataFrame:
     )
 
 
+def _stop_shares(keys: list[str], doc_ids: list[str] | None = None) -> list[float]:
+    frame = _features(keys).with_columns(pl.Series("doc_id", doc_ids or ["a"] * len(keys)))
+    return with_stop_share(stop_word_hits(frame)).get_column("_stop").to_list()
+
+
 def _page_lines(keys: list[str], marks: dict[int, str] | None = None) -> pl.DataFrame:
     """A one-document line frame as `mark_page_lines` sees it; `marks` maps line_no to a rule."""
     marks = marks or {}
+    frame = _features(keys).with_columns(pl.lit("a").alias("doc_id"))
     return (
-        _features(keys)
-        .with_columns(stop_word_share().alias("_stop"))
+        with_stop_share(stop_word_hits(frame))
         .with_row_index("line_no", offset=1)
         .with_columns(
-            pl.lit("a").alias("doc_id"),
             pl.Series("_mark", [marks.get(i + 1) for i in range(len(keys))], pl.String),
             pl.lit(None, pl.String).alias("_learned"),
         )
@@ -29,9 +39,40 @@ def _page_lines(keys: list[str], marks: dict[int, str] | None = None) -> pl.Data
 
 
 def test_stop_word_share_counts_function_words() -> None:
-    frame = _features(["the cat and the dog", "home news sport", ""])
-    shares = frame.select(stop_word_share()).to_series().to_list()
+    shares = _stop_shares(["the cat and the dog", "cat dog bird", ""])
     assert shares == [0.6, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("line", "share"),
+    [
+        ("der Hund und die Katze", 0.6),
+        ("le chien et le chat", 0.6),
+        ("el perro y el gato", 0.6),
+        ("il cane e il gatto", 0.6),
+        ("o cão e o gato", 0.6),
+        ("de hond en de kat", 0.6),
+        ("pies i kot oraz on", 0.6),
+        ("собака и кошка и он", 0.6),
+    ],
+    ids=["de", "fr", "es", "it", "pt", "nl", "pl", "ru"],
+)
+def test_stop_word_share_uses_the_documents_language(line: str, share: float) -> None:
+    assert _stop_shares([line]) == [share]
+
+
+def test_stop_word_share_guesses_the_language_per_document() -> None:
+    # "die" is an English word too, but the German document's lines decide its language.
+    keys = ["die katze und der hund", "die", "the cat and the dog", "die"]
+    shares = _stop_shares(keys, ["de", "de", "en", "en"])
+    assert shares == [0.6, 1.0, 0.6, 0.0]
+
+
+def test_stop_word_share_falls_back_on_all_lists() -> None:
+    # Too few hits for any one language: the union of the lists counts.
+    keys = ["xyzzy plugh quux frob blorb zork grue", "blorb zork grue und the"]
+    shares = _stop_shares(keys)
+    assert shares == [0.0, 0.4]
 
 
 def test_page_feature_rule_names_menus() -> None:
@@ -42,11 +83,31 @@ def test_page_feature_rule_names_menus() -> None:
 
 def test_mark_page_lines_removes_weak_lines_outside_content() -> None:
     body = "this is a long sentence of the article that the reader came for, and it goes on."
-    keys = ["home", "news", "sport", "weather", "login", body, body, "contact"]
-    marked = mark_page_lines(_page_lines(keys), max_chars=40)
-    # Two good lines are too little text for a content run, and a one-word line is no headline.
-    expected = ["page:short"] * 5 + [None, None, "page:short"]
+    keys = ["home", "news", "sport", "weather", "login", body, body, "share", "contact"]
+    marked = mark_page_lines(_page_lines(keys, {8: "builtin:share"}), max_chars=40)
+    # A one-word line is no headline, and chrome after the share bar is no tail of the article.
+    expected = ["page:short"] * 5 + [None, None, None, "page:short"]
     assert marked.get_column("_page").to_list() == expected
+
+
+def test_mark_page_lines_keeps_the_tail_of_the_content() -> None:
+    body = "this is a long sentence of the article that the reader came for, and it goes on."
+    keys = ["home", body, body, "CONTACT:", "Jane Doe, +1-212-555-0100", "more news", "share"]
+    marked = mark_page_lines(_page_lines(keys, {7: "builtin:share"}), max_chars=40)
+    # Details after the article stay; a link to another article does not.
+    expected = ["page:short", None, None, None, None, "page:short", None]
+    assert marked.get_column("_page").to_list() == expected
+
+
+def test_mark_page_lines_removes_an_isolated_sentence_outside_the_content() -> None:
+    body = "this is a long sentence of the article that the reader came for, and it goes on."
+    prompt = "sign up and we will send you the best stories of the week, every week"
+    weak = [f"menu item {index}" for index in range(8)]
+    keys = [body, body, body, "share", *weak, prompt, *weak]
+    marked = mark_page_lines(_page_lines(keys, {4: "builtin:share"}), max_chars=40)
+    rules = marked.get_column("_page").to_list()
+    assert rules[:3] == [None, None, None]
+    assert rules[12] == "page:isolated"
 
 
 BODY = "the match was over before the break, and it was the best of the season for them."

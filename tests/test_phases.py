@@ -333,3 +333,92 @@ def test_line_features_counts_words_as_the_regex_does(lines: list[str]) -> None:
     features = line_features(frame, CleanConfig())
     expected = features.get_column("_key").str.count_matches(r"\S+")
     assert features.get_column("_words").to_list() == expected.to_list()
+
+
+def _template_corpus(lines: list[str], *, source: str = "site.example") -> pl.DataFrame:
+    texts = [
+        "\n".join(
+            [
+                "Loading...",
+                line,
+                "Advertisement",
+                f"Story {index}: {PARAGRAPHS[index % 6]}",
+                PARAGRAPHS[(index + 1) % 6],
+            ]
+        )
+        for index, line in enumerate(lines)
+    ]
+    return _corpus(texts, source=[source] * len(lines))
+
+
+def test_clean_corpus_learns_templates_of_varying_chrome() -> None:
+    lines = [f"Issue {index * 389 + 12}, vol. {index * 17 + 3}" for index in range(6)]
+    result = clean_corpus(_template_corpus(lines), CleanConfig())
+    removed = result.removed_lines.filter(pl.col("line").str.starts_with("Issue"))
+    assert removed.height == 6
+    assert set(removed.get_column("rule").to_list()) == {"learned:template"}
+    learned = result.learned.filter(
+        (pl.col("rule") == "learned:template") & (pl.col("scope") == "site.example")
+    ).row(0, named=True)
+    assert learned["line"] == "issue #, vol. #"
+    assert learned["variants"] == 6
+    assert learned["documents"] == 6
+    assert learned["removed_lines"] == 6
+    assert learned["examples"] == ["issue 1179, vol. 54", "issue 12, vol. 3", "issue 1568, vol. 71"]
+
+
+def test_clean_corpus_learns_templates_corpus_wide_without_a_source() -> None:
+    lines = [f"Issue {index * 389 + 12}, vol. {index * 17 + 3}" for index in range(6)]
+    result = clean_corpus(_template_corpus(lines).drop("source"), CleanConfig())
+    removed = result.removed_lines.filter(pl.col("line").str.starts_with("Issue"))
+    assert set(removed.get_column("rule").to_list()) == {"learned:template"}
+    learned = result.learned.filter(pl.col("rule") == "learned:template")
+    assert learned.get_column("scope").to_list() == [None]
+    assert learned.item(0, "removed_lines") == 6
+
+
+def test_clean_corpus_template_masks_month_and_day_names() -> None:
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    lines = [f"{day} briefing from the desk" for day in days]
+    result = clean_corpus(_template_corpus(lines), CleanConfig())
+    learned = result.learned.filter(pl.col("rule") == "learned:template")
+    assert "<name> briefing from the desk" in learned.get_column("line").to_list()
+
+
+def test_clean_corpus_template_respects_min_docs() -> None:
+    lines = [f"Ranked {index + 2} of 40 in the league table" for index in range(4)]
+    result = clean_corpus(_template_corpus(lines), CleanConfig())
+    assert result.removed_lines.filter(pl.col("rule") == "learned:template").height == 0
+
+
+def test_clean_corpus_template_never_hits_prose() -> None:
+    lines = [
+        f"The council voted {index + 2} to 3 on the plan for the harbour." for index in range(6)
+    ]
+    result = clean_corpus(_template_corpus(lines), CleanConfig())
+    assert result.removed_lines.filter(pl.col("rule") == "learned:template").height == 0
+
+
+def test_clean_corpus_template_needs_two_distinct_lines() -> None:
+    lines = ["Ranked 2 of 40 in the league table"] * 6
+    result = clean_corpus(_template_corpus(lines), CleanConfig())
+    removed = result.removed_lines.filter(pl.col("line").str.starts_with("Ranked"))
+    assert set(removed.get_column("rule").to_list()) == {"learned:source"}
+    assert result.learned.filter(pl.col("rule") == "learned:template").height == 0
+
+
+def test_clean_corpus_template_keeps_table_rows_next_to_content() -> None:
+    texts = [
+        "\n".join(
+            [
+                f"Story {index}: {PARAGRAPHS[index % 6]}",
+                f"Revs {index * 37 + 100}.4 mln vs {index * 11 + 90}.1 mln",
+                PARAGRAPHS[(index + 1) % 6],
+            ]
+        )
+        for index in range(6)
+    ]
+    result = clean_corpus(_corpus(texts, source=["site.example"] * 6), CleanConfig())
+    assert result.removed_lines.height == 0
+    learned = result.learned.filter(pl.col("rule") == "learned:template")
+    assert learned.get_column("line").to_list() == ["revs # mln vs # mln"] * 2

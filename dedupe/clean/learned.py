@@ -13,9 +13,16 @@
 4. An *anchor* is an alive line that is longer than ``learn_max_chars`` or is sentence-like (ends
    with ``. ! ?`` or a closing quote after one, and has at least 6 words) and is not a candidate.
    The *body* is what lies between a document's first and last anchor.
-5. A candidate is removed unless it is sentence-like (a recurring quote or standard sentence), or
+5. A *template* is a short line's shape with its numbers, times, counts ("3.1k") and month and
+   day names masked ("# hours ago", "updated # et, <name> <name> #, #"). Templates are counted
+   like lines (distinct articles, per source and over the corpus, the same ``learn_min_docs`` and
+   ``learn_min_share``); a frequent template that at least two distinct lines share is learned
+   (rule ``learned:template``), and its lines are candidates too, behind exact lines.
+6. A candidate is removed unless it is sentence-like (a recurring quote or standard sentence), or
    it is in the body directly between two content lines (anchors or sentence-like lines), like a
-   recurring subheading. Elsewhere, notably in the top and bottom blocks, it is chrome.
+   recurring subheading, or it is a template's line that is not between two lines of chrome
+   (lines another rule of the document removed, or the document's edges): a table's rows share
+   a template too. Elsewhere, notably in the top and bottom blocks, it is chrome.
 
 Counting is split so that it runs batch by batch: `count_line_statistics` reduces one batch to
 hashed counts, `learn_frequent_lines` learns from the statistics of every batch, and
@@ -31,6 +38,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from dedupe.clean.boilerplate import DAY_NAMES, MONTH_NAMES
 from dedupe.clean.captions import cluster_short_lines
 from dedupe.clean.lines import (
     ALIVE,
@@ -41,15 +49,17 @@ from dedupe.clean.lines import (
     HASH_SEED,
     KEY,
     KEY_HASH,
+    MARK,
     OCCURRENCES,
     SCOPE,
     SENTENCE,
+    TEMPLATE_HASH,
 )
 from dedupe.schema import DOC_ID, LINE_NO, RULE
 
 logger = logging.getLogger(__name__)
 
-LEARNED_SCHEMA = {
+LEARNED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "rule": pl.String,
     "scope": pl.String,
     "line": pl.String,
@@ -57,16 +67,20 @@ LEARNED_SCHEMA = {
     "documents": pl.UInt32,
     "share": pl.Float64,
     "removed_lines": pl.UInt32,
+    "examples": pl.List(pl.String),
 }
-# The statistics of one batch, three kinds of rows told apart by their nulls: a document row
+# The statistics of one batch, five kinds of rows told apart by their nulls: a document row
 # (scope, article), a count row (scope, article, key hash, occurrences) per eligible line key of
-# a document's article, and a key row (key hash, key) per distinct alive short line.
+# a document's article, a key row (key hash, key) per distinct alive short line, a template count
+# row (scope, article, template hash, occurrences) and a template member row (template hash, key
+# hash) per distinct eligible line with a template.
 STATISTICS_SCHEMA = {
     SCOPE: pl.String,
     ARTICLE: pl.UInt64,
     KEY_HASH: pl.UInt64,
     OCCURRENCES: pl.UInt32,
     KEY: pl.String,
+    TEMPLATE_HASH: pl.UInt64,
 }
 # One batch's removals per learned key, summed over batches by `report_learned_lines`.
 LEARNED_COUNTS_SCHEMA = {
@@ -75,8 +89,10 @@ LEARNED_COUNTS_SCHEMA = {
     KEY_HASH: pl.UInt64,
     "removed_lines": pl.UInt32,
 }
-# The learned table, one row per member line key of a learned cluster.
-LEARNED_KEYS_SCHEMA = {
+# The learned table, one row per member line key of a learned cluster; for ``learned:template``
+# one row per template, whose hash is in ``_key_hash`` and whose example lines are in
+# ``examples``.
+LEARNED_KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     RULE: pl.String,
     "scope": pl.String,
     KEY_HASH: pl.UInt64,
@@ -84,8 +100,75 @@ LEARNED_KEYS_SCHEMA = {
     "variants": pl.UInt32,
     "documents": pl.UInt32,
     "share": pl.Float64,
+    "examples": pl.List(pl.String),
 }
 _REPORT_ORDER = (["rule", "scope", "documents", "line"], [False, False, True, False])
+
+
+# Placeholders of masked parts: "#" for a number, a time or a count, "<name>" for a month or day
+# name. Numbers are matched without word boundaries, which Unicode makes slow ("3.1k" and "2nd"
+# become "#k" and "#nd", the same in every copy).
+_NUMBER = r"\d+([.,:]\d+)*"
+_NAMES = rf"\b({MONTH_NAMES}|{DAY_NAMES})\b\.?"
+_CLOCK = r"# ?(a\.m\.|p\.m\.|am|pm)\b"
+TEMPLATE_EXAMPLES = 3
+
+
+def masked_line(key: str = KEY) -> pl.Expr:
+    """Return a normalized line with numbers, times and month and day names masked.
+
+    Numbers and clock times become ``#``, month and day names ``<name>``, in the languages of
+    `dedupe.clean.boilerplate.MONTH_NAMES`.
+    """
+    return (
+        pl.col(key)
+        .str.replace_all(_NAMES, "<name>")
+        .str.replace_all(_NUMBER, "#")
+        .str.replace_all(_CLOCK, "#")
+    )
+
+
+def template_key(key: str = KEY, masked: str | None = None) -> pl.Expr:
+    """Return a normalized line's template, or null when nothing in it was masked.
+
+    The template is `masked_line`; a template with no letter left beside its placeholders
+    ("# <name> #") is null too: a bare date is the built-in ``date_stamp``'s, and a row of
+    numbers is a table.
+
+    Args:
+        key: the column of normalized lines.
+        masked: a column already holding `masked_line` of ``key``, to mask only once.
+
+    Example:
+        >>> import polars as pl
+        >>> frame = pl.DataFrame({"_key": ["posted 5 hours ago", "about us"]})
+        >>> frame.select(template_key()).to_series().to_list()
+        ['posted # hours ago', None]
+    """
+    template = masked_line(key) if masked is None else pl.col(masked)
+    letters = template.str.replace_all("<name>", "", literal=True).str.contains(r"\p{L}")
+    return pl.when((template != pl.col(key)) & letters).then(template)
+
+
+def with_template_hashes(keys: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
+    """Add ``_template_hash`` to a frame of distinct keys: its template's hash, or null.
+
+    Only keys of at most ``max_chars`` characters (``_chars``) get one: the learned rules never
+    count longer lines.
+    """
+    short = keys.filter(pl.col(CHARS) <= max_chars)
+    hashed = (
+        short.select(KEY, masked_line().alias("_masked"))
+        .select(KEY, template_key(masked="_masked").alias("_template"))
+        .select(
+            KEY,
+            pl.when(pl.col("_template").is_not_null())
+            .then(pl.col("_template").hash(HASH_SEED))
+            .alias(TEMPLATE_HASH),
+        )
+        .unique(KEY)
+    )
+    return keys.join(hashed, on=KEY, how="left", maintain_order="left")
 
 
 def _article_keys(lines: pl.LazyFrame, *, max_chars: int) -> pl.LazyFrame:
@@ -126,8 +209,20 @@ def count_line_statistics(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFram
         .select(KEY_HASH, KEY)
         .unique(KEY_HASH)
     )
+    templated = frame.filter(pl.col(ELIGIBLE) & pl.col(TEMPLATE_HASH).is_not_null())
+    template_counts = (
+        templated.group_by(DOC_ID, TEMPLATE_HASH)
+        .agg(pl.len().cast(pl.UInt32).alias(OCCURRENCES))
+        .join(articles, on=DOC_ID)
+        .group_by(SCOPE, ARTICLE, TEMPLATE_HASH)
+        .agg(pl.col(OCCURRENCES).sum())
+    )
+    members = templated.select(TEMPLATE_HASH, KEY_HASH).unique()
     return (
-        pl.concat([articles.drop(DOC_ID), counts, keys], how="diagonal_relaxed")
+        pl.concat(
+            [articles.drop(DOC_ID), counts, keys, template_counts, members],
+            how="diagonal_relaxed",
+        )
         .select(pl.col(name).cast(dtype) for name, dtype in STATISTICS_SCHEMA.items())
         .collect()
     )
@@ -188,6 +283,66 @@ def _possible_keys(keys: pl.DataFrame, occurrences: pl.DataFrame, *, min_docs: i
     return skeletons.join(frequent.select("_skeleton"), on="_skeleton", how="semi")
 
 
+def _learn_templates(
+    statistics: pl.DataFrame,
+    articles: pl.DataFrame,
+    keys: pl.DataFrame,
+    *,
+    min_docs: int,
+    min_share: float,
+) -> pl.DataFrame:
+    """The frequent templates of each source and of the corpus (rule ``learned:template``).
+
+    A template is learned in a scope when it occurs in at least ``min_docs`` distinct articles
+    and ``min_share`` of the scope's articles, and at least two distinct lines share it (one line
+    alone is an exact line, which the other rules learn). Rows follow ``LEARNED_KEYS_SCHEMA``,
+    with the template's hash as ``_key_hash``.
+    """
+    counts = statistics.filter(
+        pl.col(TEMPLATE_HASH).is_not_null() & pl.col(ARTICLE).is_not_null()
+    ).select(SCOPE, ARTICLE, TEMPLATE_HASH)
+    members = (
+        statistics.filter(pl.col(TEMPLATE_HASH).is_not_null() & pl.col(KEY_HASH).is_not_null())
+        .select(TEMPLATE_HASH, KEY_HASH)
+        .unique()
+        .join(keys.select(KEY_HASH, KEY), on=KEY_HASH)
+        .sort(KEY)
+        .group_by(TEMPLATE_HASH)
+        .agg(
+            pl.col(KEY).first().alias("_first"),
+            pl.len().alias("variants"),
+            pl.col(KEY).head(TEMPLATE_EXAMPLES).alias("examples"),
+        )
+        .filter(pl.col("variants") >= 2)
+        .with_columns(template_key("_first").alias("line"))
+        .drop("_first")
+    )
+    found = []
+    scopes = [True] if articles.get_column(SCOPE).is_not_null().any() else []
+    for by_source in [*scopes, False]:
+        scope = [SCOPE] if by_source else []
+        if by_source:
+            totals = articles.group_by(SCOPE).agg(pl.col(ARTICLE).n_unique().alias("_total"))
+        else:
+            totals = articles.select(pl.col(ARTICLE).n_unique().alias("_total"))
+        counted = counts.group_by([*scope, TEMPLATE_HASH]).agg(
+            pl.col(ARTICLE).n_unique().alias("documents")
+        )
+        counted = counted.join(totals, on=SCOPE) if by_source else counted.join(totals, how="cross")
+        frequent = counted.with_columns(
+            (pl.col("documents") / pl.col("_total")).alias("share"),
+            pl.lit("learned:template").alias(RULE),
+        ).filter((pl.col("documents") >= min_docs) & (pl.col("share") >= min_share))
+        if not by_source:
+            frequent = frequent.with_columns(pl.lit(None, pl.String).alias(SCOPE))
+        found.append(frequent.drop("_total"))
+    return (
+        pl.concat([frame.select(sorted(frame.columns)) for frame in found])
+        .join(members, on=TEMPLATE_HASH)
+        .rename({SCOPE: "scope", TEMPLATE_HASH: KEY_HASH})
+    )
+
+
 def learn_frequent_lines(
     statistics: pl.DataFrame, *, min_docs: int, min_share: float, max_chars: int
 ) -> pl.DataFrame:
@@ -207,7 +362,9 @@ def learn_frequent_lines(
         ``learned:corpus``), ``_key_hash``, and the cluster's ``line``, ``variants``,
         ``documents`` and ``share``.
     """
-    articles = statistics.filter(pl.col(KEY_HASH).is_null()).select(SCOPE, ARTICLE)
+    articles = statistics.filter(
+        pl.col(KEY_HASH).is_null() & pl.col(TEMPLATE_HASH).is_null()
+    ).select(SCOPE, ARTICLE)
     keys = (
         statistics.filter(pl.col(KEY).is_not_null())
         .select(KEY_HASH, KEY)
@@ -217,6 +374,7 @@ def learn_frequent_lines(
     occurrences = statistics.filter(
         pl.col(KEY_HASH).is_not_null() & pl.col(ARTICLE).is_not_null()
     ).select(SCOPE, ARTICLE, KEY_HASH, OCCURRENCES)
+    templates = _learn_templates(statistics, articles, keys, min_docs=min_docs, min_share=min_share)
     candidates = _possible_keys(keys, occurrences, min_docs=min_docs)
     clusters = (
         keys.join(cluster_short_lines(candidates.select(KEY, CHARS)), on=KEY, how="left")
@@ -239,9 +397,16 @@ def learn_frequent_lines(
     )
     columns = [RULE, SCOPE, CLUSTER, "line", "variants", "documents", "share"]
     learned = (
-        pl.concat([frame.select(columns) for frame in found])
-        .join(clusters.select(CLUSTER, KEY_HASH), on=CLUSTER)
-        .rename({SCOPE: "scope"})
+        pl.concat(
+            [
+                pl.concat([frame.select(columns) for frame in found])
+                .join(clusters.select(CLUSTER, KEY_HASH), on=CLUSTER)
+                .rename({SCOPE: "scope"})
+                .with_columns(pl.lit(None, pl.List(pl.String)).alias("examples")),
+                templates,
+            ],
+            how="diagonal_relaxed",
+        )
         .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_KEYS_SCHEMA.items())
         .sort(RULE, "scope", KEY_HASH)
     )
@@ -271,18 +436,56 @@ def mark_learned_lines(
     by_corpus_rule = learned.filter(pl.col(RULE) == "learned:corpus").select(
         KEY_HASH, pl.col(RULE).alias("_rule_corpus")
     )
+    template = learned.filter(pl.col(RULE) == "learned:template")
+    by_source_template = template.filter(pl.col("scope").is_not_null()).select(
+        pl.col("scope").alias(SCOPE),
+        pl.col(KEY_HASH).alias(TEMPLATE_HASH),
+        pl.col(RULE).alias("_template_source"),
+    )
+    by_corpus_template = template.filter(pl.col("scope").is_null()).select(
+        pl.col(KEY_HASH).alias(TEMPLATE_HASH), pl.col(RULE).alias("_template_corpus")
+    )
+    # Whether the non-empty line above and below was removed by a rule of its document alone (or
+    # is the document's edge).
+    chrome = pl.col(MARK).is_not_null()
+    neighbours = (
+        lines.lazy()
+        .filter(pl.col(CHARS) > 0)
+        .select(
+            DOC_ID,
+            LINE_NO,
+            chrome.shift(1).over(DOC_ID).fill_null(value=True).alias("_chrome_before"),
+            chrome.shift(-1).over(DOC_ID).fill_null(value=True).alias("_chrome_after"),
+        )
+    )
     alive = (
         lines.lazy()
         .filter(pl.col(ALIVE))
-        .select(DOC_ID, LINE_NO, SCOPE, KEY_HASH, SENTENCE, CHARS, ELIGIBLE)
+        .select(DOC_ID, LINE_NO, SCOPE, KEY_HASH, TEMPLATE_HASH, SENTENCE, CHARS, ELIGIBLE)
         .join(by_source_rule.lazy(), on=[SCOPE, KEY_HASH], how="left", maintain_order="left")
         .join(by_corpus_rule.lazy(), on=KEY_HASH, how="left", maintain_order="left")
+        .join(
+            by_source_template.lazy(),
+            on=[SCOPE, TEMPLATE_HASH],
+            how="left",
+            maintain_order="left",
+        )
+        .join(by_corpus_template.lazy(), on=TEMPLATE_HASH, how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col(ELIGIBLE))
-            .then(pl.coalesce("_rule_source", "_rule_corpus"))
+            .then(
+                pl.coalesce("_rule_source", "_rule_corpus", "_template_source", "_template_corpus")
+            )
             .alias("_candidate_rule")
         )
     )
+    if template.height:
+        alive = alive.join(neighbours, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
+    else:
+        # No template was learned: the neighbours never matter, so they are not worked out.
+        alive = alive.with_columns(
+            pl.lit(value=True).alias("_chrome_before"), pl.lit(value=True).alias("_chrome_after")
+        )
     sentence = pl.col(SENTENCE)
     candidate = pl.col("_candidate_rule").is_not_null()
     anchor = (pl.col(CHARS) > max_chars) | (sentence & ~candidate)
@@ -298,7 +501,16 @@ def mark_learned_lines(
         pl.col("_content").shift(1).over(DOC_ID).fill_null(value=False).alias("_before"),
         pl.col("_content").shift(-1).over(DOC_ID).fill_null(value=False).alias("_after"),
     )
-    protected = sentence | (pl.col("_body") & pl.col("_before") & pl.col("_after"))
+    # A template's line is chrome only among chrome: lines of one shape next to content are a
+    # table's rows ("Revs 294.4 mln vs 155.7 mln", a results list), not counters.
+    template_in_content = (pl.col("_candidate_rule") == "learned:template") & ~(
+        pl.col("_chrome_before") & pl.col("_chrome_after")
+    )
+    protected = (
+        sentence
+        | (pl.col("_body") & pl.col("_before") & pl.col("_after"))
+        | template_in_content.fill_null(value=False)
+    )
     decided = alive.select(
         DOC_ID, LINE_NO, pl.when(~protected).then(pl.col("_candidate_rule")).alias("_learned")
     )
@@ -320,7 +532,9 @@ def count_learned_removals(removed_lines: pl.DataFrame) -> pl.DataFrame:
         removed_lines.filter(pl.col(RULE).str.starts_with("learned:"))
         .group_by(
             RULE,
-            pl.when(pl.col(RULE) == "learned:source").then(pl.col(SCOPE)).alias("scope"),
+            pl.when(pl.col(RULE).is_in(["learned:source", "learned:template"]))
+            .then(pl.col(SCOPE))
+            .alias("scope"),
             KEY_HASH,
         )
         .agg(pl.len().alias("removed_lines"))
@@ -336,8 +550,19 @@ def report_learned_lines(learned: pl.DataFrame, counts: Iterable[pl.DataFrame]) 
         counts: `count_learned_removals` of every batch.
     """
     keys = [RULE, "scope", KEY_HASH]
+    # A template's removals carry the line's source: they belong to the corpus-wide template
+    # when the source did not learn it.
+    by_source = learned.select(keys).with_columns(pl.lit(value=True).alias("_by_source"))
     removed = (
         pl.concat([pl.DataFrame(schema=LEARNED_COUNTS_SCHEMA), *counts])
+        .join(by_source, on=keys, how="left", nulls_equal=True)
+        .with_columns(
+            pl.when(pl.col("_by_source").is_null() & (pl.col(RULE) == "learned:template"))
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("scope"))
+            .alias("scope")
+        )
+        .drop("_by_source")
         .join(learned.select(*keys, "line"), on=keys, nulls_equal=True)
         .group_by(RULE, "scope", "line")
         .agg(pl.col("removed_lines").sum())

@@ -24,6 +24,9 @@ PROTECTED = "_protected"
 MARK = "_mark"
 SCOPE = "_scope"
 CLUSTER = "_cluster"
+# The hash of a short line's template (numbers, times, month and day names masked; see
+# `dedupe.clean.learned.template_key`), null when the line has nothing to mask.
+TEMPLATE_HASH = "_template_hash"
 # Columns of the learning statistics: a document's article key (a hash) and how often a line
 # occurs in it.
 ARTICLE = "_article"

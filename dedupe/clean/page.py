@@ -5,6 +5,9 @@ For text converted from full HTML pages, where most lines are navigation (rules 
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import polars as pl
 
 from dedupe.clean.lines import ALIVE, CHARS, KEY, MARK, SENTENCE, STOP, WORDS
@@ -15,212 +18,105 @@ from dedupe.schema import DOC_ID, LINE_NO
 # on its own features (a menu: rule page:menu), and otherwise *weak*; a weak line
 # is kept only close to good lines, as jusText's context pass keeps short blocks between good
 # ones. Stop words: jusText's insight that prose is dense in function words, which navigation and
-# link lists are not. English and German cover the measured data; other languages fall back on
-# length and punctuation.
-STOP_WORDS = [
-    "a",
-    "about",
-    "above",
-    "after",
-    "again",
-    "against",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "are",
-    "as",
-    "at",
-    "be",
-    "because",
-    "been",
-    "before",
-    "being",
-    "below",
-    "between",
-    "both",
-    "but",
-    "by",
-    "can",
-    "could",
-    "did",
-    "do",
-    "does",
-    "doing",
-    "down",
-    "during",
-    "each",
-    "few",
-    "for",
-    "from",
-    "further",
-    "had",
-    "has",
-    "have",
-    "having",
-    "he",
-    "her",
-    "here",
-    "hers",
-    "herself",
-    "him",
-    "himself",
-    "his",
-    "how",
-    "i",
-    "if",
-    "in",
-    "into",
-    "is",
-    "it",
-    "its",
-    "itself",
-    "just",
-    "me",
-    "more",
-    "most",
-    "my",
-    "myself",
-    "no",
-    "nor",
-    "not",
-    "now",
-    "of",
-    "off",
-    "on",
-    "once",
-    "only",
-    "or",
-    "other",
-    "our",
-    "ours",
-    "out",
-    "over",
-    "own",
-    "same",
-    "she",
-    "should",
-    "so",
-    "some",
-    "such",
-    "than",
-    "that",
-    "the",
-    "their",
-    "theirs",
-    "them",
-    "themselves",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "those",
-    "through",
-    "to",
-    "too",
-    "under",
-    "until",
-    "up",
-    "very",
-    "was",
-    "we",
-    "were",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "who",
-    "whom",
-    "why",
-    "will",
-    "with",
-    "would",
-    "you",
-    "your",
-    "yours",
-    "said",
-    "says",
-    "der",
-    "die",
-    "das",
-    "den",
-    "dem",
-    "des",
-    "ein",
-    "eine",
-    "einer",
-    "eines",
-    "einem",
-    "einen",
-    "und",
-    "oder",
-    "aber",
-    "nicht",
-    "ist",
-    "sind",
-    "war",
-    "waren",
-    "wird",
-    "werden",
-    "wurde",
-    "hat",
-    "haben",
-    "hatte",
-    "ich",
-    "du",
-    "er",
-    "sie",
-    "es",
-    "wir",
-    "ihr",
-    "mit",
-    "von",
-    "zu",
-    "zum",
-    "zur",
-    "im",
-    "in",
-    "auf",
-    "an",
-    "am",
-    "aus",
-    "bei",
-    "nach",
-    "vor",
-    "für",
-    "über",
-    "unter",
-    "auch",
-    "als",
-    "wie",
-    "so",
-    "dass",
-    "daß",
-    "noch",
-    "nur",
-    "schon",
-    "sich",
-    "dieser",
-    "diese",
-    "dieses",
-    "man",
-    "kann",
-    "soll",
-    "muss",
-    "wenn",
-    "um",
-    "bis",
-    "durch",
-    "gegen",
-    "ohne",
-    "sein",
-    "seine",
-    "ihre",
-]
+# link lists are not.
+#
+# The stop lists are those of stopwords-iso (the `stopwordsiso` package: 0.3 MB of JSON, no
+# dependencies, 58 languages, maintained lists merged from many sources), in the languages below.
+# Each document's language is guessed from its own lines: the list its words hit most often.
+# A document whose best list covers less than `LANGUAGE_MIN_SHARE` of its words (another
+# language, or a script without spaces) falls back on the union of all the lists.
+PAGE_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "ru")
+LANGUAGE_MIN_SHARE = 0.1
+_TOKEN = r"[\p{L}']+"
+
+
+@lru_cache(maxsize=1)
+def stop_word_table() -> pl.DataFrame:
+    """Return one row per stop word: ``_token`` and whether it is a stop word of each language.
+
+    The columns after ``_token`` are ``PAGE_LANGUAGES`` in order, booleans.
+    """
+    import stopwordsiso
+
+    rows = [
+        (word.lower(), language)
+        for language in PAGE_LANGUAGES
+        for word in stopwordsiso.stopwords(language)
+        if re.fullmatch(r"[^\W\d_]+('[^\W\d_]+)?|'[^\W\d_]+", word.lower())
+    ]
+    table = pl.DataFrame(rows, schema=["_token", "_language"], orient="row").unique()
+    return (
+        table.with_columns(pl.lit(value=True).alias("_hit"))
+        .pivot("_language", index="_token", values="_hit")
+        .select(
+            "_token",
+            *(pl.col(name).fill_null(value=False) for name in PAGE_LANGUAGES),
+        )
+        .sort("_token")
+    )
+
+
+def stop_word_hits(keys: pl.DataFrame, key: str = KEY) -> pl.DataFrame:
+    """Add per language the count of a key's tokens in its stop list, and in any list.
+
+    Columns ``_hits_<language>`` for each of ``PAGE_LANGUAGES`` and ``_hits_any``, UInt32; ``keys``
+    holds distinct keys, so each line's tokens are looked up once.
+    """
+    table = stop_word_table()
+    tokens = (
+        keys.select(key)
+        .unique()
+        .with_row_index("_row")
+        .with_columns(pl.col(key).str.extract_all(_TOKEN).alias("_token"))
+    )
+    hits = (
+        tokens.select("_row", "_token")
+        .explode("_token")
+        .join(table, on="_token")
+        .group_by("_row")
+        .agg(
+            pl.len().cast(pl.UInt32).alias("_hits_any"),
+            *(pl.col(name).sum().cast(pl.UInt32).alias(f"_hits_{name}") for name in PAGE_LANGUAGES),
+        )
+    )
+    names = ["_hits_any", *(f"_hits_{name}" for name in PAGE_LANGUAGES)]
+    counted = (
+        tokens.select("_row", key)
+        .join(hits, on="_row", how="left")
+        .select(key, *(pl.col(name).fill_null(0) for name in names))
+    )
+    return keys.join(counted, on=key, how="left", maintain_order="left")
+
+
+def with_stop_share(lines: pl.DataFrame, words: str = WORDS) -> pl.DataFrame:
+    """Replace a line frame's hit columns by ``_stop``, the share of stop words in each line.
+
+    The document's language is the list its lines hit most often (first in ``PAGE_LANGUAGES`` on
+    a tie); below `LANGUAGE_MIN_SHARE` of the document's words, the union of the lists.
+    """
+    hits = [f"_hits_{name}" for name in PAGE_LANGUAGES]
+    languages = (
+        lines.group_by(DOC_ID)
+        .agg(pl.col(words).sum().alias("_words"), *(pl.col(name).sum() for name in hits))
+        .select(
+            DOC_ID,
+            pl.when(pl.max_horizontal(hits) >= LANGUAGE_MIN_SHARE * pl.col("_words"))
+            .then(pl.concat_list(hits).list.arg_max())
+            .alias("_language"),
+        )
+    )
+    share: pl.Expr = pl.col("_hits_any")
+    for index, name in reversed(list(enumerate(hits))):
+        share = pl.when(pl.col("_language") == index).then(pl.col(name)).otherwise(share)
+    return (
+        lines.join(languages, on=DOC_ID, how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col(words) > 0).then(share / pl.col(words)).otherwise(0.0).alias(STOP)
+        )
+        .drop("_language", "_hits_any", *hits)
+    )
+
+
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
 MENU_SEPARATOR = r"(\s\|\s?|\s?\|\s|\s?\u00bb\s?|\s\u203a\s|\s\u00b7\s|\s\u2022\s|\s::\s|\s/\s)"
 GOOD_MIN_WORDS = 10
@@ -229,17 +125,22 @@ GOOD_MIN_STOP_SHARE = 0.25
 CONTEXT_LINES = 3
 # Runs of good lines: at most this many weak lines between two good lines of one run, and this
 # many characters of good lines for a run to be content (measured on L3S-GN1, see benchmarks/).
-RUN_GAP_LINES = 15
+RUN_GAP_LINES = 5
+RUN_CLEAN_GAP_LINES = 15
 RUN_MIN_CHARS = 800
+# Weak lines after a content run, with no chrome between, that still belong to it: short lines
+# of details (a label and its value, an address, a phone number, a credit in brackets), not
+# links to other articles.
+TAIL_LINES = 8
+TAIL_MAX_CHARS = 60
+TAIL_DETAILS = r"[:@(]|\d{3}"
+# A run is content when it is its page's longest (in characters of good lines) or holds at least
+# this many: an article body, or a second stretch of it behind a gallery or an ad slot. Good
+# lines of other runs are isolated sentences in the chrome (a teaser, a sign-up prompt, a
+# footer's about-us text).
+CONTENT_MIN_CHARS = 700
 # The weak lines after a paragraph are a table when at least this share of them hold digits.
 TAIL_DIGIT_SHARE = 0.4
-
-
-def stop_word_share(key: str = KEY, words: str = WORDS) -> pl.Expr:
-    """Share of a normalized line's words that are stop words (0 for an empty line)."""
-    tokens = pl.col(key).str.extract_all(r"[\p{L}']+")
-    count = tokens.list.eval(pl.element().is_in(STOP_WORDS)).list.sum()
-    return pl.when(pl.col(words) > 0).then(count / pl.col(words)).otherwise(0.0)
 
 
 def page_feature_rule(max_chars: int) -> pl.Expr:
@@ -318,6 +219,7 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
             STOP,
             SENTENCE,
             pl.col(KEY).str.contains(r"\d").fill_null(value=False).alias("_digit"),
+            pl.col(KEY).str.contains(TAIL_DETAILS).fill_null(value=False).alias("_details"),
         )
         .join(removed_before, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
         .with_columns(
@@ -334,11 +236,16 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         )
     )
     # A new run starts at a good line whose previous good line is too far above.
+    # A gap of weak lines that no other rule touched (a list, a table, a run of subheadings)
+    # may be longer than one that holds chrome.
     previous_good = pl.col("_previous_good").forward_fill().over(DOC_ID)
-    starts_run = pl.col("_good") & (
-        previous_good.is_null() | (pl.col("_pos") - previous_good - 1 > RUN_GAP_LINES)
-    )
     removed_at_good = pl.when(pl.col("_good")).then(pl.col("_removed"))
+    previous_removed = removed_at_good.shift(1).forward_fill().over(DOC_ID)
+    gap = pl.col("_pos") - previous_good - 1
+    clean_gap = pl.col("_removed") == previous_removed
+    starts_run = pl.col("_good") & (
+        previous_good.is_null() | ((gap > RUN_GAP_LINES) & ~clean_gap) | (gap > RUN_CLEAN_GAP_LINES)
+    )
     alive = alive.with_columns(
         starts_run.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_run"),
         removed_at_good.forward_fill().over(DOC_ID).alias("_removed_above"),
@@ -352,10 +259,23 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .over(DOC_ID, "_run")
         .alias("_run_chars")
     )
+    run_chars = pl.col("_run_chars")
+    content_run = (run_chars >= CONTENT_MIN_CHARS) | (run_chars == run_chars.max().over(DOC_ID))
+    alive = alive.with_columns(content_run.alias("_content"))
+    alive = alive.with_columns(
+        pl.when(pl.col("_good"))
+        .then(pl.col("_content"))
+        .backward_fill()
+        .over(DOC_ID)
+        .fill_null(value=False)
+        .alias("_content_below")
+    )
     near_above = ((pl.col("_pos") - pl.col("_above")) <= CONTEXT_LINES).fill_null(value=False)
     near_below = ((pl.col("_below") - pl.col("_pos")) <= CONTEXT_LINES).fill_null(value=False)
+    weak_gap = pl.col("_below") - pl.col("_above") - 1
+    clean_weak_gap = pl.col("_removed_above") == pl.col("_removed_below")
     in_run = (
-        (pl.col("_below") - pl.col("_above") - 1 <= RUN_GAP_LINES)
+        ((weak_gap <= RUN_GAP_LINES) | (clean_weak_gap & (weak_gap <= RUN_CLEAN_GAP_LINES)))
         & (pl.col("_run_chars") >= RUN_MIN_CHARS)
     ).fill_null(value=False)
     in_body = (
@@ -382,12 +302,34 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     table = (pl.col("_table") & (digit_share >= TAIL_DIGIT_SHARE)).fill_null(value=False)
     headline = (pl.col(WORDS) >= 3) & near_below
     feature = (
-        pl.when(pl.col(WORDS) < 4)
+        pl.when(pl.col("_good"))
+        .then(pl.lit("page:isolated"))
+        .when(pl.col(WORDS) < 4)
         .then(pl.lit("page:short"))
         .when(pl.col(STOP) < 0.15)
         .then(pl.lit("page:low_stopwords"))
         .otherwise(pl.lit("page:no_sentence"))
     )
-    kept = pl.col("_good") | in_run | in_body | table | (near_above & near_below) | headline
+    content = pl.col("_content")
+    near_content = content | pl.col("_content_below")
+    # The weak lines right after a content run, before any chrome: a contact block, a line-up,
+    # the reporting credits of a wire story.
+    tail = (
+        content
+        & ~pl.col("_good")
+        & (pl.col("_removed") == pl.col("_removed_above"))
+        & ((pl.col("_pos") - pl.col("_above")) <= TAIL_LINES)
+        & (pl.col(CHARS) <= TAIL_MAX_CHARS)
+        & pl.col("_details")
+    ).fill_null(value=False)
+    kept = (
+        (pl.col("_good") & content)
+        | tail
+        | (in_run & content)
+        | in_body
+        | table
+        | (near_above & near_below & near_content)
+        | (headline & pl.col("_content_below"))
+    )
     decided = alive.select(DOC_ID, LINE_NO, pl.when(~kept).then(feature).alias("_page"))
     return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")

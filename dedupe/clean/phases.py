@@ -49,6 +49,7 @@ from dedupe.clean.learned import (
     mark_learned_lines,
     merge_learned_reports,
     report_learned_lines,
+    with_template_hashes,
 )
 from dedupe.clean.lines import (
     ALIVE,
@@ -62,11 +63,17 @@ from dedupe.clean.lines import (
     SCOPE,
     SENTENCE,
     STOP,
+    TEMPLATE_HASH,
     WORDS,
     explode_lines,
     fold_kept_lines,
 )
-from dedupe.clean.page import mark_page_lines, page_feature_rule, stop_word_share
+from dedupe.clean.page import (
+    mark_page_lines,
+    page_feature_rule,
+    stop_word_hits,
+    with_stop_share,
+)
 from dedupe.config import CleanConfig
 from dedupe.errors import ConfigError
 from dedupe.normalize import is_blank, normalized_text
@@ -163,16 +170,28 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
         # Numbers and punctuation alone ("12", "---") are table cells and rules, not chrome.
         pl.col(KEY).str.contains(r"\p{L}").alias("_letter"),
     )
-    keyed = keyed.with_columns(is_sentence_like().alias(SENTENCE))
+    keyed = with_template_hashes(
+        keyed.with_columns(is_sentence_like().alias(SENTENCE)), max_chars=config.learn_max_chars
+    )
     page = config.mode == "page"
     if page:
-        keyed = keyed.with_columns(stop_word_share().alias(STOP))
+        keyed = stop_word_hits(keyed)
     builtin = "_builtin"
     if config.builtin_rules:
+        # The counter and stamp families need a digit: lines without one skip them.
+        digit = pl.col(KEY).str.contains(r"\d")
         keyed = pl.concat(
             [
-                keyed.filter(ascii_key).with_columns(builtin_rule(ascii_only=True).alias(builtin)),
-                keyed.filter(~ascii_key).with_columns(builtin_rule().alias(builtin)),
+                keyed.filter(ascii_key & digit).with_columns(
+                    builtin_rule(ascii_only=True).alias(builtin)
+                ),
+                keyed.filter(ascii_key & ~digit).with_columns(
+                    builtin_rule(ascii_only=True, digits=False).alias(builtin)
+                ),
+                keyed.filter(~ascii_key & digit).with_columns(builtin_rule().alias(builtin)),
+                keyed.filter(~ascii_key & ~digit).with_columns(
+                    builtin_rule(digits=False).alias(builtin)
+                ),
             ]
         )
     else:
@@ -190,7 +209,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
 def _lean_columns(config: CleanConfig) -> list[str]:
     """The line frame's columns after `mark_lines`, which the later phases need."""
     page = [STOP] if config.mode == "page" else []
-    return [DOC_ID, LINE_NO, SCOPE, KEY_HASH, KEY, CHARS, WORDS, SENTENCE, *page]
+    return [DOC_ID, LINE_NO, SCOPE, KEY_HASH, KEY, CHARS, WORDS, SENTENCE, TEMPLATE_HASH, *page]
 
 
 def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
@@ -224,6 +243,8 @@ def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     ).with_columns(pl.lit("repeated_caption").alias("_caption"))
     lines = lines.join(repeated, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
     lines = lines.with_columns(pl.coalesce("_text_rule", "_caption").alias(MARK))
+    if config.mode == "page":
+        lines = with_stop_share(lines)
     if config.builtin_rules:
         lines = lines.with_columns(
             related_block_rule(MARK, max_chars=config.learn_max_chars).alias(MARK)
@@ -269,19 +290,23 @@ def learn_lines(statistics: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
 def apply_learned(lines: pl.DataFrame, learned: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     """Decide every line of one batch: learned lines, page context, then keep patterns.
 
-    Returns ``doc_id``, ``line_no``, ``_scope``, ``_key_hash`` and ``rule`` (null where kept).
+    Returns ``doc_id``, ``line_no``, ``_scope``, ``_key_hash`` (a ``learned:template`` line's
+    template hash) and ``rule`` (null where kept).
     """
     lines = mark_learned_lines(lines, learned, max_chars=config.learn_max_chars)
     rules = [MARK, "_learned"]
     if config.mode == "page":
         lines = mark_page_lines(lines, max_chars=config.learn_max_chars)
         rules.append("_page")
+    rule = pl.when(~pl.col(PROTECTED)).then(pl.coalesce(rules))
+    # A template's lines are counted under the template's hash in the learned-lines report.
+    matched = pl.when(rule == "learned:template").then(pl.col(TEMPLATE_HASH))
     return lines.select(
         DOC_ID,
         LINE_NO,
         SCOPE,
-        KEY_HASH,
-        pl.when(~pl.col(PROTECTED)).then(pl.coalesce(rules)).alias(RULE),
+        matched.otherwise(pl.col(KEY_HASH)).alias(KEY_HASH),
+        rule.alias(RULE),
     )
 
 

@@ -115,7 +115,11 @@ def learn_lines_spark(statistics: DataFrame, config: CleanConfig) -> pl.DataFram
         return pl.DataFrame(schema=LEARNED_KEYS_SCHEMA)
     return (
         table.rename({SCOPE: "scope"})
-        .with_columns(pl.col(KEY_HASH).cast(pl.Int64).reinterpret(signed=False))
+        .with_columns(
+            pl.col(KEY_HASH).cast(pl.Int64).reinterpret(signed=False),
+            # Spark does not learn templates (yet), which alone have examples.
+            pl.lit(None, pl.List(pl.String)).alias("examples"),
+        )
         .select(pl.col(name).cast(dtype) for name, dtype in LEARNED_KEYS_SCHEMA.items())
         .sort(RULE, "scope", KEY_HASH)
     )
