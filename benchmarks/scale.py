@@ -561,11 +561,11 @@ def _spill_counts(out: Path, pid: int) -> dict[str, int] | None:
 
 def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict[str, Any]:
     """Run ``dedupe run`` on ``jsonl``; wall time, peak RSS, RSS samples and its report."""
-    from benchmarks.speed import _git, peak_rss_kib
+    from benchmarks.common import git, peak_rss_kib
 
     command = _command(jsonl, out)
     # The working tree may change between runs: record the code each run actually starts with.
-    code = {"git_sha": _git("rev-parse", "HEAD"), "dedupe_sources_sha256": sources_digest()}
+    code = {"git_sha": git("rev-parse", "HEAD"), "dedupe_sources_sha256": sources_digest()}
     load_start = os.getloadavg()
     samples: list[dict[str, Any]] = []
     peak_kib: int | None = None
@@ -655,7 +655,7 @@ def _scalar(value: object) -> bool:
 
 
 def _log(message: str) -> None:
-    from benchmarks.speed import _log as log
+    from benchmarks.common import log
 
     log(message)
 
@@ -738,22 +738,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"\nLoad average at start {start}, at end {end}; {machine['nproc']} CPUs.")
         return 0
-    from benchmarks.speed import DEFAULT_DATA_DIR, _git, _machine, _versions
+    from benchmarks.common import DEFAULT_DATA_DIR, git, machine, versions
 
     data_dir = args.data_dir or DEFAULT_DATA_DIR
     if not data_dir.is_dir():
         parser.error(f"--data-dir {data_dir} not found (the shared BBC/Reuters data)")
-    machine = _machine()
+    machine = machine()
     _log(f"nproc {machine['nproc']}, memory {machine['memory_gib']} GiB (shared machine: noisy)")
     output = args.output or RESULTS / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    dirty = _git("status", "--porcelain", "--", "dedupe", "benchmarks")
+    dirty = git("status", "--porcelain", "--", "dedupe", "benchmarks")
     record: dict[str, Any] = {
         "benchmark": "scale",
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "git_sha": _git("rev-parse", "HEAD"),
+        "git_sha": git("rev-parse", "HEAD"),
         "git_dirty": bool(dirty) if dirty is not None else None,
-        "versions": _versions(),
+        "versions": versions(),
         "machine": machine,
         "parameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "copies_weights": COPIES_WEIGHTS,

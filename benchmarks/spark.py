@@ -30,29 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import DEFAULT_DATA_DIR, tree_rss
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 SAMPLE_SECONDS = 0.2
 READY_SECONDS = 180.0
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (0 when it is gone)."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        processes = [process, *process.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for proc in processes:
-        try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total
 
 
 def spark_home() -> Path:

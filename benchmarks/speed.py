@@ -38,7 +38,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -47,13 +46,22 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
-DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
+from benchmarks.common import (
+    DEFAULT_DATA_DIR,
+    RESULTS_DIR,
+    ROOT,
+    fmt,
+    git,
+    log,
+    machine,
+    read_peak_rss_kib,
+    versions,
+)
+
+RESULTS = RESULTS_DIR
 DEFAULT_SIZES = (20_000, 100_000)
 BASELINE = "datasketch"
 SIGNATURE_BASELINE = "sig: rensa"
@@ -135,10 +143,6 @@ def add_rates(rows: list[dict[str, Any]], baseline: str) -> list[dict[str, Any]]
     return rows
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def format_table(rows: Sequence[dict[str, Any]], ratio_label: str = "x datasketch") -> str:
     """Render rows (after :func:`add_rates`) as a fixed-width text table.
 
@@ -157,9 +161,9 @@ def format_table(rows: Sequence[dict[str, Any]], ratio_label: str = "x datasketc
         if row["docs"] != row["size"]:
             note = f"sampled {row['docs']:,} docs, seconds extrapolated; {note}".rstrip("; ")
         lines.append(
-            f"{row['size']:>8,}  {row['method']:<24}{seconds:>9.2f}{_fmt(rate, ',.0f'):>10}"
-            f"{_fmt(row.get('ratio'), '.2f'):>14}{_fmt(row.get('peak_rss_mib'), ',.0f'):>14}"
-            f"{_fmt(row.get('kept'), ',d'):>9}  {note}".rstrip()
+            f"{row['size']:>8,}  {row['method']:<24}{seconds:>9.2f}{fmt(rate, ',.0f'):>10}"
+            f"{fmt(row.get('ratio'), '.2f'):>14}{fmt(row.get('peak_rss_mib'), ',.0f'):>14}"
+            f"{fmt(row.get('kept'), ',d'):>9}  {note}".rstrip()
         )
     return "\n".join(lines)
 
@@ -356,27 +360,6 @@ SIGNATURE_METHODS = tuple(name for name in METHODS if ":" in name)
 SLOW = frozenset({"datasketch"})
 
 
-def peak_rss_kib(status: str) -> int | None:
-    """Parse ``VmHWM`` (peak RSS, KiB) from the text of ``/proc/<pid>/status``."""
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return None
-
-
-def _read_peak_rss_kib(pid: int | str = "self") -> int | None:
-    """Peak RSS of a live process in KiB, or None off Linux or once it has exited.
-
-    ``VmHWM`` is used rather than ``ru_maxrss``: a spawned child is forked from this driver before
-    its exec, and Linux carries the driver's RSS (the loaded articles) into the child's
-    ``ru_maxrss``, while ``VmHWM`` belongs to the exec'd program alone.
-    """
-    try:
-        return peak_rss_kib(Path(f"/proc/{pid}/status").read_text())
-    except OSError:
-        return None
-
-
 def _measure_in_child(task: Task) -> dict[str, Any]:
     """Run one method once in this spawned child; return its time, stats and peak RSS."""
     import resource
@@ -388,7 +371,7 @@ def _measure_in_child(task: Task) -> dict[str, Any]:
     stats = method(prepared, task)
     seconds = time.perf_counter() - started
     after = os.times()
-    peak_kib = _read_peak_rss_kib() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = read_peak_rss_kib() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     user, system = after.user - before.user, after.system - before.system
     return {
         "seconds": seconds,
@@ -420,7 +403,7 @@ def measure_cli(task: Task) -> dict[str, Any]:
         pid, status = os.waitpid(process.pid, os.WNOHANG)
         if pid:
             break
-        peak_kib = _read_peak_rss_kib(process.pid) or peak_kib
+        peak_kib = read_peak_rss_kib(process.pid) or peak_kib
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -431,53 +414,6 @@ def measure_cli(task: Task) -> dict[str, Any]:
 
 
 # --- driver ---------------------------------------------------------------------------------
-
-
-def _git(*args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip()
-
-
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
-
-
-def _machine() -> dict[str, Any]:
-    cpu_model = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = None
-    try:
-        import psutil
-
-        memory_gib = round(psutil.virtual_memory().total / 2**30, 1)
-    except ImportError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_model": cpu_model,
-        "nproc": os.cpu_count(),
-        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "memory_gib": memory_gib,
-        "load_average_start": os.getloadavg(),
-    }
 
 
 def _write_corpus(
@@ -502,11 +438,6 @@ def _has_rensa() -> bool:
     return True
 
 
-def _log(message: str) -> None:
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"[{time.strftime('%H:%M:%S')} load {load}] {message}", file=sys.stderr, flush=True)
-
-
 def _run_size(
     args: argparse.Namespace, size: int, methods: list[str], tmp: Path, mode: str = "default"
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -519,7 +450,7 @@ def _run_size(
         "jsonl_mib": jsonl.stat().st_size / 2**20,
         "generate_seconds": time.perf_counter() - started,
     }
-    _log(f"{size:,} {mode} docs written ({corpus['jsonl_mib']:.0f} MiB JSONL)")
+    log(f"{size:,} {mode} docs written ({corpus['jsonl_mib']:.0f} MiB JSONL)")
     rows: list[dict[str, Any]] = []
     for method in methods:
         if method == "datasketch":
@@ -547,7 +478,7 @@ def _run_size(
             load = os.getloadavg()[0]
             runs.append({**(measure_cli(task) if method == CLI else measure(task)), "load1": load})
             shutil.rmtree(out_dir, ignore_errors=True)
-            _log(f"{size:,} {mode} {method}: {runs[-1]['seconds']:.2f} s")
+            log(f"{size:,} {mode} {method}: {runs[-1]['seconds']:.2f} s")
         median = sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
         row = {
             **median,
@@ -577,7 +508,7 @@ def format_cores(rows: Sequence[dict[str, Any]]) -> str:
             continue
         lines.append(
             f"{row['size']:>8,}  {row['method']:<24}{row['user_seconds']:>9.2f}"
-            f"{row['system_seconds']:>10.2f}{_fmt(row.get('cores_busy'), '.2f'):>12}"
+            f"{row['system_seconds']:>10.2f}{fmt(row.get('cores_busy'), '.2f'):>12}"
         )
     return "\n".join(lines)
 
@@ -641,11 +572,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--data-dir {args.data_dir} not found (the shared BBC/Reuters data)")
     methods = list(args.methods)
     if not _has_rensa():
-        _log("rensa is not installed (pip install rensa): skipping its rows")
+        log("rensa is not installed (pip install rensa): skipping its rows")
         methods = [m for m in methods if not (m in METHODS and METHODS[m][2])]
-    machine = _machine()
-    load = " ".join(f"{value:.2f}" for value in machine["load_average_start"])
-    _log(f"nproc {machine['nproc']}, load average at start {load} (shared machine: noisy)")
+    host = machine()
+    load = " ".join(f"{value:.2f}" for value in host["load_average_start"])
+    log(f"nproc {host['nproc']}, load average at start {load} (shared machine: noisy)")
 
     rows: list[dict[str, Any]] = []
     corpora = []
@@ -657,20 +588,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 corpora.append(corpus)
 
     load_end = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"\nMachine: {machine['nproc']} CPUs ({machine['cpu_model']}); load average at start")
+    print(f"\nMachine: {host['nproc']} CPUs ({host['cpu_model']}); load average at start")
     print(f"{load}, at end {load_end}. The machine is shared, so timings are noisy.")
     print(f"num_perm {args.num_perm}, threshold {args.threshold}, word {args.ngram_size}-grams.")
     for mode in args.modes:
         _print_mode(mode, [row for row in rows if row["mode"] == mode])
 
-    dirty = _git("status", "--porcelain", "--", "dedupe", "benchmarks")
+    dirty = git("status", "--porcelain", "--", "dedupe", "benchmarks")
     record = {
         "benchmark": "speed",
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "git_sha": _git("rev-parse", "HEAD"),
+        "git_sha": git("rev-parse", "HEAD"),
         "git_dirty": bool(dirty) if dirty is not None else None,
-        "versions": _versions(),
-        "machine": {**machine, "load_average_end": os.getloadavg()},
+        "versions": versions(PACKAGES),
+        "machine": {**host, "load_average_end": os.getloadavg()},
         "parameters": {
             **{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "rensa_bands": RENSA_BANDS,
@@ -681,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or RESULTS / f"speed-{time.strftime('%Y%m%d-%H%M%S')}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    _log(f"wrote {output}")
+    log(f"wrote {output}")
     return 0
 
 

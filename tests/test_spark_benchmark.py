@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from benchmarks.spark import format_table, readme_submit_command, tree_rss
+from benchmarks.common import tree_rss
+from benchmarks.spark import format_table, readme_submit_command
 
 
 def test_tree_rss_counts_the_children() -> None:

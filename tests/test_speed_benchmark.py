@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from benchmarks.common import peak_rss_kib
 from benchmarks.speed import (
     add_rates,
     format_stages,
     format_table,
     kept_indices,
-    peak_rss_kib,
     summarize,
     word_shingles,
 )
