@@ -134,6 +134,25 @@ def numpy_signatures(
     """
     offsets = np.asarray(offsets, dtype=np.int64)
     hashes = np.asarray(hashes, dtype=np.uint32)
+    return _in_chunks(
+        _chunk_signatures, offsets, hashes, num_perm, seed, chunk_size, threads, on_progress
+    )
+
+
+ChunkSignatures = Callable[[I64Array, U32Array, U32Array, U32Array, int, int], U32Array]
+
+
+def _in_chunks(
+    chunk_signatures: ChunkSignatures,
+    offsets: I64Array,
+    hashes: U32Array,
+    num_perm: int,
+    seed: int,
+    chunk_size: int,
+    threads: int,
+    on_progress: Callable[[int], None] | None,
+) -> U32Array:
+    """Fill the signature matrix chunk by chunk, ``threads`` chunks at once, in order."""
     n_docs = len(offsets) - 1
     a, b = permutations(num_perm, seed)
     signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
@@ -141,13 +160,12 @@ def numpy_signatures(
 
     def run(chunk: tuple[int, int]) -> tuple[int, int]:
         start, end = chunk
-        signatures[start:end] = _chunk_signatures(offsets, hashes, a, b, start, end)
+        signatures[start:end] = chunk_signatures(offsets, hashes, a, b, start, end)
         return chunk
 
     if threads > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            done = pool.map(run, chunks)
-            for _, end in done:
+            for _, end in pool.map(run, chunks):
                 if on_progress is not None:
                     on_progress(end)
     else:
@@ -231,24 +249,6 @@ def compute_signatures(
     """
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
-    n_docs = len(offsets) - 1
-    a, b = permutations(num_perm, seed)
-    signatures = np.empty((n_docs, num_perm), dtype=np.uint32)
-    chunks = list(_chunks(offsets, chunk_size))
-
-    def run(chunk: tuple[int, int]) -> tuple[int, int]:
-        start, end = chunk
-        signatures[start:end] = _signatures_kernel(offsets, hashes, a, b, start, end)
-        return chunk
-
-    if threads > 1 and len(chunks) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for _, end in pool.map(run, chunks):
-                if on_progress is not None:
-                    on_progress(end)
-    else:
-        for chunk in chunks:
-            run(chunk)
-            if on_progress is not None:
-                on_progress(chunk[1])
-    return signatures
+    return _in_chunks(
+        _signatures_kernel, offsets, hashes, num_perm, seed, chunk_size, threads, on_progress
+    )

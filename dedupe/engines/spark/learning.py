@@ -20,7 +20,7 @@ from dedupe.clean.captions import cluster_short_lines
 from dedupe.clean.learned import LEARNED_KEYS_SCHEMA, LEARNED_SCHEMA
 from dedupe.clean.lines import ARTICLE, CHARS, CLUSTER, KEY, KEY_HASH, OCCURRENCES, SCOPE
 from dedupe.config import CleanConfig
-from dedupe.engines.spark.arrow import SKELETONS
+from dedupe.engines.spark.arrow import SKELETONS, frame_of
 from dedupe.engines.spark.batches import line_skeletons
 from dedupe.schema import RULE
 
@@ -80,8 +80,7 @@ def learn_lines_spark(statistics: DataFrame, config: CleanConfig) -> pl.DataFram
         .filter(F.col("_articles") >= config.learn_min_docs)
     )
     candidates = skeletons.join(frequent.select("_skeleton"), on="_skeleton", how="left_semi")
-    found = pl.from_arrow(candidates.select(KEY, CHARS).toArrow())
-    assert isinstance(found, pl.DataFrame)
+    found = frame_of(candidates.select(KEY, CHARS).toArrow())
     mapping = cluster_short_lines(found.with_columns(pl.col(CHARS).cast(pl.UInt32)))
     named = spark.createDataFrame(mapping.to_arrow()) if mapping.height else None
     clusters = keys.select(KEY_HASH, KEY, F.col(KEY).alias(CLUSTER))
@@ -109,8 +108,7 @@ def learn_lines_spark(statistics: DataFrame, config: CleanConfig) -> pl.DataFram
     for more in found_rules[1:]:
         learned = learned.unionByName(more)
     rows = learned.join(clusters.select(CLUSTER, KEY_HASH), on=CLUSTER)
-    table = pl.from_arrow(rows.select(*columns[:2], KEY_HASH, *columns[3:]).toArrow())
-    assert isinstance(table, pl.DataFrame)
+    table = frame_of(rows.select(*columns[:2], KEY_HASH, *columns[3:]).toArrow())
     if table.height == 0:
         return pl.DataFrame(schema=LEARNED_KEYS_SCHEMA)
     return (

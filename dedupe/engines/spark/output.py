@@ -16,13 +16,13 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from dedupe.config import PipelineConfig
+from dedupe.engines.spark.session import jvm_of
 from dedupe.errors import InputError
 
 
 def hadoop_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
     """Hadoop's FileSystem for ``path`` and the path, qualified (``file:/...``, ``s3a://...``)."""
-    jvm = spark._jvm
-    assert jvm is not None
+    jvm = jvm_of(spark)
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark._jsc.hadoopConfiguration())
     return fs, fs.makeQualified(hadoop_path)
@@ -70,8 +70,7 @@ def write_output(
     ``state``, given the workspace's Hadoop path, writes the ``state/`` folder into it.
     """
     fs, target = hadoop_path(spark, output)
-    jvm = spark._jvm
-    assert jvm is not None
+    jvm = jvm_of(spark)
     parent = target.getParent()
     token = uuid.uuid4().hex[:12]
     workspace = jvm.org.apache.hadoop.fs.Path(parent, f".{target.getName()}.tmp-{token}")

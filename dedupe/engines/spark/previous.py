@@ -138,9 +138,15 @@ def write_state(
         return _state_parts(batches, num_perm=near.num_perm)
 
     files = kept.select(*columns).mapInArrow(parts, from_arrow_schema(STATE_FILES))
+    # Parts are numbered 00000, 00001, ... as the local engine numbers its chunks (a later run
+    # checks that none is missing): each (partition, number) of the workers gets the next one.
+    chunks: dict[str, int] = {}
     for row in files.toLocalIterator():
-        _write_bytes(fs, jvm.org.apache.hadoop.fs.Path(state, row["_name"]), bytes(row["_data"]))
-    text = json.dumps(meta(near), indent=2) + "\n"
+        stem, key = row["_name"].split("-", 1)
+        index = chunks.setdefault(key, len(chunks))
+        name = f"{stem}-{index:05d}.parquet"
+        _write_bytes(fs, jvm.org.apache.hadoop.fs.Path(state, name), bytes(row["_data"]))
+    text = json.dumps({**meta(near), "chunks": len(chunks)}, indent=2) + "\n"
     _write_bytes(fs, jvm.org.apache.hadoop.fs.Path(state, "meta.json"), text.encode("utf-8"))
 
 

@@ -19,7 +19,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from dedupe.config import InputConfig
 from dedupe.engines.spark.arrow import ARTICLES, JSON_PROBLEMS
 from dedupe.engines.spark.batches import decode_articles, json_problems
-from dedupe.engines.spark.session import materialize
+from dedupe.engines.spark.session import jvm_of, materialize
 from dedupe.errors import InputError, SchemaError
 from dedupe.io.folder import TEXT_SUFFIXES
 from dedupe.io.read import JSONL_SUFFIXES
@@ -51,8 +51,7 @@ def _kind(path: str) -> str:
 
 
 def _check_exists(spark: SparkSession, path: str) -> None:
-    jvm = spark._jvm
-    assert jvm is not None
+    jvm = jvm_of(spark)
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark._jsc.hadoopConfiguration())
     found = fs.globStatus(hadoop_path)

@@ -187,3 +187,15 @@ def materialize(frame: DataFrame) -> DataFrame:
     if frame.sparkSession.sparkContext.getCheckpointDir() is not None:
         return frame.checkpoint(eager=True)
     return frame.localCheckpoint(eager=True)
+
+
+def jvm_of(spark: SparkSession) -> Any:
+    """The session's JVM gateway (py4j), for Hadoop file system calls.
+
+    Raises:
+        SparkUnavailableError: the session has stopped, so it has no JVM.
+    """
+    jvm = spark._jvm
+    if jvm is None:
+        raise SparkUnavailableError("the Spark session has stopped; start a new one")
+    return jvm
