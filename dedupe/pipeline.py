@@ -25,26 +25,22 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dedupe.config import ExactConfig, KeepConfig, NearConfig, PipelineConfig
-from dedupe.duplicates.canonical import rank_documents
-from dedupe.duplicates.exact import mark_exact_duplicates
+from dedupe.config import KeepConfig, PipelineConfig
 from dedupe.duplicates.fingerprints import FingerprintSet
-from dedupe.duplicates.near import mark_near_duplicates, warm_up_kernels
+from dedupe.duplicates.near import warm_up_kernels
 from dedupe.engines.local.memory import out_of_memory, release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
-from dedupe.engines.stage import Decision, Stage
+from dedupe.engines.stage import DECISIONS
 from dedupe.errors import ConfigError, InputError
 from dedupe.io.read import ReadResult, frame_batches, iter_batches, lazy_batches
 from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path, no_room_reason, write_error
 from dedupe.ledger import (
-    add_cluster_columns,
     check_ledger,
     check_unique_ids,
     cluster_table,
     mark_published_ids,
-    resolve_chains,
 )
 from dedupe.report import Report, StageRecord
 from dedupe.review.explain import scan_table
@@ -74,38 +70,6 @@ _ACCEPTED = (
     "or a pandas DataFrame"
 )
 
-
-def rank_stage(table: pl.DataFrame, config: KeepConfig, _: FingerprintSet | None) -> Decision:
-    """Rank every document so that the copy to keep comes first in its duplicate group."""
-    return Decision(rank_documents(table, config))
-
-
-def exact_stage(table: pl.DataFrame, config: ExactConfig, _: FingerprintSet | None) -> Decision:
-    """Drop every document whose normalized text equals a better-ranked one's."""
-    return Decision(mark_exact_duplicates(table, config))
-
-
-def near_stage(
-    table: pl.DataFrame, config: NearConfig, fingerprints: FingerprintSet | None
-) -> Decision:
-    """Drop every document that nearly duplicates its cluster's canonical copy."""
-    found = mark_near_duplicates(table, config, fingerprints=fingerprints)
-    return Decision(found.corpus, found.stats)
-
-
-def clusters_stage(table: pl.DataFrame, config: KeepConfig, _: FingerprintSet | None) -> Decision:
-    """Point every copy at the kept document and give kept documents their cluster columns."""
-    return Decision(add_cluster_columns(resolve_chains(table), config))
-
-
-# The corpus-wide decisions, in order, over the key table and the fingerprints of pass B. The
-# streaming stages before them (read, clean, normalize, fingerprint) are the engine's passes.
-DECISIONS: tuple[Stage, ...] = (
-    Stage("rank", rank_stage, "keep"),
-    Stage("exact", exact_stage, "exact"),
-    Stage("near", near_stage, "near"),
-    Stage("clusters", clusters_stage, "keep"),
-)
 
 _STATE_COLUMNS = (DOC_ID, LENGTH, CONTENT_KEY)
 _STATE_CHUNK = 100_000

@@ -66,7 +66,12 @@ def rank_documents(corpus: pl.DataFrame, config: KeepConfig) -> pl.DataFrame:
     keys: list[pl.Expr] = []
     descending: list[bool] = []
     if config.keep == "first":
-        keys, descending = [pl.col(ROW_INDEX)], [False]
+        position = pl.col(ROW_INDEX)
+        if PREVIOUS in corpus.columns:
+            # Documents of an earlier output were not read in this run: no input position
+            # (the Spark engine numbers them below zero to keep them graph nodes).
+            position = pl.when(pl.col(PREVIOUS).fill_null(False)).then(None).otherwise(position)
+        keys, descending = [position], [False]
     elif config.keep == "earliest":
         column = find_column(corpus.columns, config.date_column, DATE_CANDIDATES)
         if column is None:

@@ -33,6 +33,7 @@ from dedupe.schema import (
     MATCHED,
     MEASURE,
     NORMALIZED,
+    ROW_INDEX,
     SIMILARITY,
     DropReason,
     Measure,
@@ -304,6 +305,62 @@ def mark_near_duplicates(
         ),
         stats,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredCandidates:
+    """Candidate pairs an engine has already found and scored, with the table's fingerprints.
+
+    The Spark engine finds and scores candidates corpus-wide (LSH as ``groupBy``, scores in
+    ``mapInArrow``) and hands each complete component here, so the decision is this module's.
+    ``pairs`` holds ``left`` and ``right`` (``_row`` values), ``passed`` and ``similarity``;
+    ``fingerprints`` row ``i`` is the table's row ``i``.
+    """
+
+    fingerprints: Fingerprints
+    pairs: pl.DataFrame
+
+
+def mark_scored_near_duplicates(
+    corpus: pl.DataFrame, config: NearConfig, candidates: ScoredCandidates
+) -> NearResult:
+    """Mark near duplicates as `mark_near_duplicates` does, on candidates already scored.
+
+    The decision is the same: ``assign_canonicals`` with a check primed with the given scores,
+    so each member passes against its cluster's canonical copy. Pairs whose ``left`` is no
+    longer alive (an exact duplicate) take no part.
+    """
+    alive_rows = np.flatnonzero(corpus.get_column(DROP_REASON).is_null().to_numpy())
+    alive = corpus[alive_rows]
+    alive_ids = alive.get_column(ROW_INDEX)
+    scored = candidates.pairs.filter(pl.col("left").is_in(alive_ids.implode()))
+    if scored.height == 0:
+        return NearResult(corpus)
+    row_ids = alive_ids.to_numpy()
+    order = np.argsort(row_ids)
+    sorted_ids = row_ids[order]
+
+    def index(rows: pl.Series) -> IndexArray:
+        return np.asarray(order[np.searchsorted(sorted_ids, rows.to_numpy())], dtype=np.int64)
+
+    left, right = index(scored.get_column("left")), index(scored.get_column("right"))
+    prints = candidates.fingerprints.take(alive_rows)
+    offsets, hashes = prints.combined()
+    scorer = PairScorer(config, alive.height, offsets, hashes, prints.signatures)
+    passed = scored.get_column("passed").to_numpy().astype(bool)
+    check = CachedCheck(scorer)
+    check.remember(left, right, passed, scored.get_column(SIMILARITY).to_numpy().astype(np.float64))
+    ranks = alive.get_column(CANONICAL_RANK).to_numpy()
+    canonical, similarity = assign_canonicals(
+        alive.height, left[passed], right[passed], ranks, check
+    )
+    copies = np.flatnonzero(canonical != np.arange(alive.height))
+    by_containment = np.zeros(alive.height, dtype=bool)
+    by_containment[copies] = decided_by_containment(scorer, copies, canonical[copies])
+    marked = mark_canonicals(
+        corpus, alive.get_column(DOC_ID), canonical, similarity, by_containment=by_containment
+    )
+    return NearResult(marked, {"near_duplicates": len(copies)})
 
 
 def decided_by_containment(
