@@ -33,31 +33,37 @@ class InputFields:
         return ", ".join(c for c in self.columns if c != SOURCE) or "no fields"
 
 
-def _missing_text(config: InputConfig, fields: InputFields) -> SchemaError:
+def missing_text(config: InputConfig, name: str, columns: list[str]) -> SchemaError:
+    """The error for an input none of whose records has the text field; both engines raise it."""
     text_field = config.html_column or config.text_column
     parameter = "html_column" if config.html_column else "text_column"
-    hint = next((c for c in ("body", "content", "article", "text") if c in fields.columns), None)
+    hint = next((c for c in ("body", "content", "article", "text") if c in columns), None)
     suggestion = f"pass {parameter}={hint!r}" if hint else f"name it with {parameter}="
+    found = ", ".join(columns) or "no fields"
     return SchemaError(
-        f"input '{fields.name}' has no column '{text_field}' (found: {fields.found()}); "
-        f"{suggestion}"
+        f"input '{name}' has no column '{text_field}' (found: {found}); {suggestion}"
     )
 
 
-def _missing_id(config: InputConfig, fields: InputFields) -> SchemaError:
+def missing_id(config: InputConfig, name: str, columns: list[str]) -> SchemaError:
+    """The error for an input none of whose records has the requested id field."""
+    found = ", ".join(columns) or "no fields"
     return SchemaError(
-        f"input '{fields.name}' has no id column '{config.id_column}' "
-        f"(found: {fields.found()}); pass one of those as id_column=, or leave it out to "
-        "number the records"
+        f"input '{name}' has no id column '{config.id_column}' (found: {found}); pass one of "
+        "those as id_column=, or leave it out to number the records"
     )
+
+
+def _visible(fields: InputFields) -> list[str]:
+    return [c for c in fields.columns if c != SOURCE]
 
 
 def check_fields(config: InputConfig, fields: InputFields) -> None:
     """Raise if no record of an input had the text field, or the requested id field."""
     if not fields.text:
-        raise _missing_text(config, fields)
+        raise missing_text(config, fields.name, _visible(fields))
     if config.id_column is not None and not fields.id:
-        raise _missing_id(config, fields)
+        raise missing_id(config, fields.name, _visible(fields))
 
 
 def _as_strings(
@@ -114,7 +120,7 @@ def to_corpus(
     if text_field in frame.columns:
         fields.text = True
     elif raw.fixed_schema:
-        raise _missing_text(config, fields)
+        raise missing_text(config, fields.name, _visible(fields))
     else:
         # These records lack the field; others of the file may have it.
         frame = frame.with_columns(pl.lit(None, pl.String).alias(text_field))
@@ -122,7 +128,7 @@ def to_corpus(
         if config.id_column in frame.columns:
             fields.id = True
         elif raw.fixed_schema:
-            raise _missing_id(config, fields)
+            raise missing_id(config, fields.name, _visible(fields))
         else:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(config.id_column))
         sources = [config.id_column]

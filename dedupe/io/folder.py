@@ -17,7 +17,7 @@ import polars as pl
 
 from dedupe.errors import InputError
 from dedupe.io.html import HTML_SUFFIXES, html_texts
-from dedupe.io.records import SOURCE, Invalid, RawBatch, decode_text, is_binary
+from dedupe.io.records import SOURCE, Invalid, RawBatch, decode_text, document_problem
 from dedupe.schema import DOC_ID, TEXT
 
 logger = logging.getLogger(__name__)
@@ -124,10 +124,8 @@ def folder_batches(folder: Path, batch_size: int) -> Iterator[RawBatch]:
             if problem is None and not _is_utf8_name(path):
                 problem = "file name is not UTF-8; rename the file"
             data = b"" if problem else _read(path)
-            if problem is None and not data.strip():
-                problem = "file is empty; remove it or give it text"
-            if problem is None and is_binary(data):
-                problem = "binary file, not text; remove it"
+            if problem is None:
+                problem = document_problem(data)
             if problem is not None:
                 invalid.append((doc_id, f"{shown}: {problem}"))
                 continue

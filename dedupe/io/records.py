@@ -61,6 +61,15 @@ def is_binary(data: bytes) -> bool:
     return b"\x00" in data
 
 
+def document_problem(data: bytes) -> str | None:
+    """Why a file of a folder of articles is not a document (empty, binary), or None."""
+    if not data.strip():
+        return "file is empty; remove it or give it text"
+    if is_binary(data):
+        return "binary file, not text; remove it"
+    return None
+
+
 def decode_text(data: bytes) -> tuple[str, bool]:
     """Decode a file's bytes as UTF-8 (without a leading BOM), else as Windows-1252.
 

@@ -47,7 +47,7 @@ from dedupe.engines.spark.arrow import (
     signed,
 )
 from dedupe.io.jsonl import parse_jsonl_lines
-from dedupe.io.records import FALLBACK_ENCODING, is_binary
+from dedupe.io.records import decode_text, document_problem
 from dedupe.schema import (
     CONTENT_KEY,
     DOC_ID,
@@ -87,15 +87,11 @@ def decode_articles(batches: Batches) -> Batches:
         ):
             ids.append(PurePosixPath(rel).with_suffix("").as_posix())
             text, detail = None, None
-            if not data.strip():
-                detail = f"{source}: file is empty; remove it or give it text"
-            elif is_binary(data):
-                detail = f"{source}: binary file, not text; remove it"
+            problem = document_problem(data)
+            if problem is not None:
+                detail = f"{source}: {problem}"
             else:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = data.decode(FALLBACK_ENCODING, errors="replace")
+                text, _ = decode_text(data)
             texts.append(text)
             details.append(detail)
         yield pa.RecordBatch.from_arrays(

@@ -20,7 +20,8 @@ from dedupe.config import InputConfig
 from dedupe.engines.spark.arrow import ARTICLES, JSON_PROBLEMS
 from dedupe.engines.spark.batches import decode_articles, json_problems
 from dedupe.engines.spark.session import jvm_of, materialize
-from dedupe.errors import InputError, SchemaError
+from dedupe.errors import InputError
+from dedupe.io.fields import missing_id, missing_text
 from dedupe.io.folder import TEXT_SUFFIXES
 from dedupe.io.read import JSONL_SUFFIXES
 from dedupe.schema import DETAIL, DOC_ID, DROP_REASON, ROW_INDEX, TEXT, DropReason
@@ -195,17 +196,9 @@ def _to_corpus(frame: DataFrame, config: InputConfig, name: str) -> tuple[DataFr
     """Map the id and text fields to ``doc_id`` and ``text``; split off invalid records."""
     columns = [c for c in frame.columns if c not in (SOURCE, ROW_INDEX)]
     if config.text_column not in columns:
-        hint = next((c for c in ("body", "content", "article", "text") if c in columns), None)
-        suggestion = f"pass text_column={hint!r}" if hint else "name it with text_column="
-        raise SchemaError(
-            f"input '{name}' has no column '{config.text_column}' (found: {', '.join(columns)}); "
-            f"{suggestion}"
-        )
+        raise missing_text(config, name, columns)
     if config.id_column is not None and config.id_column not in columns:
-        raise SchemaError(
-            f"input '{name}' has no id column '{config.id_column}' (found: {', '.join(columns)}); "
-            "pass one of those as id_column=, or leave it out to number the records"
-        )
+        raise missing_id(config, name, columns)
     id_column = config.id_column or next((c for c in _ID_CANDIDATES if c in columns), None)
     renames = {config.text_column: TEXT}
     if id_column is not None and id_column != DOC_ID:
