@@ -418,6 +418,36 @@ class _Doc:
     negative_of: str = ""
 
 
+def _docs_frame(docs: Sequence[_Doc], prefix: str) -> pl.DataFrame:
+    """The corpus frame of generated documents, ids ``PREFIX-0000000`` on, in their order."""
+    return pl.DataFrame(
+        {
+            "doc_id": [f"{prefix}-{i:07d}" for i in range(len(docs))],
+            "text": [d.text for d in docs],
+            "url": [d.url for d in docs],
+            "source": [d.source for d in docs],
+            "published": [d.published for d in docs],
+            "title": [d.title for d in docs],
+            "true_cluster": [d.true_cluster for d in docs],
+            "kind": [d.kind for d in docs],
+            "edits": [d.edits for d in docs],
+            "negative_of": [d.negative_of or None for d in docs],
+        },
+        schema={
+            "doc_id": pl.String,
+            "text": pl.String,
+            "url": pl.String,
+            "source": pl.String,
+            "published": pl.Date,
+            "title": pl.String,
+            "true_cluster": pl.String,
+            "kind": pl.String,
+            "edits": pl.String,
+            "negative_of": pl.String,
+        },
+    )
+
+
 @dataclass(slots=True)
 class _State:
     rng: random.Random
@@ -796,32 +826,7 @@ def generate_corpus(
     rng.shuffle(docs)
     if n_docs is not None:
         docs = docs[:n_docs]
-    return pl.DataFrame(
-        {
-            "doc_id": [f"syn-{i:07d}" for i in range(len(docs))],
-            "text": [d.text for d in docs],
-            "url": [d.url for d in docs],
-            "source": [d.source for d in docs],
-            "published": [d.published for d in docs],
-            "title": [d.title for d in docs],
-            "true_cluster": [d.true_cluster for d in docs],
-            "kind": [d.kind for d in docs],
-            "edits": [d.edits for d in docs],
-            "negative_of": [d.negative_of or None for d in docs],
-        },
-        schema={
-            "doc_id": pl.String,
-            "text": pl.String,
-            "url": pl.String,
-            "source": pl.String,
-            "published": pl.Date,
-            "title": pl.String,
-            "true_cluster": pl.String,
-            "kind": pl.String,
-            "edits": pl.String,
-            "negative_of": pl.String,
-        },
-    )
+    return _docs_frame(docs, "syn")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -883,32 +888,7 @@ def generate_duplicate_heavy(
         url = _url(site, title, day, rng)
         docs.append(_Doc(text, url, site.name, day, title, cluster, kind, ",".join(edits)))
     rng.shuffle(docs)
-    return pl.DataFrame(
-        {
-            "doc_id": [f"dup-{i:07d}" for i in range(len(docs))],
-            "text": [d.text for d in docs],
-            "url": [d.url for d in docs],
-            "source": [d.source for d in docs],
-            "published": [d.published for d in docs],
-            "title": [d.title for d in docs],
-            "true_cluster": [d.true_cluster for d in docs],
-            "kind": [d.kind for d in docs],
-            "edits": [d.edits for d in docs],
-            "negative_of": [None for _ in docs],
-        },
-        schema={
-            "doc_id": pl.String,
-            "text": pl.String,
-            "url": pl.String,
-            "source": pl.String,
-            "published": pl.Date,
-            "title": pl.String,
-            "true_cluster": pl.String,
-            "kind": pl.String,
-            "edits": pl.String,
-            "negative_of": pl.String,
-        },
-    )
+    return _docs_frame(docs, "dup")
 
 
 def generate_mode(
