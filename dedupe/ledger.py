@@ -168,11 +168,19 @@ def add_cluster_columns(table: pl.DataFrame, config: KeepConfig) -> pl.DataFrame
     )
 
 
-def cluster_table(table: pl.DataFrame) -> pl.DataFrame:
-    """One row per member of each cluster of more than one document, canonical first."""
+CLUSTER_ORDER = "_order"  # the canonical document's input position: clusters in input order
+CLUSTER_POSITION = "_position"  # a member's place in the sorted rows, canonical first
+
+
+def cluster_rows(table: pl.DataFrame) -> pl.DataFrame:
+    """The cluster table's rows with their sort keys, ``_order`` and ``_position``.
+
+    ``table`` may hold any set of complete clusters (an engine's group of them): sorting the
+    rows of every group by the two keys gives the whole table's order.
+    """
     return (
         table.filter(pl.col(DROP_REASON).is_null() & (pl.col(CLUSTER_SIZE) > 1))
-        .select(pl.col(DOC_ID).alias(CLUSTER_ID), pl.col(ROW_INDEX).alias("_order"))
+        .select(pl.col(DOC_ID).alias(CLUSTER_ID), pl.col(ROW_INDEX).alias(CLUSTER_ORDER))
         .join(
             table.select(
                 DOC_ID,
@@ -185,9 +193,15 @@ def cluster_table(table: pl.DataFrame) -> pl.DataFrame:
             on=CLUSTER_ID,
         )
         .with_columns((pl.col(DOC_ID) == pl.col(CLUSTER_ID)).alias("canonical"))
-        .sort(["_order", "canonical", DOC_ID], descending=[False, True, False])
-        .select(list(CLUSTERS_SCHEMA))
+        .sort([CLUSTER_ORDER, "canonical", DOC_ID], descending=[False, True, False])
+        .with_row_index(CLUSTER_POSITION)
+        .select(*CLUSTERS_SCHEMA, CLUSTER_ORDER, CLUSTER_POSITION)
     )
+
+
+def cluster_table(table: pl.DataFrame) -> pl.DataFrame:
+    """One row per member of each cluster of more than one document, canonical first."""
+    return cluster_rows(table).select(list(CLUSTERS_SCHEMA))
 
 
 def check_counts(records_in: int, kept: int, dropped: int) -> None:

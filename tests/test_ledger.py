@@ -10,7 +10,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from dedupe import run
-from dedupe.ledger import LedgerError, check_unique_ids, mark_published_ids, resolve_chains
+from dedupe.ledger import (
+    LedgerError,
+    check_unique_ids,
+    cluster_rows,
+    cluster_table,
+    mark_published_ids,
+    resolve_chains,
+)
 
 SCHEMA = {
     "doc_id": pl.String,
@@ -243,3 +250,35 @@ def test_dropped_text_false_leaves_the_text_out(twins: pl.DataFrame) -> None:
     dropped = run(twins, config).dropped
     assert "text" not in dropped.columns
     assert "title" in dropped.columns
+
+
+def test_cluster_rows_of_groups_of_clusters_sort_into_the_cluster_table() -> None:
+    # What the Spark engine does: cluster_rows on groups of complete clusters, then one sort.
+    table = pl.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d", "e", "f", "g"],
+            "reason": [None, "near_duplicate", None, "exact_duplicate", None, None, "empty"],
+            "matched": [None, "a", None, "c", None, None, None],
+            "measure": [None, "jaccard", None, None, None, None, None],
+            "similarity": [None, 0.8, None, None, None, None, None],
+            "duplicate_of": [None, "a", None, "c", None, None, None],
+            "cluster_size": [2, 2, 3, 3, 1, 1, None],
+            "_row": [5, 0, 1, 2, 3, 4, 6],
+        }
+    ).with_columns(
+        pl.when(pl.col("doc_id") == "e")
+        .then(pl.lit("c"))
+        .otherwise("duplicate_of")
+        .alias("duplicate_of"),
+        pl.when(pl.col("doc_id") == "e")
+        .then(pl.lit("near_duplicate"))
+        .otherwise("reason")
+        .alias("reason"),
+    )
+    whole = cluster_table(table)
+    assert whole["cluster_id"].to_list() == ["c", "c", "c", "a", "a"]
+    assert whole["doc_id"].to_list() == ["c", "d", "e", "a", "b"]
+    cluster = pl.coalesce("duplicate_of", "doc_id")
+    groups = [table.filter(cluster.is_in(ids)) for ids in (["a"], ["c", "f", "g"])]
+    merged = pl.concat([cluster_rows(group) for group in groups]).sort("_order", "_position")
+    assert_frame_equal(merged.drop("_order", "_position"), whole)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from dedupe.duplicates.minhash import EMPTY_HASH
 from dedupe.schema import (
+    CLUSTER_ID,
     CONTENT_KEY,
     DETAIL,
     DOC_ID,
@@ -23,6 +24,8 @@ from dedupe.schema import (
     LENGTH,
     LINE,
     LINE_NO,
+    MATCHED,
+    MEASURE,
     ROW_INDEX,
     RULE,
     SIMILARITY,
@@ -110,6 +113,19 @@ SCORES = pa.schema(
     [("left", pa.int64()), ("right", pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())]
 )
 EXACT = pa.schema([(ROW_INDEX, pa.int64()), (KEEPER, pa.int64())])
+CLUSTER_ROWS = pa.schema(
+    [
+        (CLUSTER_ID, pa.string()),
+        (DOC_ID, pa.string()),
+        ("canonical", pa.bool_()),
+        (DROP_REASON, pa.string()),
+        (MATCHED, pa.string()),
+        (MEASURE, pa.string()),
+        (SIMILARITY, pa.float64()),
+        ("_order", pa.int64()),
+        ("_position", pa.int64()),
+    ]
+)
 SCORED_TYPE = pa.list_(
     pa.struct([(OTHER, pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())])
 )

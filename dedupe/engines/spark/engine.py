@@ -492,7 +492,7 @@ def _run(engine: _Run, inputs: list[str], out: str | None, against: Path | None)
         .orderBy(ROW_INDEX, LINE_NO)
         .select(DOC_ID, LINE_NO, LINE, RULE)
     )
-    clusters = cluster_members(new)
+    clusters = cluster_members(new, engine.partitions)
     counts = {str(k): n for k, (n, _) in by_reason.items() if k is not None}
     if rejected:
         counts[DropReason.INVALID_RECORD.value] = rejected

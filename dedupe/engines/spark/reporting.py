@@ -10,14 +10,16 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import from_arrow_schema
 
 from dedupe.clean.learned import LEARNED_COUNTS_SCHEMA, report_learned_lines
-from dedupe.engines.spark.arrow import LEARNED_COUNTS, frame_of
+from dedupe.engines.spark.arrow import CLUSTER_ROWS, LEARNED_COUNTS, batch_of, frame_of
+from dedupe.ledger import CLUSTER_ORDER, CLUSTER_POSITION, cluster_rows
 from dedupe.report import Report, StageRecord
 from dedupe.schema import (
-    CLUSTER_ID,
     CLUSTER_SIZE,
     DOC_ID,
     DROP_REASON,
@@ -79,22 +81,35 @@ def cluster_sizes(kept: DataFrame) -> pl.Series:
     return pl.Series(CLUSTER_SIZE, np.repeat(np.asarray(sizes, dtype=np.int64), counts))
 
 
-def cluster_members(decisions: DataFrame) -> DataFrame:
-    """One row per member of each cluster of more than one document, canonical first."""
-    heads = decisions.filter(F.col(DROP_REASON).isNull() & (F.col(CLUSTER_SIZE) > 1)).select(
-        F.col(DOC_ID).alias(CLUSTER_ID), F.col(ROW_INDEX).alias("_order")
-    )
-    members = decisions.select(
+def cluster_members(decisions: DataFrame, partitions: int) -> DataFrame:
+    """One row per member of each cluster of more than one document, canonical first.
+
+    The local `ledger.cluster_rows` builds the rows on groups of complete clusters (a cluster
+    is its canonical document and the rows whose ``duplicate_of`` names it); Spark only
+    orders the groups' rows by the sort keys that function returns.
+    """
+    members = decisions.filter(F.col(DUPLICATE_OF).isNotNull() | (F.col(CLUSTER_SIZE) > 1))
+    cluster = F.coalesce(F.col(DUPLICATE_OF), F.col(DOC_ID))
+    needed = [
         DOC_ID,
         DROP_REASON,
         MATCHED,
         MEASURE,
         SIMILARITY,
-        F.coalesce(F.col(DUPLICATE_OF), F.col(DOC_ID)).alias(CLUSTER_ID),
-    )
+        DUPLICATE_OF,
+        CLUSTER_SIZE,
+        ROW_INDEX,
+    ]
+
+    def rows(table: pa.Table) -> pa.Table:
+        found = cluster_rows(frame_of(table))
+        return pa.Table.from_batches([batch_of(found, CLUSTER_ROWS)], schema=CLUSTER_ROWS)
+
+    bucket = F.pmod(F.xxhash64(cluster), F.lit(partitions))
     return (
-        heads.join(members, on=CLUSTER_ID)
-        .withColumn("canonical", F.col(DOC_ID) == F.col(CLUSTER_ID))
-        .orderBy(F.col("_order"), F.col("canonical").desc(), F.col(DOC_ID))
-        .select(CLUSTER_ID, DOC_ID, "canonical", DROP_REASON, MATCHED, MEASURE, SIMILARITY)
+        members.select(*needed)
+        .groupBy(bucket)
+        .applyInArrow(rows, from_arrow_schema(CLUSTER_ROWS))
+        .orderBy(CLUSTER_ORDER, CLUSTER_POSITION)
+        .drop(CLUSTER_ORDER, CLUSTER_POSITION)
     )
