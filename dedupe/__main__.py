@@ -1,6 +1,6 @@
-"""Make ``python -m dedupe`` run the command-line interface."""
+"""Make ``python -m dedupe`` run the command-line interface (see `dedupe.cli.supervise`)."""
 
-from dedupe.cli import app
+from dedupe.cli.supervise import main
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

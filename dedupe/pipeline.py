@@ -209,7 +209,8 @@ def run(
 
     ``on_progress(stage, done, total)`` is called with the documents done in each pass
     (``read``, with ``total`` None; ``clean``; ``write``), at the end of each corpus-wide stage
-    (``rank``, ``exact``, ``near``, ``clusters``: ``(1, 1)``), and around the writing of the
+    (``rank``, ``exact``, ``near``, ``clusters``: ``(0, 1)`` as it starts, ``(1, 1)`` at its
+    end), and around the writing of the
     output folder (``publish``: ``(0, None)``, then ``(1, 1)``).
 
     Raises:
@@ -235,9 +236,9 @@ def run(
     if output is not None:
         check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
-    report.details["jit"] = warm_up_kernels(config.near)
     workspace = Workspace(output, against=against)
     try:
+        report.details["jit"] = warm_up_kernels(config.near)
         if against is not None:
             check_meta(read_state_meta(against), config.near, origin=str(against))
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))

@@ -172,7 +172,7 @@ def test_every_runtime_dependency_is_imported_by_a_run(tmp_path: Path) -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     names = [re.split(r"[<>=\[ ;]", dep)[0].replace("-", "_") for dep in project["dependencies"]]
     code = (
-        "import sys, dedupe, dedupe.cli; "
+        "import sys, dedupe, dedupe.cli.commands; "
         f"dedupe.run('samples/syndicated.jsonl', output={str(tmp_path / 'o')!r}); "
         # Page mode's stop-word lists (stopwordsiso) are loaded only by a page-mode run.
         "config = dedupe.PipelineConfig(clean=dedupe.CleanConfig(mode='page')); "

@@ -1,7 +1,7 @@
 """What the CLI draws on a terminal: progress bars, the run's summary, dry-run and cluster tables.
 
-Only `dedupe.cli.app` imports it: the library reports progress through ``on_progress`` callbacks and
-never imports Rich.
+Only `dedupe.cli.commands` imports it: the library reports progress through ``on_progress``
+callbacks and never imports Rich.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class ProgressBars:
             self.bars.update(task, completed=done, total=total)
             if stage == "clean" and done and total is not None and done >= total:
                 self.start(self.FINDING, self.FINDING, None, counted=False)
-        elif stage == "clusters":
+        elif stage == "clusters" and done:
             self.finish(self.FINDING)
         elif stage == "publish" and not done:
             self.finish("write")

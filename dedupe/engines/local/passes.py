@@ -365,6 +365,7 @@ class Runner:
             )
         evidence = prints if config.near.enabled else None
         for stage in stages:
+            self.progress(stage.name, 0, 1)
             alive_in = table.get_column(DROP_REASON).null_count()
             started = time.perf_counter()
             decision = stage.function(table, getattr(config, stage.section), evidence)

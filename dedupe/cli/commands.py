@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
+from dedupe.cli.supervise import tell, telling
 from dedupe.cli.terminal import (
     progress_bars,
     render_clusters,
@@ -389,8 +390,9 @@ def _settings(ctx: typer.Context, **fixed: dict[str, Any]) -> PipelineConfig:
         overrides.setdefault(section, {}).update(values)
     try:
         if config_file is not None:
-            return PipelineConfig.from_toml(config_file, **overrides)
-        return PipelineConfig.from_dict(overrides, origin="options")
+            settings = PipelineConfig.from_toml(config_file, **overrides)
+        else:
+            settings = PipelineConfig.from_dict(overrides, origin="options")
     except ConfigError:
         base = PipelineConfig.from_toml(config_file) if config_file else _DEFAULTS
         for section, values in overrides.items():
@@ -399,6 +401,8 @@ def _settings(ctx: typer.Context, **fixed: dict[str, Any]) -> PipelineConfig:
             except ConfigError as flag_error:
                 raise _usage_error(str(flag_error), section, values) from None
         raise
+    tell("batch_size", settings.input.batch_size)
+    return settings
 
 
 def _overrides(flags: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -555,11 +559,19 @@ def run_command(
                 from dedupe.engines.spark import run_spark
 
                 result = run_spark(
-                    inputs, settings, output=output, against=against, on_progress=on_progress
+                    inputs,
+                    settings,
+                    output=output,
+                    against=against,
+                    on_progress=telling(on_progress),
                 )
             else:
                 result = run(
-                    inputs, settings, output=output, against=against, on_progress=on_progress
+                    inputs,
+                    settings,
+                    output=output,
+                    against=against,
+                    on_progress=telling(on_progress),
                 )
     _finish(result, title=f"dedupe run -> {output}", as_json=as_json, quiet=quiet, written=[output])
 
@@ -617,7 +629,10 @@ def clean_command(
         settings = _settings(ctx, exact={"enabled": False}, near={"enabled": False})
         with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
             result = run(
-                inputs, settings, output=None if dry_run else output, on_progress=on_progress
+                inputs,
+                settings,
+                output=None if dry_run else output,
+                on_progress=telling(on_progress),
             )
     if dry_run and not (as_json and quiet):
         # The dry run's answer: on stdout, unless stdout is the JSON's.
@@ -700,7 +715,7 @@ def dups_command(
             check_output_file(output, inputs)
             _check_table_path(output, force=settings.output.force)
         with progress_bars(stderr, enabled=not quiet and stderr.is_terminal) as on_progress:
-            result = run(inputs, settings, on_progress=on_progress)
+            result = run(inputs, settings, on_progress=telling(on_progress))
         if output is not None:
             _write_clusters(result.clusters, output)
         documents = pl.concat([result.corpus, result.dropped], how="diagonal_relaxed")
