@@ -3,6 +3,12 @@
 Importing dedupe does not import numba (a third of a second): `kernel` marks a function and
 compiles it, with every other marked function, on first use. ``NUMBA_DISABLE_JIT=1`` runs the
 same functions as plain Python (slowly: for debugging and the tests' oracles).
+
+Loading the kernels costs about 0.6 s even from numba's cache, more than a small corpus takes
+with the NumPy references that give the same arrays. So a caller asks `use_kernels` with the
+bytes it is about to process: until a process has done `NUMPY_WORK` bytes in NumPy the answer
+is no; then the kernels are loaded (`load_kernels`, with the warm-ups registered by
+`warm_up`) and every later call uses them.
 """
 
 from __future__ import annotations
@@ -15,7 +21,20 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
-__all__ = ["cache_folder", "compile_kernels", "jit_disabled", "kernel"]
+__all__ = [
+    "NUMPY_WORK",
+    "cache_folder",
+    "compile_kernels",
+    "jit_disabled",
+    "kernel",
+    "load_kernels",
+    "load_record",
+    "use_kernels",
+    "warm_up",
+]
+
+# Input bytes a process handles with the NumPy references before it loads the kernels.
+NUMPY_WORK = 4 << 20
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 _LOCK = threading.Lock()
@@ -43,6 +62,9 @@ class LazyKernel:
 
 
 _KERNELS: list[LazyKernel] = []
+_WARM_UPS: list[Callable[[], object]] = []
+_NUMPY_DONE = [0]  # bytes handled with the NumPy references so far
+_LOADED: dict[str, Any] = {}  # how `load_kernels` went, once it ran
 
 
 def kernel(function: _Function) -> _Function:
@@ -88,6 +110,63 @@ def compile_kernels() -> float:
                 # Callers in the defining module look the name up: give them the dispatcher.
                 lazy.function.__globals__[lazy.function.__name__] = dispatcher
     return time.perf_counter() - started
+
+
+def compiled() -> bool:
+    """Whether the kernels' dispatchers exist (numba is imported and they are usable)."""
+    return any(lazy.dispatcher is not None for lazy in _KERNELS)
+
+
+def use_kernels(work: int) -> bool:
+    """Whether a call about to process ``work`` bytes should run the kernels.
+
+    False while this process has handled at most `NUMPY_WORK` bytes with the NumPy references
+    (counting ``work``); then the kernels are loaded and the answer is True from then on.
+    """
+    if compiled():
+        return True
+    with _LOCK:
+        _NUMPY_DONE[0] += work
+        small = _NUMPY_DONE[0] <= NUMPY_WORK
+    if small:
+        return False
+    load_kernels()
+    return True
+
+
+def warm_up(function: Callable[[], object]) -> Callable[[], object]:
+    """Register ``function`` to run when the kernels load.
+
+    A warm-up makes tiny calls that compile each kernel for the argument types a run uses (or
+    load it from numba's cache), so that the first batch does not pay for it.
+    """
+    _WARM_UPS.append(function)
+    return function
+
+
+def load_kernels() -> dict[str, Any]:
+    """Import numba, make the dispatchers and run the warm-ups; return how long that took."""
+    if _LOADED:
+        return dict(_LOADED)
+    started = time.perf_counter()
+    import_seconds = compile_kernels()
+    for function in _WARM_UPS:
+        function()
+    _LOADED.update(
+        seconds=round(time.perf_counter() - started, 3),
+        import_seconds=round(import_seconds, 3),
+        cache=cache_folder(),
+    )
+    return dict(_LOADED)
+
+
+def load_record() -> dict[str, Any]:
+    """What `report.json` says of the kernels: how they were loaded, or the NumPy work done."""
+    if _LOADED:
+        return {"loaded": True, **_LOADED}
+    if compiled():
+        return {"loaded": True, "seconds": 0.0, "cache": cache_folder()}
+    return {"loaded": False, "numpy_bytes": _NUMPY_DONE[0], "numpy_limit": NUMPY_WORK}
 
 
 def cache_folder() -> str:

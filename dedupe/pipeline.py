@@ -27,7 +27,6 @@ import polars as pl
 
 from dedupe.config import KeepConfig, PipelineConfig
 from dedupe.duplicates.fingerprints import FingerprintSet
-from dedupe.duplicates.near import warm_up_kernels
 from dedupe.engines.local.memory import out_of_memory, release_freed_memory
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.engines.stage import DECISIONS
@@ -36,6 +35,7 @@ from dedupe.io.read import ReadResult, frame_batches, iter_batches, lazy_batches
 from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path, no_room_reason, write_error
+from dedupe.kernels import load_record
 from dedupe.ledger import (
     check_ledger,
     check_unique_ids,
@@ -238,7 +238,6 @@ def run(
     report = Report(parameters=config.to_dict(), inputs=inputs)
     workspace = Workspace(output, against=against)
     try:
-        report.details["jit"] = warm_up_kernels(config.near)
         if against is not None:
             check_meta(read_state_meta(against), config.near, origin=str(against))
         runner = Runner(config, workspace, report, on_progress or (lambda *_: None))
@@ -289,6 +288,7 @@ def run(
         )
         report.stages[:0] = runner.batch_stages()
         clusters = cluster_table(new_table)
+        report.details["jit"] = load_record()
         if output is None:
             return PipelineResult(
                 corpus.collect().lazy(),

@@ -60,8 +60,13 @@ def corpus_file(tmp_path: Path, tiny_corpus: pl.DataFrame) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def compiled_kernels() -> None:
-    """Compile the kernels once, so that no test's deadline pays for numba."""
-    from dedupe.config import NearConfig
-    from dedupe.duplicates.near import warm_up_kernels
+    """Load the kernels once, so that no test's deadline pays for numba.
 
-    warm_up_kernels(NearConfig())
+    Loaded, they serve every call (see `dedupe.kernels.use_kernels`), so the tests that compare
+    them with their NumPy references do compare two implementations; the small-input NumPy path
+    is tested in a fresh process (tests/test_kernels.py).
+    """
+    import dedupe.duplicates.near  # noqa: F401 - registers the warm-up
+    from dedupe.kernels import load_kernels
+
+    load_kernels()

@@ -59,3 +59,51 @@ def test_jit_disabled_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert jit_disabled()
     monkeypatch.setenv("NUMBA_DISABLE_JIT", "0")
     assert not jit_disabled()
+
+
+SMALL_RUN = """
+import json, sys
+import polars as pl
+import dedupe
+from dedupe import kernels
+
+def tables(out):
+    stems = ("corpus", "dropped", "removed_lines")
+    return [pl.read_parquet(f"{out}/{stem}.parquet") for stem in stems]
+
+limit = int(sys.argv[2])
+if limit >= 0:
+    kernels.NUMPY_WORK = limit
+dedupe.run(["samples/syndicated.jsonl", "samples/news"], output=sys.argv[1] + "/a")
+first = json.load(open(sys.argv[1] + "/a/report.json"))["details"]["jit"]
+numba_used = "numba" in sys.modules
+kernels.load_kernels()
+dedupe.run(["samples/syndicated.jsonl", "samples/news"], output=sys.argv[1] + "/b")
+same = all(x.equals(y) for x, y in zip(tables(sys.argv[1] + "/a"), tables(sys.argv[1] + "/b")))
+print(json.dumps({"jit": first, "numba": numba_used, "same": same}))
+"""
+
+
+@pytest.mark.parametrize("limit", [-1, 0])
+def test_a_small_run_uses_the_numpy_references_and_the_same_answers(
+    tmp_path: Path, limit: int
+) -> None:
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", SMALL_RUN, str(tmp_path), str(limit)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["same"]
+    if limit < 0:  # the samples are far below the default limit: numba is never imported
+        assert not found["numba"]
+        assert found["jit"]["loaded"] is False
+        assert 0 < found["jit"]["numpy_bytes"] <= found["jit"]["numpy_limit"]
+    else:  # no NumPy work allowed: the first call loads the kernels
+        assert found["numba"]
+        assert found["jit"]["loaded"] is True
+        assert found["jit"]["seconds"] >= 0

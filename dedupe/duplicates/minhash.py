@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedupe.kernels import kernel
+from dedupe.kernels import kernel, use_kernels
 
 __all__ = [
     "EMPTY_HASH",
@@ -249,6 +249,16 @@ def compute_signatures(
     """
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
+    if not use_kernels(4 * len(hashes)):
+        return numpy_signatures(
+            offsets,
+            hashes,
+            num_perm=num_perm,
+            seed=seed,
+            chunk_size=chunk_size,
+            threads=threads,
+            on_progress=on_progress,
+        )
     return _in_chunks(
         _signatures_kernel, offsets, hashes, num_perm, seed, chunk_size, threads, on_progress
     )

@@ -8,7 +8,6 @@ pass; ``mark_near_duplicates`` then works on the fingerprints of the whole corpu
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
 from dedupe.duplicates.shingles import text_hashes
 from dedupe.duplicates.similarities import similarity_record
 from dedupe.duplicates.verify import score_pairs
-from dedupe.kernels import cache_folder, compile_kernels
+from dedupe.kernels import warm_up
 from dedupe.schema import (
     CANONICAL_RANK,
     DOC_ID,
@@ -421,22 +420,17 @@ def mark_canonicals(
     ).drop("_near_of", "_near_similarity", "_near_measure")
 
 
-def warm_up_kernels(config: NearConfig) -> dict[str, Any]:
-    """Compile the near-duplicate kernels (or load them from numba's cache) before a run.
+@warm_up
+def warm_up_kernels() -> None:
+    """Compile the near-duplicate kernels (or load them from numba's cache) as they load.
 
-    Fingerprints one short text and scores one pair, so that the first batch does not pay for
-    compilation; returns the seconds it took and numba's cache folder, for the report.
+    Fingerprints two short texts and scores one pair at the default settings (numba compiles
+    per argument types, not values), so that the first large batch does not pay for it.
     """
-    started = time.perf_counter()
-    import_seconds = compile_kernels()
+    config = NearConfig()
     prints = fingerprint(pl.Series(["warm up the kernels", "warm up kernels"]), config)
     text_hashes(pl.Series(["warm up"]))
     offsets, hashes = prints.combined()
     PairScorer(config, len(prints), offsets, hashes, prints.signatures)(
         np.array([0], dtype=np.int64), np.array([1], dtype=np.int64)
     )
-    return {
-        "seconds": round(time.perf_counter() - started, 3),
-        "import_seconds": round(import_seconds, 3),
-        "cache": cache_folder(),
-    }

@@ -33,8 +33,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from dedupe.duplicates.minhash import permutations, signature_into
-from dedupe.kernels import kernel
+from dedupe.duplicates.minhash import numpy_signatures, permutations, signature_into
+from dedupe.kernels import kernel, use_kernels
 
 __all__ = [
     "fingerprint_arrays",
@@ -699,6 +699,16 @@ def fingerprint_arrays(
     if lead_words is not None and lead_words < 1:
         raise ValueError("lead_words must be at least 1")
     offsets, data, owner = string_buffers(texts)
+    if not use_kernels(int(offsets[-1] - offsets[0])):
+        del owner
+        sets = numpy_shingle_sets(
+            texts, ngram_size=ngram_size, lead_words=lead_words, threads=threads
+        )
+        if num_perm:
+            signatures = numpy_signatures(sets[0], sets[1], num_perm=num_perm, seed=seed)
+        else:
+            signatures = np.empty((len(texts), 0), dtype=np.uint32)
+        return (*sets, signatures)
     _learn_code_points(offsets, data)
     a, b = permutations(num_perm, seed) if num_perm else (_NO_PERMUTATIONS, _NO_PERMUTATIONS)
     ranges = _doc_ranges(offsets, threads) if len(texts) else []
@@ -843,6 +853,9 @@ def text_hashes(texts: pl.Series, *, threads: int = 1) -> U64Array:
         True
     """
     offsets, data, owner = string_buffers(texts)
+    if not use_kernels(int(offsets[-1] - offsets[0])):
+        del owner
+        return numpy_text_hashes(texts)
     ranges = _doc_ranges(offsets, threads) if len(texts) else []
     parts = [_text_hash_kernel(offsets, data, first, last) for first, last in ranges]
     del owner

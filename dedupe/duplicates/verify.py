@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from dedupe.kernels import kernel
+from dedupe.kernels import kernel, use_kernels
 
 __all__ = ["intersections", "numpy_intersections", "score_pairs"]
 
@@ -128,12 +128,11 @@ def score_pairs(
     common = np.zeros(len(left), dtype=np.int64)
     if len(left):
         load = np.cumsum(left_size + right_size)
+        count = intersections if use_kernels(4 * int(load[-1])) else numpy_intersections
 
         def run(bound: tuple[int, int]) -> None:
             start, end = bound
-            common[start:end] = intersections(
-                left[start:end], right[start:end], offsets_array, hashes
-            )
+            common[start:end] = count(left[start:end], right[start:end], offsets_array, hashes)
 
         chunks = _chunks(load, CHUNK_SHINGLES)
         if threads > 1 and len(chunks) > 1:
