@@ -105,6 +105,23 @@ def read_peak_rss_kib(pid: int | str = "self") -> int | None:
         return None
 
 
+def tree_peak_rss_kib(pid: int) -> int | None:
+    """Summed peak RSS (``VmHWM``, KiB) of a live process and its descendants, or None.
+
+    ``dedupe run`` on Linux is a small supervising parent and the child doing the work (see
+    ``dedupe.cli.supervise``): the peak that matters is the pair's.
+    """
+    import psutil
+
+    try:
+        pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.NoSuchProcess:
+        return None
+    peaks = [read_peak_rss_kib(each) for each in pids]
+    found = [peak for peak in peaks if peak is not None]
+    return sum(found) if found else None
+
+
 def tree_rss(pid: int) -> int:
     """Resident bytes of a process and all its descendants (0 when it is gone)."""
     import psutil

@@ -545,10 +545,18 @@ def _command(jsonl: Path, out: Path) -> list[str]:
     return [*head, "run", str(jsonl), "-o", str(out), "-q", "--force"]
 
 
-def _spill_counts(out: Path, pid: int) -> dict[str, int] | None:
+def _tree_rss_kib(pid: int) -> int | None:
+    from benchmarks.common import tree_rss
+
+    total = tree_rss(pid)
+    return total // 1024 if total else None
+
+
+def _spill_counts(out: Path) -> dict[str, int] | None:
     counts: dict[str, int] = {}
-    # The workspace is .NAME.tmp-PID-TOKEN (dedupe.io.locks.new_token).
-    workspaces = sorted(out.parent.glob(f".{out.name}.tmp-{pid}-*"))
+    # The workspace is .NAME.tmp-PID-TOKEN (dedupe.io.locks.new_token), PID the supervised
+    # child's (dedupe.cli.supervise).
+    workspaces = sorted(out.parent.glob(f".{out.name}.tmp-*"))
     try:
         names = os.listdir(workspaces[0] / "_spill")
     except (OSError, IndexError):
@@ -561,7 +569,7 @@ def _spill_counts(out: Path, pid: int) -> dict[str, int] | None:
 
 def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict[str, Any]:
     """Run ``dedupe run`` on ``jsonl``; wall time, peak RSS, RSS samples and its report."""
-    from benchmarks.common import git, peak_rss_kib
+    from benchmarks.common import git, tree_peak_rss_kib
 
     command = _command(jsonl, out)
     # The working tree may change between runs: record the code each run actually starts with.
@@ -579,15 +587,11 @@ def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict
             pid, status = os.waitpid(process.pid, os.WNOHANG)
             if pid:
                 break
-            try:
-                text = Path(f"/proc/{process.pid}/status").read_text()
-            except OSError:
-                text = ""
-            peak_kib = peak_rss_kib(text) or peak_kib
+            peak_kib = tree_peak_rss_kib(process.pid) or peak_kib
             now = time.perf_counter()
-            rss = current_rss_kib(text)
+            rss = _tree_rss_kib(process.pid)
             if now >= next_sample and rss is not None:
-                spills = _spill_counts(out, process.pid)
+                spills = _spill_counts(out)
                 samples.append(
                     {
                         "t": round(now - started, 2),

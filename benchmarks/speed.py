@@ -58,6 +58,7 @@ from benchmarks.common import (
     log,
     machine,
     read_peak_rss_kib,
+    tree_peak_rss_kib,
     versions,
 )
 
@@ -391,7 +392,10 @@ def measure(task: Task) -> dict[str, Any]:
 
 
 def measure_cli(task: Task) -> dict[str, Any]:
-    """Run ``dedupe run FILE -o DIR -q`` as a subprocess; wall time and its own peak RSS."""
+    """Run ``dedupe run FILE -o DIR -q`` as a subprocess; wall time and peak RSS.
+
+    The peak is the process tree's: the supervising parent's and its child's.
+    """
     executable = shutil.which("dedupe")
     command = [executable] if executable else [sys.executable, "-m", "dedupe"]
     command += ["run", task.jsonl, "-o", task.out_dir, "-q"]
@@ -403,7 +407,7 @@ def measure_cli(task: Task) -> dict[str, Any]:
         pid, status = os.waitpid(process.pid, os.WNOHANG)
         if pid:
             break
-        peak_kib = read_peak_rss_kib(process.pid) or peak_kib
+        peak_kib = tree_peak_rss_kib(process.pid) or peak_kib
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
