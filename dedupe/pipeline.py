@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dedupe.clean.captions import warm_up_caption_kernels
 from dedupe.config import KeepConfig, PipelineConfig
 from dedupe.duplicates.fingerprints import FingerprintSet
 from dedupe.duplicates.near import warm_up_kernels
@@ -235,7 +236,9 @@ def run(
     if output is not None:
         check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
-    report.details["jit"] = warm_up_kernels(config.near)
+    jit = warm_up_kernels(config.near)
+    jit["seconds"] = round(jit["seconds"] + warm_up_caption_kernels(), 3)
+    report.details["jit"] = jit
     workspace = Workspace(output, against=against)
     try:
         if against is not None:

@@ -61,7 +61,9 @@ def corpus_file(tmp_path: Path, tiny_corpus: pl.DataFrame) -> Path:
 @pytest.fixture(autouse=True, scope="session")
 def compiled_kernels() -> None:
     """Compile the kernels once, so that no test's deadline pays for numba."""
+    from dedupe.clean.captions import warm_up_caption_kernels
     from dedupe.config import NearConfig
     from dedupe.duplicates.near import warm_up_kernels
 
     warm_up_kernels(NearConfig())
+    warm_up_caption_kernels()
