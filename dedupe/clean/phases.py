@@ -77,7 +77,7 @@ from dedupe.clean.page import (
 )
 from dedupe.config import CleanConfig
 from dedupe.errors import ConfigError
-from dedupe.normalize import is_blank, normalized_text
+from dedupe.normalize import is_blank, normalize_texts
 from dedupe.schema import DOC_ID, LINE, LINE_NO, REMOVED_LINES_SCHEMA, RULE, source_key
 
 __all__ = [
@@ -137,9 +137,10 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     Every feature depends on the line's text alone, so each distinct line is worked out once
     (pages repeat their menus, syndicated copies their paragraphs). A printable-ASCII line
     without double spaces normalizes to itself stripped and lower-cased, which skips NFKC and
-    the space regex; any other line goes through `normalized_text`. Keys that are pure ASCII
-    (nearly all of them in English news) are classified with the ASCII forms of the patterns
-    (`dedupe.clean.boilerplate.ascii_pattern`), which match them alike and run faster.
+    the space regex; any other line goes through `dedupe.normalize.normalize_texts`. Keys that
+    are pure ASCII (nearly all of them in English news) are classified with the ASCII forms of
+    the patterns (`dedupe.clean.boilerplate.ascii_pattern`), which match them alike and run
+    faster.
     """
     distinct = lines.select(LINE).unique()
     line = pl.col(LINE)
@@ -166,7 +167,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
                 .alias(WORDS)
             ),
             other.with_columns(
-                normalized_text(LINE).alias(KEY),
+                normalize_texts(other.get_column(LINE)).alias(KEY),
                 ((line.str.len_chars() > 0) & is_blank(LINE)).alias("_blank"),
             )
             # NFKC can leave a space after another (U+00A8 is a space and a combining mark).
