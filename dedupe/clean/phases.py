@@ -150,8 +150,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
         & ~line.str.contains(r"[\x00-\x1f\x7f]")
         & ~line.str.contains("  ", literal=True)
     )
-    plain = distinct.filter(simple)
-    other = distinct.filter(~simple)
+    plain, other = _split(distinct, simple)
     keyed = pl.concat(
         [
             plain.with_columns(
@@ -175,11 +174,11 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
         ]
     )
     key = pl.col(KEY)
-    ascii_key = key.str.len_bytes() == key.str.len_chars()
+    ascii_keys, other_keys = _split(keyed, key.str.len_bytes() == key.str.len_chars())
     keyed = pl.concat(
         [
-            _key_features(keyed.filter(ascii_key), config, ascii_only=True),
-            _key_features(keyed.filter(~ascii_key), config, ascii_only=False),
+            _key_features(ascii_keys, config, ascii_only=True),
+            _key_features(other_keys, config, ascii_only=False),
         ]
     ).with_columns(key.hash(HASH_SEED).alias(KEY_HASH))
     text_rules = [
@@ -214,15 +213,23 @@ def _key_features(keyed: pl.DataFrame, config: CleanConfig, *, ascii_only: bool)
     if not config.builtin_rules:
         return keyed.with_columns(pl.lit(None, pl.String).alias(builtin))
     # The counter and stamp families need a digit: keys without one skip them.
-    digit = key.str.contains(ascii_pattern(r"\d") if ascii_only else r"\d")
+    with_digit, without_digit = _split(
+        keyed, key.str.contains(ascii_pattern(r"\d") if ascii_only else r"\d")
+    )
     return pl.concat(
         [
-            keyed.filter(digit).with_columns(builtin_rule(ascii_only=ascii_only).alias(builtin)),
-            keyed.filter(~digit).with_columns(
+            with_digit.with_columns(builtin_rule(ascii_only=ascii_only).alias(builtin)),
+            without_digit.with_columns(
                 builtin_rule(ascii_only=ascii_only, digits=False).alias(builtin)
             ),
         ]
     )
+
+
+def _split(frame: pl.DataFrame, condition: pl.Expr) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows where ``condition`` holds and the others, working the condition out once."""
+    mask = frame.select(condition.fill_null(value=False)).to_series()
+    return frame.filter(mask), frame.filter(~mask)
 
 
 def _lean_columns(config: CleanConfig) -> list[str]:
