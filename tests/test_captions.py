@@ -1,8 +1,10 @@
 import numpy as np
 import polars as pl
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dedupe.clean import captions
 from dedupe.clean.captions import (
     HISTOGRAM_BUCKETS,
     char_histograms,
@@ -33,8 +35,16 @@ def test_fuzzy_similarity_scores_pairs_elementwise() -> None:
     assert scores.tolist() == [100.0, 0.0]
 
 
-@given(st.lists(st.text(max_size=30)))
-def test_char_histograms_count_each_character_once(keys: list[str]) -> None:
+@pytest.fixture(params=["numpy", "kernel"])
+def kernel_min_bytes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run `char_histograms` on NumPy (small inputs) and on its compiled kernel (any input)."""
+    if request.param == "kernel":
+        monkeypatch.setattr(captions, "KERNEL_MIN_BYTES", 0)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keys=st.lists(st.text(max_size=30)))
+def test_char_histograms_count_each_character_once(keys: list[str], kernel_min_bytes: None) -> None:
     expected = np.zeros((len(keys), HISTOGRAM_BUCKETS), dtype=np.int16)
     for row, key in enumerate(keys):
         for char in key:

@@ -79,9 +79,20 @@ def numpy_char_histograms(keys: pl.Series) -> npt.NDArray[np.int16]:
     A character counts once, in the bucket of its first UTF-8 byte. The NumPy reference of
     `char_histograms`.
     """
-    lengths = keys.str.len_bytes().to_numpy()
+    lengths, data = _key_bytes(keys)
+    return _numpy_histograms(lengths, data)
+
+
+def _key_bytes(keys: pl.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Each key's length in bytes, and the keys' UTF-8 bytes one after another."""
+    lengths = keys.str.len_bytes().fill_null(0).cast(pl.Int64).to_numpy()
     joined = keys.str.join("").item() if keys.len() else ""
-    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    return lengths, np.frombuffer((joined or "").encode("utf-8"), dtype=np.uint8)
+
+
+def _numpy_histograms(
+    lengths: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.int16]:
     width = HISTOGRAM_BUCKETS + 1
     cells = np.repeat(np.arange(0, len(lengths) * width, width, dtype=np.intp), lengths)
     cells += np.take(_BUCKET_OF_BYTE, data)
@@ -110,17 +121,23 @@ def _histogram_kernel(
     return counts
 
 
+# Below this many bytes NumPy is about as fast, and a cleaning run that needs no other kernel
+# does not pay numba's start-up (half a second) for it.
+KERNEL_MIN_BYTES = 1 << 20
+
+
 def char_histograms(keys: pl.Series) -> npt.NDArray[np.int16]:
     """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
 
     A character counts once, in the bucket of its first UTF-8 byte; keys hold at most
-    `CAPTION_MAX_CHARS` characters, so every count fits int16. One compiled pass over the
-    keys' bytes (see `numpy_char_histograms` for the reference).
+    `CAPTION_MAX_CHARS` characters, so every count fits int16. From `KERNEL_MIN_BYTES` bytes
+    on, one compiled pass over the keys' bytes; below, `numpy_char_histograms`.
     """
-    offsets = np.zeros(keys.len() + 1, dtype=np.int64)
-    np.cumsum(keys.str.len_bytes().fill_null(0).to_numpy(), out=offsets[1:])
-    joined = keys.str.join("").item() if keys.len() else ""
-    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    lengths, data = _key_bytes(keys)
+    if len(data) < KERNEL_MIN_BYTES:
+        return _numpy_histograms(lengths, data)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
     result: npt.NDArray[np.int16] = _histogram_kernel(offsets, data, _BUCKET_OF_BYTE)
     return result
 
@@ -128,7 +145,9 @@ def char_histograms(keys: pl.Series) -> npt.NDArray[np.int16]:
 def warm_up_caption_kernels() -> float:
     """Compile the caption kernel (or load it from numba's cache); return the seconds it took."""
     started = time.perf_counter()
-    char_histograms(pl.Series(["warm up"]))
+    _histogram_kernel(
+        np.array([0, 2], dtype=np.int64), np.frombuffer(b"up", np.uint8), _BUCKET_OF_BYTE
+    )
     return time.perf_counter() - started
 
 
