@@ -27,6 +27,10 @@ UNICODE_SPACE_PATTERN = r"[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u20
 # Runs of ASCII white space that are not already one plain space: replacing every single space
 # with itself would cost as much as the rest of normalization.
 ASCII_SPACE_RUN = r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]"
+# The same in two cheaper steps (half the time): every other ASCII space character becomes a
+# space, then runs of spaces become one. Each maximal run ends as one space either way.
+_ASCII_SPACE_CHAR = r"[\t\n\r\f\v]"
+_SPACE_RUN = " {2,}"
 # Typographic quotes and dashes that one outlet sets and another does not.
 _QUOTES = {
     "\u2018": "'",
@@ -56,7 +60,12 @@ def _fold(text: pl.Expr) -> pl.Expr:
     text = text.str.replace_all(INVISIBLE_PATTERN, "").str.replace_many(
         list(_QUOTES), list(_QUOTES.values())
     )
-    text = text.str.replace_all(UNICODE_SPACE_PATTERN, " ").str.replace_all(ASCII_SPACE_RUN, " ")
+    return _fold_ascii(text.str.replace_all(UNICODE_SPACE_PATTERN, " "))
+
+
+def _fold_ascii(text: pl.Expr) -> pl.Expr:
+    """What `_fold` does to a pure-ASCII text: ASCII spaces and case (the rest cannot match)."""
+    text = text.str.replace_all(_ASCII_SPACE_CHAR, " ").str.replace_all(_SPACE_RUN, " ")
     return text.str.strip_chars(" ").str.to_lowercase()
 
 
@@ -88,8 +97,29 @@ def normalize_texts(texts: pl.Series) -> pl.Series:
 
     NFKC is the slow step (some 25 MB/s), so it runs only on the texts holding a character it
     could change: English news is ASCII but for typographic quotes, dashes and NBSP, which the
-    other steps handle directly.
+    other steps handle directly. A pure-ASCII text (as many bytes as characters) only has its
+    spaces and case folded: NFKC, invisibles, quotes and Unicode spaces cannot touch it.
     """
+    is_ascii = (texts.str.len_bytes() == texts.str.len_chars()).fill_null(value=True)
+    if is_ascii.all():
+        return _folded_ascii(texts)
+    if not is_ascii.any():
+        return _normalized_unicode(texts)
+    ascii_rows = is_ascii.arg_true()
+    other_rows = (~is_ascii).arg_true()
+    parts = pl.concat(
+        [_folded_ascii(texts.gather(ascii_rows)), _normalized_unicode(texts.gather(other_rows))]
+    )
+    return parts.gather(pl.concat([ascii_rows, other_rows]).arg_sort()).alias(texts.name)
+
+
+def _folded_ascii(texts: pl.Series) -> pl.Series:
+    return (
+        texts.to_frame("_text").select(_fold_ascii(pl.col("_text"))).to_series().alias(texts.name)
+    )
+
+
+def _normalized_unicode(texts: pl.Series) -> pl.Series:
     folded = _nfkc_where_needed(texts).to_frame("_text").select(_fold(pl.col("_text")))
     # After lowercasing only a combining mark can be left for NFKC to compose: no single code
     # point lowercases to a non-NFKC form, but U+0130 lowercases to "i" + U+0307.

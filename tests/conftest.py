@@ -66,7 +66,8 @@ def compiled_kernels() -> None:
     them with their NumPy references do compare two implementations; the small-input NumPy path
     is tested in a fresh process (tests/test_kernels.py).
     """
-    import dedupe.duplicates.near  # noqa: F401 - registers the warm-up
+    import dedupe.clean.captions
+    import dedupe.duplicates.near  # noqa: F401 - both register their warm-ups
     from dedupe.kernels import load_kernels
 
     load_kernels()

@@ -1,8 +1,12 @@
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedupe.clean.boilerplate import (
     BUILTIN_RULES,
+    DIGIT_RULES,
+    ascii_pattern,
     builtin_rule,
     related_block_rule,
     validate_patterns,
@@ -167,3 +171,62 @@ def test_builtin_rule_without_digits_skips_the_digit_families() -> None:
     frame = pl.DataFrame({"_key": ["5 hours ago", "loading..."]})
     rules = frame.select(builtin_rule(digits=False)).to_series().to_list()
     assert rules == [None, "builtin:widget"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"^\w+\d$", "^[0-9A-Za-z_]+[0-9]$"),
+        (r"[\w ]\.", r"[0-9A-Za-z_ ]\."),
+        (r"[^;]", r"[^;\x{80}-\x{10FFFF}]"),
+        (r"[]a.]b", "[]a.]b"),
+        (r"[^]a]", r"[^]a\x{80}-\x{10FFFF}]"),
+        (r"\bx\S", r"(?-u:\b)x[^\t\n\x0B\x0C\r ]"),
+        (r"\p{L}.", r"[A-Za-z][\x00-\x09\x0B-\x7F]"),
+    ],
+    ids=["classes", "in-brackets", "negated", "literal-bracket", "negated-literal", "edges", "dot"],
+)
+def test_ascii_pattern_rewrites_unicode_classes(pattern: str, expected: str) -> None:
+    assert ascii_pattern(pattern) == expected
+
+
+# Pieces of the rules' own words, numbers and punctuation: random ASCII lines built from them
+# reach deep into the patterns, where random letters would not.
+_FRAGMENTS = [
+    *"abcxyz019 .,:;|/-_()[]*\t\x0b'\"!?&#@",
+    "share",
+    "read more",
+    "photo",
+    "by ",
+    "comments",
+    "copyright",
+    "(c)",
+    "all rights reserved",
+    "your email address will not be published",
+    "cookies",
+    "min read",
+    "ago",
+    "hours",
+    "updated",
+    "march 3, 2023",
+    "10:15 am",
+    "advertisement",
+    "image 3 of 12",
+    "https://",
+    ".jpg",
+    "www.",
+    "follow us on",
+    "newsletter",
+    "reuters",
+    "getty images",
+    "news desk",
+]
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join))
+def test_ascii_rules_match_ascii_lines_as_the_unicode_rules_do(line: str) -> None:
+    frame = pl.DataFrame({"_key": [line]})
+    for name, pattern in {**BUILTIN_RULES, **DIGIT_RULES}.items():
+        unicode_match = frame.select(pl.col("_key").str.contains(pattern)).item()
+        ascii_match = frame.select(pl.col("_key").str.contains(ascii_pattern(pattern))).item()
+        assert ascii_match == unicode_match, name

@@ -5,10 +5,11 @@ from hypothesis import strategies as st
 
 from dedupe.clean.captions import (
     HISTOGRAM_BUCKETS,
-    _char_histograms,
+    char_histograms,
     cluster_short_lines,
     find_repeated_captions,
     fuzzy_similarity,
+    numpy_char_histograms,
 )
 
 
@@ -32,13 +33,16 @@ def test_fuzzy_similarity_scores_pairs_elementwise() -> None:
     assert scores.tolist() == [100.0, 0.0]
 
 
-@given(st.lists(st.text(max_size=30)))
+@given(keys=st.lists(st.text(max_size=30)))
 def test_char_histograms_count_each_character_once(keys: list[str]) -> None:
+    # The kernels are loaded for the tests (conftest), so char_histograms runs the kernel.
     expected = np.zeros((len(keys), HISTOGRAM_BUCKETS), dtype=np.int16)
     for row, key in enumerate(keys):
         for char in key:
             expected[row, char.encode("utf-8")[0] % HISTOGRAM_BUCKETS] += 1
-    assert np.array_equal(_char_histograms(pl.Series(keys, dtype=pl.String)), expected)
+    series = pl.Series(keys, dtype=pl.String)
+    assert np.array_equal(numpy_char_histograms(series), expected)
+    assert np.array_equal(char_histograms(series), expected)
 
 
 def test_find_repeated_captions_keeps_first_of_exact_and_near_repeats() -> None:

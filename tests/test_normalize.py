@@ -33,10 +33,18 @@ TRICKY = (
     "\u00a9\u00a3\u00bb\u00bd\u00b2\u00c9\u00ad\u0308"
 )
 tricky_text = st.text(alphabet=st.sampled_from(list(TRICKY)), max_size=30)
+# Pure-ASCII texts take the fast path of `normalize_texts`; mixed with others in one series.
+ascii_text = st.text(alphabet=st.characters(max_codepoint=127), max_size=30)
 
 
-@given(st.lists(tricky_text | st.text(), max_size=8))
+@given(st.lists(tricky_text | st.text() | ascii_text, max_size=8))
 def test_normalize_texts_equals_the_expression(texts: list[str]) -> None:
     series = pl.Series("text", texts, dtype=pl.String)
     expected = series.to_frame().select(normalized_text()).to_series()
     assert normalize_texts(series).to_list() == expected.to_list()
+
+
+def test_normalize_texts_keeps_row_order_and_nulls_across_its_ascii_path() -> None:
+    series = pl.Series("text", ["\u00c9T\u00c9", "A\t\tB ", None, "  x\u00a0y", "Z\n\nz"])
+    assert normalize_texts(series).to_list() == ["\u00e9t\u00e9", "a b", None, "x y", "z z"]
+    assert normalize_texts(series).name == "text"

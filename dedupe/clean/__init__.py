@@ -14,6 +14,7 @@ Public names, by module:
 - ``dedupe.clean.boilerplate``: ``builtin_rule``, ``user_rule``, ``validate_patterns``;
 - ``dedupe.clean.learned``: ``learn_frequent_lines``, ``LEARNED_SCHEMA``,
   ``LEARNED_KEYS_SCHEMA``, ``report_learned_lines``, ``line_skeleton``, ``MONTHS``;
-- ``dedupe.clean.captions``: ``find_repeated_captions``, ``cluster_short_lines``;
+- ``dedupe.clean.captions``: ``find_repeated_captions``, ``cluster_short_lines``,
+  ``warm_up_caption_kernels``;
 - ``dedupe.clean.page``: ``mark_page_lines``.
 """

@@ -11,10 +11,12 @@ import itertools
 import logging
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from rapidfuzz import fuzz, process
 
 from dedupe.clean.lines import CHARS, KEY
+from dedupe.kernels import kernel, use_kernels, warm_up
 from dedupe.schema import DOC_ID, LINE_NO
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ def _bucket_table() -> np.ndarray:
     """The bucket of each byte value: a character's first byte counts, continuation bytes do not.
 
     Continuation bytes (``0b10xxxxxx``) go to one extra bucket, ``HISTOGRAM_BUCKETS``, which
-    `_char_histograms` drops, so every character is counted once without a mask.
+    the histograms drop, so every character is counted once without a mask.
     """
     table = (np.arange(256) % HISTOGRAM_BUCKETS).astype(np.uint8)
     table[0x80:0xC0] = HISTOGRAM_BUCKETS
@@ -70,19 +72,77 @@ def _bucket_table() -> np.ndarray:
 _BUCKET_OF_BYTE = _bucket_table()
 
 
-def _char_histograms(keys: pl.Series) -> np.ndarray:
+def numpy_char_histograms(keys: pl.Series) -> npt.NDArray[np.int16]:
     """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
 
-    A character counts once, in the bucket of its first UTF-8 byte.
+    A character counts once, in the bucket of its first UTF-8 byte. The NumPy reference of
+    `char_histograms`.
     """
-    lengths = keys.str.len_bytes().to_numpy()
+    lengths, data = _key_bytes(keys)
+    return _numpy_histograms(lengths, data)
+
+
+def _key_bytes(keys: pl.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Each key's length in bytes, and the keys' UTF-8 bytes one after another."""
+    lengths = keys.str.len_bytes().fill_null(0).cast(pl.Int64).to_numpy()
     joined = keys.str.join("").item() if keys.len() else ""
-    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    return lengths, np.frombuffer((joined or "").encode("utf-8"), dtype=np.uint8)
+
+
+def _numpy_histograms(
+    lengths: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.int16]:
     width = HISTOGRAM_BUCKETS + 1
     cells = np.repeat(np.arange(0, len(lengths) * width, width, dtype=np.intp), lengths)
     cells += np.take(_BUCKET_OF_BYTE, data)
     counts = np.bincount(cells, minlength=len(lengths) * width)
     return counts.reshape(len(lengths), width)[:, :HISTOGRAM_BUCKETS].astype(np.int16)
+
+
+@kernel
+def _histogram_kernel(
+    offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], table: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.int16]:
+    """Character histograms of UTF-8 strings (kernel).
+
+    Contract: string ``i`` is ``data[offsets[i]:offsets[i + 1]]``; row ``i`` of the answer counts
+    its bytes by ``table[byte]``, dropping bytes whose bucket is ``HISTOGRAM_BUCKETS`` or more
+    (continuation bytes), so each character counts once. A count fits int16 for strings of up
+    to 32,767 characters.
+    """
+    buckets = HISTOGRAM_BUCKETS
+    counts = np.zeros((len(offsets) - 1, buckets), dtype=np.int16)
+    for row in range(len(offsets) - 1):
+        for pos in range(offsets[row], offsets[row + 1]):
+            bucket = table[data[pos]]
+            if bucket < buckets:
+                counts[row, bucket] += 1
+    return counts
+
+
+def char_histograms(keys: pl.Series) -> npt.NDArray[np.int16]:
+    """Count each key's characters into ``HISTOGRAM_BUCKETS`` buckets, ``(len(keys), buckets)``.
+
+    A character counts once, in the bucket of its first UTF-8 byte; keys hold at most
+    `CAPTION_MAX_CHARS` characters, so every count fits int16. One compiled pass over the keys'
+    bytes, or `numpy_char_histograms` while `dedupe.kernels.use_kernels` says a process's
+    work is too small to load the kernels.
+    """
+    lengths, data = _key_bytes(keys)
+    if not use_kernels(len(data)):
+        return _numpy_histograms(lengths, data)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    result: npt.NDArray[np.int16] = _histogram_kernel(offsets, data, _BUCKET_OF_BYTE)
+    return result
+
+
+@warm_up
+def warm_up_caption_kernels() -> None:
+    """Compile the caption kernel (or load it from numba's cache) as the kernels load."""
+    _histogram_kernel(
+        np.array([0, 2], dtype=np.int64), np.frombuffer(b"up", np.uint8), _BUCKET_OF_BYTE
+    )
 
 
 def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +277,7 @@ def _fuzzy_pairs(firsts: pl.DataFrame, similarity: float) -> tuple[np.ndarray, n
     involved[left] = True
     involved[right] = True
     row = np.cumsum(involved) - 1
-    histograms = _char_histograms(firsts.get_column(KEY).filter(pl.Series(involved)))
+    histograms = char_histograms(firsts.get_column(KEY).filter(pl.Series(involved)))
     keep = np.zeros(len(left), dtype=bool)
     for lo in range(0, len(left), _CHUNK_PAIRS):
         hi = lo + _CHUNK_PAIRS

@@ -38,7 +38,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from dedupe.clean.boilerplate import DAY_NAMES, MONTH_NAMES
+from dedupe.clean.boilerplate import DAY_NAMES, MONTH_NAMES, ascii_pattern
 from dedupe.clean.captions import cluster_short_lines
 from dedupe.clean.lines import (
     ALIVE,
@@ -111,24 +111,28 @@ _REPORT_ORDER = (["rule", "scope", "documents", "line"], [False, False, True, Fa
 _NUMBER = r"\d+([.,:]\d+)*"
 _NAMES = rf"\b({MONTH_NAMES}|{DAY_NAMES})\b\.?"
 _CLOCK = r"# ?(a\.m\.|p\.m\.|am|pm)\b"
+_ASCII_MASKS = (ascii_pattern(_NAMES), ascii_pattern(_NUMBER), ascii_pattern(_CLOCK))
+_LETTER = r"\p{L}"
 TEMPLATE_EXAMPLES = 3
 
 
-def masked_line(key: str = KEY) -> pl.Expr:
+def masked_line(key: str = KEY, *, ascii_only: bool = False) -> pl.Expr:
     """Return a normalized line with numbers, times and month and day names masked.
 
     Numbers and clock times become ``#``, month and day names ``<name>``, in the languages of
-    `dedupe.clean.boilerplate.MONTH_NAMES`.
+    `dedupe.clean.boilerplate.MONTH_NAMES`. With ``ascii_only`` (every key is pure ASCII), the
+    faster ASCII forms of the patterns apply (`dedupe.clean.boilerplate.ascii_pattern`).
     """
+    names, number, clock = _ASCII_MASKS if ascii_only else (_NAMES, _NUMBER, _CLOCK)
     return (
         pl.col(key)
-        .str.replace_all(_NAMES, "<name>")
-        .str.replace_all(_NUMBER, "#")
-        .str.replace_all(_CLOCK, "#")
+        .str.replace_all(names, "<name>")
+        .str.replace_all(number, "#")
+        .str.replace_all(clock, "#")
     )
 
 
-def template_key(key: str = KEY, masked: str | None = None) -> pl.Expr:
+def template_key(key: str = KEY, masked: str | None = None, *, ascii_only: bool = False) -> pl.Expr:
     """Return a normalized line's template, or null when nothing in it was masked.
 
     The template is `masked_line`; a template with no letter left beside its placeholders
@@ -138,6 +142,7 @@ def template_key(key: str = KEY, masked: str | None = None) -> pl.Expr:
     Args:
         key: the column of normalized lines.
         masked: a column already holding `masked_line` of ``key``, to mask only once.
+        ascii_only: every key is pure ASCII, so the faster ASCII forms of the patterns apply.
 
     Example:
         >>> import polars as pl
@@ -145,21 +150,24 @@ def template_key(key: str = KEY, masked: str | None = None) -> pl.Expr:
         >>> frame.select(template_key()).to_series().to_list()
         ['posted # hours ago', None]
     """
-    template = masked_line(key) if masked is None else pl.col(masked)
-    letters = template.str.replace_all("<name>", "", literal=True).str.contains(r"\p{L}")
+    template = masked_line(key, ascii_only=ascii_only) if masked is None else pl.col(masked)
+    letter = ascii_pattern(_LETTER) if ascii_only else _LETTER
+    letters = template.str.replace_all("<name>", "", literal=True).str.contains(letter)
     return pl.when((template != pl.col(key)) & letters).then(template)
 
 
-def with_template_hashes(keys: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
+def with_template_hashes(
+    keys: pl.DataFrame, *, max_chars: int, ascii_only: bool = False
+) -> pl.DataFrame:
     """Add ``_template_hash`` to a frame of distinct keys: its template's hash, or null.
 
     Only keys of at most ``max_chars`` characters (``_chars``) get one: the learned rules never
-    count longer lines.
+    count longer lines. ``ascii_only`` says that every key is pure ASCII (see `masked_line`).
     """
     short = keys.filter(pl.col(CHARS) <= max_chars)
     hashed = (
-        short.select(KEY, masked_line().alias("_masked"))
-        .select(KEY, template_key(masked="_masked").alias("_template"))
+        short.select(KEY, masked_line(ascii_only=ascii_only).alias("_masked"))
+        .select(KEY, template_key(masked="_masked", ascii_only=ascii_only).alias("_template"))
         .select(
             KEY,
             pl.when(pl.col("_template").is_not_null())

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dedupe.clean.boilerplate import (
+    ascii_pattern,
     builtin_rule,
     is_sentence_like,
     matches_any,
@@ -76,7 +77,7 @@ from dedupe.clean.page import (
 )
 from dedupe.config import CleanConfig
 from dedupe.errors import ConfigError
-from dedupe.normalize import is_blank, normalized_text
+from dedupe.normalize import is_blank, normalize_texts
 from dedupe.schema import DOC_ID, LINE, LINE_NO, REMOVED_LINES_SCHEMA, RULE, source_key
 
 __all__ = [
@@ -136,16 +137,24 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     Every feature depends on the line's text alone, so each distinct line is worked out once
     (pages repeat their menus, syndicated copies their paragraphs). A printable-ASCII line
     without double spaces normalizes to itself stripped and lower-cased, which skips NFKC and
-    the space regex; any other line goes through `normalized_text`.
+    the space regex; any other line goes through `dedupe.normalize.normalize_texts`. Keys that
+    are pure ASCII (nearly all of them in English news) are classified with the ASCII forms of
+    the patterns (`dedupe.clean.boilerplate.ascii_pattern`), which match them alike and run
+    faster.
     """
     distinct = lines.select(LINE).unique()
-    simple = pl.col(LINE).str.contains(r"^[ -~]*$") & ~pl.col(LINE).str.contains("  ", literal=True)
-    ascii_key = pl.col(KEY).str.contains(r"^[\x00-\x7f]*$")
+    line = pl.col(LINE)
+    # Printable ASCII: as many bytes as characters, and no control character.
+    simple = (
+        (line.str.len_bytes() == line.str.len_chars())
+        & ~line.str.contains(r"[\x00-\x1f\x7f]")
+        & ~line.str.contains("  ", literal=True)
+    )
+    plain, other = _split(distinct, simple)
     keyed = pl.concat(
         [
-            distinct.filter(simple)
-            .with_columns(
-                pl.col(LINE).str.strip_chars(" ").str.to_lowercase().alias(KEY),
+            plain.with_columns(
+                line.str.strip_chars(" ").str.to_lowercase().alias(KEY),
                 pl.lit(value=False).alias("_blank"),
             )
             # Single spaces only: the words are the spaces plus one (the regex is 2x slower).
@@ -156,54 +165,71 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
                 .cast(pl.UInt32)
                 .alias(WORDS)
             ),
-            distinct.filter(~simple)
-            .with_columns(
-                normalized_text(LINE).alias(KEY),
-                ((pl.col(LINE).str.len_chars() > 0) & is_blank(LINE)).alias("_blank"),
+            other.with_columns(
+                normalize_texts(other.get_column(LINE)).alias(KEY),
+                ((line.str.len_chars() > 0) & is_blank(LINE)).alias("_blank"),
             )
             # NFKC can leave a space after another (U+00A8 is a space and a combining mark).
             .with_columns(pl.col(KEY).str.count_matches(r"\S+").alias(WORDS)),
         ]
-    ).with_columns(
-        pl.col(KEY).hash(HASH_SEED).alias(KEY_HASH),
-        pl.col(KEY).str.len_chars().alias(CHARS),
-        # Numbers and punctuation alone ("12", "---") are table cells and rules, not chrome.
-        pl.col(KEY).str.contains(r"\p{L}").alias("_letter"),
     )
-    keyed = with_template_hashes(
-        keyed.with_columns(is_sentence_like().alias(SENTENCE)), max_chars=config.learn_max_chars
-    )
-    page = config.mode == "page"
-    if page:
-        keyed = stop_word_hits(keyed)
-    builtin = "_builtin"
-    if config.builtin_rules:
-        # The counter and stamp families need a digit: lines without one skip them.
-        digit = pl.col(KEY).str.contains(r"\d")
-        keyed = pl.concat(
-            [
-                keyed.filter(ascii_key & digit).with_columns(
-                    builtin_rule(ascii_only=True).alias(builtin)
-                ),
-                keyed.filter(ascii_key & ~digit).with_columns(
-                    builtin_rule(ascii_only=True, digits=False).alias(builtin)
-                ),
-                keyed.filter(~ascii_key & digit).with_columns(builtin_rule().alias(builtin)),
-                keyed.filter(~ascii_key & ~digit).with_columns(
-                    builtin_rule(digits=False).alias(builtin)
-                ),
-            ]
-        )
-    else:
-        keyed = keyed.with_columns(pl.lit(None, pl.String).alias(builtin))
+    key = pl.col(KEY)
+    ascii_keys, other_keys = _split(keyed, key.str.len_bytes() == key.str.len_chars())
+    keyed = pl.concat(
+        [
+            _key_features(ascii_keys, config, ascii_only=True),
+            _key_features(other_keys, config, ascii_only=False),
+        ]
+    ).with_columns(key.hash(HASH_SEED).alias(KEY_HASH))
     text_rules = [
         pl.when(pl.col("_blank")).then(pl.lit("builtin:whitespace_only")),
         user_rule(config.drop_pattern),
-        pl.col(builtin),
+        pl.col("_builtin"),
     ]
-    if page:
+    if config.mode == "page":
         text_rules.append(page_feature_rule(config.learn_max_chars))
-    return keyed.with_columns(pl.coalesce(text_rules).alias("_text_rule")).drop("_blank", builtin)
+    return keyed.with_columns(pl.coalesce(text_rules).alias("_text_rule")).drop(
+        "_blank", "_builtin"
+    )
+
+
+def _key_features(keyed: pl.DataFrame, config: CleanConfig, *, ascii_only: bool) -> pl.DataFrame:
+    """Length, letter, sentence shape, template hash and built-in rule of distinct keys."""
+    key = pl.col(KEY)
+    letter = ascii_pattern(r"\p{L}") if ascii_only else r"\p{L}"
+    keyed = keyed.with_columns(
+        (key.str.len_bytes() if ascii_only else key.str.len_chars()).cast(pl.UInt32).alias(CHARS),
+        # Numbers and punctuation alone ("12", "---") are table cells and rules, not chrome.
+        key.str.contains(letter).alias("_letter"),
+    )
+    keyed = with_template_hashes(
+        keyed.with_columns(is_sentence_like().alias(SENTENCE)),
+        max_chars=config.learn_max_chars,
+        ascii_only=ascii_only,
+    )
+    if config.mode == "page":
+        keyed = stop_word_hits(keyed)
+    builtin = "_builtin"
+    if not config.builtin_rules:
+        return keyed.with_columns(pl.lit(None, pl.String).alias(builtin))
+    # The counter and stamp families need a digit: keys without one skip them.
+    with_digit, without_digit = _split(
+        keyed, key.str.contains(ascii_pattern(r"\d") if ascii_only else r"\d")
+    )
+    return pl.concat(
+        [
+            with_digit.with_columns(builtin_rule(ascii_only=ascii_only).alias(builtin)),
+            without_digit.with_columns(
+                builtin_rule(ascii_only=ascii_only, digits=False).alias(builtin)
+            ),
+        ]
+    )
+
+
+def _split(frame: pl.DataFrame, condition: pl.Expr) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows where ``condition`` holds and the others, working the condition out once."""
+    mask = frame.select(condition.fill_null(value=False)).to_series()
+    return frame.filter(mask), frame.filter(~mask)
 
 
 def _lean_columns(config: CleanConfig) -> list[str]:
