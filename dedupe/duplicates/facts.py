@@ -26,6 +26,7 @@ from dedupe.schema import TEXT
 
 __all__ = [
     "FACTS_TYPE",
+    "FACT_CHARS",
     "MIN_SUBSTITUTED",
     "SUBSTITUTED_SHARE",
     "VETO_JACCARD",
@@ -53,6 +54,10 @@ VETO_JACCARD = 0.65
 # share. Chosen on the harder mix and the Reuters silver pairs (README "How it works").
 MIN_SUBSTITUTED = 2
 SUBSTITUTED_SHARE = 0.3
+# Facts are read from a text's first FACT_CHARS characters (about 330 words: the headline,
+# the lead and the first paragraphs, where a report's who, where, when and figures stand; a
+# templated report is shorter): the cost per document stays bounded, whatever its length.
+FACT_CHARS = 2000
 # Report at most this many vetoed pairs, and this many substituted facts of each side.
 MAX_REPORTED_VETOES = 20
 MAX_REPORTED_FACTS = 8
@@ -97,19 +102,21 @@ _LINE_BREAK = "\n"
 def fact_places(texts: pl.Series) -> pl.Series:
     """Return each text's facts with their places, as a list of ``{place, fact}`` structs.
 
-    Words are whitespace-separated, their end punctuation stripped. A fact is a run of words
-    that start with a capital or a digit, on a line that holds a lower-case letter (a headline
-    in capitals has none); a capitalized word opening a sentence ("The", "But") starts a run
-    only when the next word is capitalized too ("Acme Foods said"). A run ends at a line
-    break. Its place is the word before and the word after it, in lower case. Vectorized in
-    Polars over the words of these texts only. A null text has null facts.
+    Words are whitespace-separated, their end punctuation stripped. A fact is a word that
+    starts with a digit, or a run of words that start with a capital, on a line that holds a
+    lower-case letter (a headline in capitals has none); a capitalized word opening a sentence
+    ("The", "But") starts a run only when the next word is capitalized too ("Acme Foods
+    said"). A run ends at a line break. Its place is the word before and the word after it,
+    in lower case. Vectorized in Polars over the words of these texts only, in their first
+    ``FACT_CHARS`` characters. A null text has null facts.
 
     Example:
         >>> facts = fact_places(pl.Series(["Shares of Acme Corp rose 4.5% on Tuesday."]))
         >>> [(f["place"], f["fact"]) for f in facts[0]]
         [('of|rose', 'Acme Corp'), ('rose|on', '4.5%'), ('on|', 'Tuesday')]
     """
-    text = pl.col(TEXT).str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values()))
+    text = pl.col(TEXT).str.slice(0, FACT_CHARS)
+    text = text.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values()))
     docs = pl.DataFrame({TEXT: texts}, schema={TEXT: pl.String}).with_row_index("doc")
     lines = docs.select("doc", line=text.str.split(_LINE_BREAK)).explode("line")
     lines = lines.filter(pl.col("line").str.contains(r"\p{Ll}"))
@@ -122,17 +129,26 @@ def fact_places(texts: pl.Series) -> pl.Series:
         .otherwise(pl.col("word").str.strip_chars(_PUNCTUATION))
     )
     words = words.filter(pl.col("core") != "")
+    # Words stay in document order, so neighbours are plain shifts, cut at a document's edges
+    # (cheaper than windows over each document).
+    first = pl.col("doc") != pl.col("doc").shift(1)
+    last = pl.col("doc") != pl.col("doc").shift(-1)
     capital = pl.col("core").str.contains(r"^\p{Lu}")
-    opens = pl.col("word").shift(1).over("doc").str.contains(r"(?:[.!?][\"')]*|\n)$")
-    words = words.with_columns(capital=capital, opens=opens.fill_null(True))
-    next_capital = pl.col("capital").shift(-1).over("doc").fill_null(False)
-    is_fact = pl.col("core").str.contains(r"^\p{N}") | (
-        pl.col("capital") & (~pl.col("opens") | next_capital)
-    )
+    opens = pl.col("word").shift(1).str.contains(r"(?:[.!?][\"')]*|\n)$")
+    words = words.with_columns(capital=capital, opens=(opens | first).fill_null(True))
+    next_capital = (pl.col("capital").shift(-1) & ~last).fill_null(False)
+    number = pl.col("core").str.contains(r"^\p{N}")
+    is_fact = number | (pl.col("capital") & (~pl.col("opens") | next_capital))
+    neighbour = {
+        "before": pl.when(~first).then(pl.col("core").shift(1)),
+        "after": pl.when(~last).then(pl.col("core").shift(-1)),
+    }
     words = words.with_columns(fact=is_fact).with_columns(
-        run=(pl.col("fact") != pl.col("fact").shift(1).over("doc")).fill_null(True).cum_sum(),
-        before=pl.col("core").shift(1).over("doc").str.to_lowercase().fill_null(""),
-        after=pl.col("core").shift(-1).over("doc").str.to_lowercase().fill_null(""),
+        # A figure is a fact of its own; capitalized words run together ("Jane Doe").
+        run=((pl.col("fact") != pl.col("fact").shift(1)) | first | number | number.shift(1))
+        .fill_null(True)
+        .cum_sum(),
+        **{name: value.str.to_lowercase().fill_null("") for name, value in neighbour.items()},
     )
     runs = (
         words.filter("fact")
@@ -243,10 +259,10 @@ def facts_from_texts(texts: TextSource) -> FactSource:
 class FactCheck:
     """The check of the facts, applied to pairs that passed verification (see the module).
 
-    Facts are asked lazily: the first time a pair below ``VETO_JACCARD`` needs them, the facts
-    of every row of a passing pair in that call not known yet are asked from ``facts``
-    (``n_rows`` rows, numbered as the pairs are) and kept, so a corpus pays for the facts of
-    documents in a verified pair only. The vetoed pairs are remembered for the report.
+    Facts are asked lazily: those of the rows of the passing pairs below ``VETO_JACCARD`` not
+    known yet are asked from ``facts`` (``n_rows`` rows, numbered as the pairs are) in one
+    call and kept, so a corpus pays for the facts of documents in such a pair only. The
+    vetoed pairs are remembered for the report.
     """
 
     facts: FactSource
@@ -282,9 +298,7 @@ class FactCheck:
         compare = np.flatnonzero(passed & (jaccard < VETO_JACCARD))
         if len(compare) == 0:
             return passed
-        # Every row of a passing pair is asked with the first that needs it: the cluster
-        # guard's later checks pair the same documents, so texts are read about once.
-        self.facts_of(np.concatenate([left[passed], right[passed]]))
+        self.facts_of(np.concatenate([left[compare], right[compare]]))
         found = substituted_facts(self.facts_of(left[compare]), self.facts_of(right[compare]))
         vetoed = compare[is_vetoed(found)]
         if len(vetoed):
