@@ -148,6 +148,8 @@ class RuledScorer:
     scorer: PairScorer
     short: ShortDocumentRule
     facts: FactCheck
+    # Pairs verification passed and the rules then kept apart, over every call.
+    ruled_out: list[int] = field(default_factory=lambda: [0])
 
     def __call__(
         self, left: IndexArray, right: IndexArray
@@ -164,6 +166,7 @@ class RuledScorer:
         similarity: npt.NDArray[np.float64],
     ) -> npt.NDArray[np.bool_]:
         """Return which of the pairs verification ``passed`` at ``similarity`` keep the rules."""
+        verified = passed
         passed = self.short.decide(left, right, passed, similarity)
         # The check of the facts reads the Jaccard similarity of the shingle sets (a pair that
         # passed on containment has its own): one more score of the passing pairs only.
@@ -178,7 +181,9 @@ class RuledScorer:
                 jaccard[scored] = found.get_column("jaccard").to_numpy()
             else:
                 jaccard[scored] = similarity[scored]
-        return self.facts.decide(left, right, passed, jaccard)
+        kept = self.facts.decide(left, right, passed, jaccard)
+        self.ruled_out[0] += int(verified.sum() - kept.sum())
+        return kept
 
 
 # Standard deviations of the MinHash estimate kept as margin by the pre-filter: a pair that could
@@ -356,7 +361,9 @@ def mark_near_duplicates(
         lead_threshold=LEAD_CONTAINMENT,
     )
     left, right = left[passed], right[passed]
-    stats["verified_pairs"] = int(passed.sum())
+    # Pairs that passed verification, as the Spark engine counts them; the rules' vetoes are
+    # counted apart (fact_vetoes).
+    stats["verified_pairs"] = int(passed.sum()) + ruled.ruled_out[0]
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
     canonical, similarity = assign_canonicals(alive.height, left, right, ranks, check)
     copies = np.flatnonzero(canonical != np.arange(alive.height))
