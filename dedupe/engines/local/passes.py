@@ -447,14 +447,16 @@ class Runner:
             wanted = pl.DataFrame({ROW_INDEX: row_ids.gather(rows)})
             if not parts:
                 return pl.Series(TEXT, [None] * len(rows), dtype=pl.String)
-            found = (
-                pl.scan_parquet(parts)
-                .select(ROW_INDEX, TEXT)
-                .filter(
-                    pl.col(ROW_INDEX).is_in(wanted.get_column(ROW_INDEX).drop_nulls().implode())
-                )
-                .collect()
-            )
+            asked = wanted.get_column(ROW_INDEX).drop_nulls().implode()
+            # Part by part: parts may hold different pass-through columns.
+            found = pl.concat(
+                [
+                    pl.scan_parquet(part)
+                    .select(ROW_INDEX, TEXT)
+                    .filter(pl.col(ROW_INDEX).is_in(asked))
+                    for part in parts
+                ]
+            ).collect()
             joined = wanted.join(found, on=ROW_INDEX, how="left", maintain_order="left")
             return joined.get_column(TEXT)
 
