@@ -9,6 +9,9 @@ Three measurements, each at the library's defaults unless options override them:
    Jaccard >= 0.5, and >= 0.8) that end in one cluster.
 3. The five seed articles (``samples/news``), different outlets' write-ups of one story: none may
    be merged with another.
+4. The harder mix: the synthetic corpus with briefs and deep cuts of articles, corrections of
+   one figure, noisy copies and templated reports of five kinds (``synth.HARD_MIX``): pair
+   precision, recall and F1, the recall of each class and the templated reports merged.
 
 ``--sweep`` runs a grid over threshold, n-gram size, containment threshold and ``num_perm``.
 ``--check`` compares with ``benchmarks/baseline.json`` and exits 1 on a regression; ``--update``
@@ -33,7 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,7 @@ from benchmarks.synth import (
     CORPUS_COLUMNS,
     DEFAULT_DATA_DIR,
     DEFAULT_N_ORIGINALS,
+    HARD_MIX,
     REUTERS_JSONL,
     REUTERS_SILVER,
     SynthConfig,
@@ -64,8 +68,18 @@ RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 SEEDS_DIR = REPO_ROOT / "samples" / "news"
 
 # Metrics gated from below (a floor) and from above (a ceiling) in baseline.json.
-FLOOR_METRICS = ("synthetic_f1", "synthetic_ari", "reuters_recall_j50", "reuters_recall_j80")
-CEILING_METRICS = ("hard_negative_pairs_merged", "seed_pairs_merged")
+FLOOR_METRICS = (
+    "synthetic_f1",
+    "synthetic_ari",
+    "reuters_recall_j50",
+    "reuters_recall_j80",
+    "mix_precision",
+    "mix_f1",
+    "mix_brief_recall",
+)
+CEILING_METRICS = ("hard_negative_pairs_merged", "seed_pairs_merged", "templated_pairs_merged")
+# The harder mix's contained copies: every one must be found.
+BRIEF_EDITS = ("lead_brief", "short_brief", "deep_cut")
 DEFAULT_EPSILON = 0.005
 
 SWEEP_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -131,6 +145,8 @@ class SyntheticResult:
     recall_by_edit: dict[str, list[int]]
     missing_docs: int
     seconds: float
+    # template kind -> [pairs of different reports merged, such pairs in total]
+    templated: dict[str, list[int]] = field(default_factory=dict)
 
 
 def predicted_labels(frame: pl.DataFrame, result: Any) -> pl.DataFrame:
@@ -196,6 +212,39 @@ def recall_by_edit(labelled: pl.DataFrame) -> dict[str, list[int]]:
     return {edit: [int(m), int(n)] for edit, m, n in table.iter_rows()}
 
 
+def templated_merges(labelled: pl.DataFrame) -> dict[str, list[int]]:
+    """Count pairs of different templated reports in one predicted cluster, per template kind.
+
+    Templated reports and their republications carry ``negative_of`` ``tpl:<kind>``; two
+    documents of one kind from different reports (``true_cluster``) must never be merged.
+    """
+    reports = labelled.filter(pl.col("negative_of").str.starts_with("tpl:")).with_columns(
+        template=pl.col("negative_of").str.strip_prefix("tpl:")
+    )
+
+    def pairs(*keys: str) -> pl.DataFrame:
+        return (
+            reports.group_by("template", *keys)
+            .len("n")
+            .group_by("template")
+            .agg(_pairs(pl.col("n")).sum().alias("pairs"))
+        )
+
+    table = (
+        pairs()
+        .join(pairs("true_cluster"), on="template", suffix="_same")
+        .join(pairs("predicted_cluster"), on="template", suffix="_predicted")
+        .join(pairs("predicted_cluster", "true_cluster"), on="template", suffix="_both")
+        .sort("template")
+    )
+    return {
+        kind: [int(predicted - both), int(total - same)]
+        for kind, total, same, predicted, both in table.select(
+            "template", "pairs", "pairs_same", "pairs_predicted", "pairs_both"
+        ).iter_rows()
+    }
+
+
 def evaluate_synthetic(frame: pl.DataFrame, config: Any, runner: Runner) -> SyntheticResult:
     """Run the pipeline over a labelled synthetic corpus and score its clusters."""
     started = time.perf_counter()
@@ -216,6 +265,7 @@ def evaluate_synthetic(frame: pl.DataFrame, config: Any, runner: Runner) -> Synt
         recall_by_edit=recall_by_edit(labelled),
         missing_docs=int(labelled["missing"].sum()),
         seconds=seconds,
+        templated=templated_merges(labelled),
     )
 
 
@@ -370,8 +420,23 @@ def gated_metrics(
     return metrics
 
 
+def mix_metrics(mix: SyntheticResult) -> dict[str, float]:
+    """Return the gated numbers of the harder mix (briefs, corrections, noise, templates)."""
+    found = sum(mix.recall_by_edit.get(edit, [0, 0])[0] for edit in BRIEF_EDITS)
+    total = sum(mix.recall_by_edit.get(edit, [0, 0])[1] for edit in BRIEF_EDITS)
+    return {
+        "mix_precision": mix.precision,
+        "mix_f1": mix.f1,
+        "mix_brief_recall": found / total if total else 1.0,
+        "templated_pairs_merged": sum(m for m, _ in mix.templated.values()),
+    }
+
+
 def check_against_baseline(
-    metrics: dict[str, float], corpus_sha: str, baseline: dict[str, Any]
+    metrics: dict[str, float],
+    corpus_sha: str,
+    baseline: dict[str, Any],
+    mix_sha: str | None = None,
 ) -> list[str]:
     """Return one message per regression against the baseline (empty: the gate passes)."""
     problems = []
@@ -379,6 +444,11 @@ def check_against_baseline(
         problems.append(
             f"generated corpus sha256 {corpus_sha[:12]} differs from the pinned "
             f"{baseline['corpus_sha256'][:12]}: the generator changed; rerun with --update"
+        )
+    if mix_sha is not None and baseline.get("mix_corpus_sha256") not in (None, mix_sha):
+        problems.append(
+            f"harder mix sha256 {mix_sha[:12]} differs from the pinned "
+            f"{baseline['mix_corpus_sha256'][:12]}: the generator changed; rerun with --update"
         )
     if metrics.get("seed_pairs_merged", 0) > 0:
         problems.append(
@@ -408,6 +478,7 @@ def updated_baseline(
     old: dict[str, Any] | None,
     *,
     allow_regression: bool,
+    mix_sha: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Return the new baseline and the regressions that block it without ``allow_regression``.
 
@@ -432,6 +503,8 @@ def updated_baseline(
         "floors": floors,
         "ceilings": ceilings,
     }
+    if mix_sha is not None:
+        baseline["mix_corpus_sha256"] = mix_sha
     return baseline, ([] if allow_regression else refused)
 
 
@@ -488,6 +561,26 @@ def print_report(
     if seed_pairs is not None:
         verdict = "ok" if seed_pairs == 0 else "FAIL"
         rows.append(("seed pairs merged (must be 0)", f"{seed_pairs} {verdict}"))
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+def print_mix_report(mix: SyntheticResult) -> None:
+    """Print the harder mix's scores: pairs, contained copies, corrections, noise, templates."""
+    rows: list[tuple[str, str]] = [
+        ("harder mix docs / true clusters", f"{mix.n_docs} / {mix.true_clusters}"),
+        ("mix pair precision", f"{mix.precision:.4f}"),
+        ("mix pair recall", f"{mix.recall:.4f}"),
+        ("mix pair F1", f"{mix.f1:.4f}"),
+    ]
+    for kind, pair in mix.hard_negatives.items():
+        rows.append((f"mix hard negatives merged: {kind} pairs", _share(pair)))
+    for kind, pair in mix.templated.items():
+        rows.append((f"mix templated reports merged: {kind} pairs", _share(pair)))
+    for edit, pair in mix.recall_by_edit.items():
+        rows.append((f"mix copies merged, edit {edit}", _share(pair)))
+    rows.append(("mix run seconds", f"{mix.seconds:.1f}"))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
@@ -596,9 +689,13 @@ def main(argv: Sequence[str] | None = None, runner: Runner | None = None) -> int
         "n_originals": args.n_originals or pinned.get("n_originals", DEFAULT_N_ORIGINALS),
         "seed": args.seed if args.seed is not None else pinned.get("seed", 0),
     }
-    frame = generate_corpus(load_base_articles(args.data_dir), SynthConfig(**generator))
+    articles = load_base_articles(args.data_dir)
+    frame = generate_corpus(articles, SynthConfig(**generator))
     corpus_sha = frame_sha256(frame)
     print(f"synthetic corpus: {frame.height} docs, sha256 {corpus_sha}", file=sys.stderr)
+    mix_frame = generate_corpus(articles, SynthConfig(**generator, **HARD_MIX))
+    mix_sha = frame_sha256(mix_frame)
+    print(f"harder mix: {mix_frame.height} docs, sha256 {mix_sha}", file=sys.stderr)
     reuters_corpus = silver = None
     if not args.skip_reuters:
         reuters_corpus = load_reuters_corpus(args.data_dir)
@@ -648,11 +745,14 @@ def main(argv: Sequence[str] | None = None, runner: Runner | None = None) -> int
     )
     config = build_config(params)
     synthetic, reuters, seed_pairs = measure(params)
+    mix = evaluate_synthetic(mix_frame, config, run)
     print_report(_near_section(config), synthetic, reuters, seed_pairs)
-    metrics = gated_metrics(synthetic, reuters, seed_pairs)
+    print_mix_report(mix)
+    metrics = gated_metrics(synthetic, reuters, seed_pairs) | mix_metrics(mix)
     payload.update(
         params=_near_section(config),
         synthetic=dataclasses.asdict(synthetic),
+        mix={**dataclasses.asdict(mix), "corpus_sha256": mix_sha},
         reuters=dataclasses.asdict(reuters) if reuters else None,
         seed_pairs_merged=seed_pairs,
         metrics=metrics,
@@ -664,14 +764,19 @@ def main(argv: Sequence[str] | None = None, runner: Runner | None = None) -> int
         if baseline is None:
             print(f"no baseline at {args.baseline}; create it with --update", file=sys.stderr)
             return 1
-        problems = check_against_baseline(metrics, corpus_sha, baseline)
+        problems = check_against_baseline(metrics, corpus_sha, baseline, mix_sha)
         for problem in problems:
             print(f"REGRESSION: {problem}", file=sys.stderr)
         print("quality gate: " + ("FAILED" if problems else "passed"), file=sys.stderr)
         return 1 if problems else 0
     if args.update:
         new, refused = updated_baseline(
-            metrics, corpus_sha, generator, baseline, allow_regression=args.allow_regression
+            metrics,
+            corpus_sha,
+            generator,
+            baseline,
+            allow_regression=args.allow_regression,
+            mix_sha=mix_sha,
         )
         if refused:
             for reason in refused:

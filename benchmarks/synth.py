@@ -127,12 +127,26 @@ class SynthConfig:
     p_write_up: float = 0.10
     # Briefs per original, produced in groups of 3-5 on one site.
     brief_rate: float = 0.10
+    # The harder classes (all off by default, so the pinned corpus stays as it was; HARD_MIX
+    # turns them on). Per original: a brief of its first sentences, a headline and one
+    # sentence, a deep cut to 10-40% of its words, a correction of one figure, a noisy copy.
+    p_lead_brief: float = 0.0
+    p_short_brief: float = 0.0
+    p_deep_cut: float = 0.0
+    deep_cut_range: tuple[float, float] = (0.1, 0.4)
+    p_correction: float = 0.0
+    p_noisy: float = 0.0
+    # Templated reports (earnings, match, market, weather, election) per original, each a
+    # different report of its kind; each is republished by 0-2 other sites, some corrected.
+    templated_rate: float = 0.0
 
     def expected_docs_per_original(self) -> float:
         """Return the mean number of documents generated per original."""
         total = sum(w for _, w in self.copies_weights)
         copies = sum(n * w for n, w in self.copies_weights) / total
-        return 1.0 + copies + self.p_follow_up + self.p_write_up + self.brief_rate
+        harder = self.p_lead_brief + self.p_short_brief + self.p_deep_cut + self.p_correction
+        harder += self.p_noisy + self.templated_rate * (1 + TEMPLATED_COPIES_MEAN)
+        return 1.0 + copies + self.p_follow_up + self.p_write_up + self.brief_rate + harder
 
 
 AUTHORS = (
@@ -750,6 +764,573 @@ def _make_briefs(group: int, state: _State, start: date) -> list[_Doc]:
     return docs
 
 
+# ---------------------------------------------------------------------------------------------
+# Harder classes: contained copies, corrections, noisy copies, templated reports
+
+# Mean number of other sites republishing one templated report (weights below).
+TEMPLATED_COPIES = ((0, 0.5), (1, 0.3), (2, 0.2))
+TEMPLATED_COPIES_MEAN = sum(n * w for n, w in TEMPLATED_COPIES)
+TEMPLATE_KINDS = ("earnings", "match", "market", "weather", "election")
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:\.\d+)?(?![\w]|[.,]\d)")
+# OCR-like confusions, both ways.
+_OCR = (("rn", "m"), ("m", "rn"), ("l", "1"), ("1", "l"), ("O", "0"), ("0", "O"), ("e", "c"))
+_TYPOGRAPHY = (("'", "\u2019"), (" - ", " \u2013 "), ("--", "\u2014"))
+
+
+def _lead_sentences(article: Article) -> list[str]:
+    """The article's sentences; a fragment under six words ("Sen.") joins the next one."""
+    sentences: list[str] = []
+    pending = ""
+    for sentence in (s for p in article.paragraphs for s in _sentences(p)):
+        sentence = f"{pending} {sentence}".strip()
+        pending = sentence if len(sentence.split()) < 6 else ""
+        if not pending:
+            sentences.append(sentence)
+    return sentences
+
+
+def _copy_doc(
+    site: Site,
+    title: str,
+    paragraphs: Sequence[str],
+    day: date,
+    cluster: str,
+    edits: str,
+    rng: random.Random,
+    *,
+    negative_of: str = "",
+) -> _Doc:
+    text = _render(site, title, paragraphs, day, rng)
+    return _Doc(
+        text,
+        _url(site, title, day, rng),
+        site.name,
+        day,
+        title,
+        cluster,
+        "copy",
+        edits,
+        negative_of,
+    )
+
+
+def _deep_cut(paragraphs: Sequence[str], share: float) -> list[str]:
+    """The first ``share`` of an article's words, in whole sentences, paragraphs kept."""
+    budget = share * sum(len(p.split()) for p in paragraphs)
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        sentences = []
+        for sentence in _sentences(paragraph):
+            if budget <= 0:
+                break
+            sentences.append(sentence)
+            budget -= len(sentence.split())
+        if sentences:
+            kept.append(" ".join(sentences))
+        if budget <= 0:
+            break
+    return kept
+
+
+def _correct_one_figure(paragraphs: list[str], rng: random.Random) -> list[str] | None:
+    """Change one figure of the text (a wire correction); None when it has no figure."""
+    found = [(i, m) for i, p in enumerate(paragraphs) for m in _FIGURE.finditer(p)]
+    found = [(i, m) for i, m in found if not 1900 <= float(m.group()) <= 2030]
+    if not found:
+        return None
+    at, match = rng.choice(found)
+    figure = match.group()
+    if "." in figure:
+        whole, fraction = figure.split(".")
+        new = f"{whole}.{(int(fraction[-1]) + rng.randint(1, 8)) % 10}".rjust(len(figure))
+        new = f"{whole}.{fraction[:-1]}{new[-1]}"
+    else:
+        value = int(figure)
+        new = str(value + rng.choice((-1, 1)) * rng.randint(1, max(1, value // 5)))
+        new = new if new != figure and not new.startswith("-") else str(value + 1)
+    corrected = list(paragraphs)
+    paragraph = paragraphs[at]
+    corrected[at] = paragraph[: match.start()] + new + paragraph[match.end() :]
+    return corrected
+
+
+def _character_noise(paragraphs: Sequence[str], rng: random.Random) -> list[str]:
+    """OCR-like confusions, swapped and dropped letters in about 2% of the words."""
+    noisy = []
+    for paragraph in paragraphs:
+        words = paragraph.split(" ")
+        for k, word in enumerate(words):
+            if len(word) < 4 or rng.random() >= 0.02:
+                continue
+            choice = rng.randrange(3)
+            pairs = [(a, b) for a, b in _OCR if a in word]
+            if choice == 0 and pairs:
+                a, b = rng.choice(pairs)
+                words[k] = word.replace(a, b, 1)
+            elif choice == 1:
+                j = rng.randrange(len(word) - 1)
+                words[k] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+            else:
+                j = rng.randrange(len(word))
+                words[k] = word[:j] + word[j + 1 :]
+        noisy.append(" ".join(words))
+    return noisy
+
+
+def _split_and_join(paragraphs: Sequence[str], rng: random.Random) -> list[str]:
+    """Run about 1% of neighbouring words together and split about 1% of long words."""
+    noisy = []
+    for paragraph in paragraphs:
+        out: list[str] = []
+        for word in paragraph.split(" "):
+            if out and rng.random() < 0.01:
+                out[-1] += word
+            elif len(word) >= 6 and rng.random() < 0.01:
+                j = rng.randrange(2, len(word) - 2)
+                out += [word[:j], word[j:]]
+            else:
+                out.append(word)
+        noisy.append(" ".join(out))
+    return noisy
+
+
+def _hard_wrap(paragraphs: Sequence[str], rng: random.Random) -> list[str]:
+    """Wrap each paragraph at 60-75 characters, hyphenating some long words across lines."""
+    width = rng.randint(60, 75)
+    wrapped = []
+    for paragraph in paragraphs:
+        lines: list[str] = []
+        line = ""
+        for word in paragraph.split(" "):
+            if len(line) + 1 + len(word) <= width or not line:
+                line = f"{line} {word}" if line else word
+                continue
+            room = width - len(line) - 2
+            if len(word) >= 8 and room >= 3 and rng.random() < 0.5:
+                lines.append(f"{line} {word[:room]}-")
+                line = word[room:]
+            else:
+                lines.append(line)
+                line = word
+        wrapped.append("\n".join([*lines, line]))
+    return wrapped
+
+
+def _entity_residue(text: str) -> str:
+    return text.replace("&", "&amp;").replace("'", "&#8217;").replace('"', "&quot;")
+
+
+def _typography(text: str) -> str:
+    text = re.sub(r'"([^"]*)"', "\u201c\\1\u201d", text)
+    for plain, typographic in _TYPOGRAPHY:
+        text = text.replace(plain, typographic)
+    return text
+
+
+def _noisy_copy(article: Article, rng: random.Random) -> tuple[list[str], list[str]]:
+    """A copy through a bad extractor or OCR: a random non-empty subset of five noises."""
+    noises = [
+        n for n in ("chars", "split_join", "wrap", "entities", "typography") if rng.random() < 0.5
+    ]
+    noises = noises or [rng.choice(("chars", "split_join", "wrap", "entities", "typography"))]
+    paragraphs = list(article.paragraphs)
+    if "typography" in noises:
+        paragraphs = [_typography(p) for p in paragraphs]
+    if "entities" in noises:
+        paragraphs = [_entity_residue(p) for p in paragraphs]
+    if "chars" in noises:
+        paragraphs = _character_noise(paragraphs, rng)
+    if "split_join" in noises:
+        paragraphs = _split_and_join(paragraphs, rng)
+    if "wrap" in noises:
+        paragraphs = _hard_wrap(paragraphs, rng)
+    return paragraphs, [f"noise_{n}" for n in noises]
+
+
+def make_harder_copies(
+    article: Article, cluster: str, origin: _Doc, state: _State, config: SynthConfig
+) -> list[_Doc]:
+    """Copies of an original beyond the syndicated ones: briefs, deep cuts, corrections, noise.
+
+    Each is a true copy (``kind`` ``copy``, the original's cluster), on another site under its
+    chrome; ``edits`` names the class (``lead_brief``, ``short_brief``, ``deep_cut``,
+    ``correction``, ``noise`` with ``noise_<kind>`` for each noise applied). No random number is
+    drawn for a class whose dose is 0.
+    """
+    rng = state.rng
+    docs: list[_Doc] = []
+
+    def day() -> date:
+        return origin.published + timedelta(days=rng.randint(0, 3))
+
+    def title() -> str:
+        if rng.random() < 0.3:
+            return _new_headline(article.title, article.paragraphs, rng)
+        return article.title
+
+    sentences = _lead_sentences(article)
+    if config.p_lead_brief and rng.random() < config.p_lead_brief and len(sentences) >= 4:
+        body = " ".join(sentences[: rng.randint(2, 3)])
+        docs.append(
+            _copy_doc(rng.choice(SITES), title(), [body], day(), cluster, "lead_brief", rng)
+        )
+    if config.p_short_brief and rng.random() < config.p_short_brief and len(sentences) >= 4:
+        # A headline and one sentence: the headline is kept (see README, very short documents).
+        docs.append(
+            _copy_doc(
+                rng.choice(SITES), article.title, sentences[:1], day(), cluster, "short_brief", rng
+            )
+        )
+    if config.p_deep_cut and rng.random() < config.p_deep_cut and len(sentences) >= 6:
+        cut = _deep_cut(article.paragraphs, rng.uniform(*config.deep_cut_range))
+        docs.append(_copy_doc(rng.choice(SITES), title(), cut, day(), cluster, "deep_cut", rng))
+    if config.p_correction and rng.random() < config.p_correction:
+        paragraphs = list(article.paragraphs)
+        edits = ["correction"]
+        if len(paragraphs) >= 3 and rng.random() < 0.5:
+            paragraphs = _trim(paragraphs, rng, 0.5, 0.9)
+            edits.append("trim")
+        corrected = _correct_one_figure(paragraphs, rng)
+        if corrected is not None:
+            if rng.random() < 0.5:
+                corrected.append(f"(Corrects figure in paragraph {rng.randint(1, len(corrected))})")
+            docs.append(
+                _copy_doc(
+                    rng.choice(SITES),
+                    article.title,
+                    corrected,
+                    day(),
+                    cluster,
+                    ",".join(edits),
+                    rng,
+                )
+            )
+    if config.p_noisy and rng.random() < config.p_noisy:
+        paragraphs, noises = _noisy_copy(article, rng)
+        docs.append(
+            _copy_doc(
+                rng.choice(SITES),
+                article.title,
+                paragraphs,
+                day(),
+                cluster,
+                ",".join(["noise", *noises]),
+                rng,
+            )
+        )
+    return docs
+
+
+FIRST_NAMES = (
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lars",
+    "Mona",
+    "Nikhil",
+    "Olga",
+    "Pedro",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Victor",
+)
+LAST_NAMES = (
+    "Adams",
+    "Brandt",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Varga",
+    "Walsh",
+)
+COMPANIES = (
+    "Acme",
+    "Borealis",
+    "Cobalt",
+    "Dynamo",
+    "Everest",
+    "Falcon",
+    "Granite",
+    "Helios",
+    "Ionic",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Orion",
+    "Pinnacle",
+    "Quartz",
+    "Redwood",
+    "Summit",
+    "Titan",
+    "Umbra",
+    "Vertex",
+    "Willow",
+    "Zenith",
+)
+SECTORS = ("Energy", "Foods", "Holdings", "Motors", "Pharma", "Systems", "Telecom", "Logistics")
+CITIES = (
+    "Aberdeen",
+    "Bristol",
+    "Cardiff",
+    "Dundee",
+    "Exeter",
+    "Glasgow",
+    "Hull",
+    "Leeds",
+    "Leicester",
+    "Liverpool",
+    "Manchester",
+    "Norwich",
+    "Oxford",
+    "Plymouth",
+    "Sheffield",
+    "Swansea",
+    "York",
+)
+TEAMS = (
+    "Ashford Rovers",
+    "Bramley Town",
+    "Castleton United",
+    "Dunmore City",
+    "Eastwick Athletic",
+    "Fairhaven Albion",
+    "Glenford Wanderers",
+    "Holloway Rangers",
+    "Kingsbridge Park",
+    "Longmead Villa",
+    "Millbrook Town",
+    "Northgate County",
+)
+PARTIES = ("Labour", "Conservative", "Liberal Democrat", "Green", "Reform", "Independent")
+INDICES = (("FTSE 100", 7000, 8000), ("DAX", 15000, 17000), ("CAC 40", 6800, 7800))
+CONDITIONS = ("sunny spells", "light rain", "heavy showers", "overcast skies", "patchy fog")
+DIRECTIONS = ("north", "north-east", "east", "south-east", "south", "south-west", "west")
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+def _earnings(rng: random.Random, day: date) -> tuple[str, list[str]]:
+    company = f"{rng.choice(COMPANIES)} {rng.choice(SECTORS)}"
+    quarter = rng.choice(("first", "second", "third", "fourth"))
+    revenue = round(rng.uniform(0.5, 40.0), 1)
+    growth = round(rng.uniform(-15.0, 25.0), 1)
+    eps = round(rng.uniform(0.05, 4.0), 2)
+    moved = "rose" if growth >= 0 else "fell"
+    expected = round(eps * rng.uniform(0.85, 1.15), 2)
+    month = rng.choice(("May", "August", "November", "February"))
+    price, market = round(rng.uniform(5, 300), 2), rng.choice(("London", "Frankfurt", "Paris"))
+    title = f"{company} reports {quarter}-quarter results"
+    paragraphs = [
+        f"{company} said on {day:%A} that revenue for the {quarter} quarter {moved} "
+        f"{abs(growth)}% to {revenue} billion dollars, as demand in its main markets shifted.",
+        f"Earnings per share came in at {eps} dollars, against the {expected} "
+        f"dollars analysts polled by the company had expected on average.",
+        f"Chief executive {_person(rng)} said the company would keep its outlook for the full "
+        f"year unchanged and expected to update investors at its next results in {month}.",
+        f"Shares of the company closed at {price} dollars in {market} "
+        f"before the results were published.",
+        "The results are unaudited. The company will hold a conference call for analysts and "
+        "investors later in the day, and a recording will be available on its website.",
+        "This release contains forward-looking statements that involve risks and uncertainties; "
+        "actual results may differ materially from those expressed or implied in them.",
+    ]
+    return title, paragraphs
+
+
+def _match(rng: random.Random, day: date) -> tuple[str, list[str]]:
+    home, away = rng.sample(TEAMS, 2)
+    goals = (rng.randint(1, 5), rng.randint(0, 3))
+    minute = rng.randint(3, 88)
+    title = f"{home} beat {away} {goals[0]}-{goals[1]}"
+    paragraphs = [
+        f"{home} beat {away} {goals[0]}-{goals[1]} on {day:%A} in front of a crowd of "
+        f"{rng.randint(3000, 40000):,} to move up the table in the league.",
+        f"{_person(rng)} opened the scoring in the {minute}th minute and {_person(rng)} added "
+        f"another after the break, while {_person(rng)} replied for the visitors.",
+        f"The home side had {rng.randint(40, 70)}% of possession and {rng.randint(5, 20)} shots, "
+        f"{rng.randint(2, 9)} of them on target.",
+        f"Manager {_person(rng)} said after the match that the team had deserved the win and "
+        "that the players had followed the plan from the first whistle to the last.",
+        "The two sides meet again later in the season. Tickets for the next home game go on sale "
+        "to members on the club website from Monday morning.",
+    ]
+    return title, paragraphs
+
+
+def _market(rng: random.Random, day: date) -> tuple[str, list[str]]:
+    index, low, high = rng.choice(INDICES)
+    level = round(rng.uniform(low, high), 2)
+    change = round(rng.uniform(-2.5, 2.5), 2)
+    points = round(abs(level * change / 100), 2)
+    moved = "rose" if change >= 0 else "fell"
+    verbs = ("gain", "rises") if change >= 0 else ("slip", "falls")
+    title = f"Stocks {verbs[0]} as {index} {verbs[1]}"
+    paragraphs = [
+        f"European shares {moved} on {day:%A}, and the {index} closed {abs(change)}% "
+        f"{'higher' if change >= 0 else 'lower'} at {level}, a move of {points} points.",
+        f"Shares of {rng.choice(COMPANIES)} {rng.choice(SECTORS)} led the gains with a rise of "
+        f"{round(rng.uniform(2, 9), 1)}%, while {rng.choice(COMPANIES)} {rng.choice(SECTORS)} "
+        f"lost {round(rng.uniform(2, 9), 1)}% after a broker cut its rating.",
+        f"The euro traded at {round(rng.uniform(1.02, 1.18), 4)} dollars and Brent crude was at "
+        f"{round(rng.uniform(60, 95), 2)} dollars a barrel.",
+        "Traders said volumes were thin ahead of the central bank's next decision, and that "
+        "investors were waiting for the inflation figures due later in the week.",
+        "Market data in this report is provided for information only and is not investment "
+        "advice; prices may be delayed by up to fifteen minutes.",
+    ]
+    return title, paragraphs
+
+
+def _weather(rng: random.Random, day: date) -> tuple[str, list[str]]:
+    city = rng.choice(CITIES)
+    high = rng.randint(2, 30)
+    low = high - rng.randint(3, 10)
+    title = f"{city} weather for {day:%A %d %B}"
+    paragraphs = [
+        f"The forecast for {city} on {day:%A} is {rng.choice(CONDITIONS)}, with a high of "
+        f"{high}C and a low of {low}C overnight.",
+        f"Winds will blow from the {rng.choice(DIRECTIONS)} at {rng.randint(5, 45)} km/h, "
+        f"with gusts of up to {rng.randint(30, 90)} km/h near the coast.",
+        f"The chance of rain is {rng.randint(0, 100)}% and the UV index will reach "
+        f"{rng.randint(1, 8)}. Sunrise is at {rng.randint(5, 8)}:{rng.randint(10, 59)} and "
+        f"sunset at {rng.randint(16, 21)}:{rng.randint(10, 59)}.",
+        "The outlook for the rest of the week is changeable, with spells of rain and sunshine "
+        "and temperatures close to the average for the time of year.",
+        "Forecasts are updated four times a day. Check the latest warnings before you travel.",
+    ]
+    return title, paragraphs
+
+
+def _election(rng: random.Random, day: date) -> tuple[str, list[str]]:
+    district = f"{rng.choice(CITIES)} {rng.choice(('North', 'South', 'East', 'West', 'Central'))}"
+    winner, runner_up = _person(rng), _person(rng)
+    party, other = rng.sample(PARTIES, 2)
+    votes = rng.randint(12000, 30000)
+    second = votes - rng.randint(100, 8000)
+    turnout = round(rng.uniform(45, 75), 1)
+    last = round(turnout + rng.uniform(-6, 6), 1)
+    declared = f"{rng.randint(1, 5)}:{rng.randint(10, 59)}"
+    title = (
+        f"{district} result: {party} hold" if rng.random() < 0.5 else f"{district} result declared"
+    )
+    paragraphs = [
+        f"{winner} of the {party} party has won the {district} seat with {votes:,} votes, "
+        f"ahead of {runner_up} of the {other} party with {second:,}.",
+        f"The majority is {votes - second:,} and turnout was {turnout}%, "
+        f"{rng.choice(('up', 'down'))} from {last}% at the last election.",
+        f"The result was declared at {declared} on {day:%A} at the count in {rng.choice(CITIES)}.",
+        "Full results for every seat, with the votes cast for each candidate, will be published "
+        "by the returning officer once all counts have been completed.",
+    ]
+    return title, paragraphs
+
+
+_TEMPLATES = {
+    "earnings": _earnings,
+    "match": _match,
+    "market": _market,
+    "weather": _weather,
+    "election": _election,
+}
+
+
+def make_templated_reports(state: _State, config: SynthConfig, n_originals: int) -> list[_Doc]:
+    """Templated reports of five kinds, each a different report (the hard negatives).
+
+    A report is an ``original`` of its own cluster (``t<n>``) with ``negative_of``
+    ``tpl:<kind>``: no two reports may be merged. It is republished by 0-2 other sites under
+    their chrome, and one republication in five corrects one figure (still a copy).
+    """
+    if not config.templated_rate:
+        return []
+    rng = state.rng
+    counts, weights = zip(*TEMPLATED_COPIES, strict=True)
+    docs: list[_Doc] = []
+    for number in range(round(config.templated_rate * n_originals)):
+        kind = TEMPLATE_KINDS[number % len(TEMPLATE_KINDS)]
+        day = date(2004, 1, 1) + timedelta(days=rng.randrange(730))
+        title, paragraphs = _TEMPLATES[kind](rng, day)
+        # Generated reports vary which of the template's paragraphs they carry, so that two
+        # reports of one kind share from a third to nearly all of their wording.
+        paragraphs = paragraphs[:1] + [p for p in paragraphs[1:] if rng.random() < 0.75]
+        cluster, negative = f"t{number}", f"tpl:{kind}"
+        site = rng.choice(SITES)
+        text = _render(site, title, paragraphs, day, rng)
+        docs.append(
+            _Doc(
+                text,
+                _url(site, title, day, rng),
+                site.name,
+                day,
+                title,
+                cluster,
+                "original",
+                "",
+                negative,
+            )
+        )
+        for _ in range(rng.choices(counts, weights)[0]):
+            edits, body = "templated_copy", paragraphs
+            if rng.random() < 0.2:
+                body = _correct_one_figure(paragraphs, rng) or paragraphs
+                edits = "templated_copy,correction"
+            copy_site = rng.choice([s for s in SITES if s != site])
+            docs.append(
+                _copy_doc(
+                    copy_site,
+                    title,
+                    body,
+                    day + timedelta(days=rng.randint(0, 1)),
+                    cluster,
+                    edits,
+                    rng,
+                    negative_of=negative,
+                )
+            )
+    return docs
+
+
+# The harder mix measured beside the pinned corpus (benchmarks/quality.py): per original, a
+# brief in 15%, a headline-and-sentence in 3%, a deep cut in 15%, a correction in 10%, a noisy
+# copy in 15%; and 0.15 templated reports per original (300 at 2000 originals).
+HARD_MIX = {
+    "p_lead_brief": 0.15,
+    "p_short_brief": 0.03,
+    "p_deep_cut": 0.15,
+    "p_correction": 0.10,
+    "p_noisy": 0.15,
+    "templated_rate": 0.15,
+}
+
+
 def generate_corpus(
     articles: Sequence[Article],
     config: SynthConfig | None = None,
@@ -819,10 +1400,12 @@ def generate_corpus(
         if rng.random() < config.p_write_up:
             write_up = _make_write_up(article, cluster, day, state)
             docs += [write_up] if write_up else []
+        docs += make_harder_copies(article, cluster, origin, state, config)
         briefs_due += config.brief_rate
         if briefs_due >= 4:
             docs += _make_briefs(number, state, day)
             briefs_due -= 4
+    docs += make_templated_reports(state, config, n_originals)
     rng.shuffle(docs)
     if n_docs is not None:
         docs = docs[:n_docs]

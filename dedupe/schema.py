@@ -32,6 +32,7 @@ CONTENT_KEY = "_content_key"  # stable 64-bit hash of the normalized text
 CANONICAL_RANK = "_rank"
 LENGTH = "_length"  # characters of the cleaned text
 PREVIOUS = "_previous"  # a canonical document of an earlier run (--against)
+LEAD_SIGNATURE = "_lead_signature"  # MinHash of the opening's shingles (duplicates.leads)
 
 # Columns of the line frame and of removed_lines.
 LINE_NO = "line_no"

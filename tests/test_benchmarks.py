@@ -20,7 +20,12 @@ from benchmarks.metrics import (
     pair_scores,
     predicted_clusters_from_result,
 )
-from benchmarks.quality import check_against_baseline, hard_negative_merges, updated_baseline
+from benchmarks.quality import (
+    check_against_baseline,
+    hard_negative_merges,
+    templated_merges,
+    updated_baseline,
+)
 from benchmarks.synth import (
     CORPUS_COLUMNS,
     LABEL_COLUMNS,
@@ -346,3 +351,32 @@ def test_score_snippets_counts_found_with_and_without_snippets() -> None:
     scores = score_snippets(pages, ["Menu\nthe article body"])
     # with: one found (whitespace-normalized), one missed; without: one found, one absent.
     assert scores == {"pages": 1, "precision": 0.5, "recall": 0.5, "f1": 0.5}
+
+
+def test_templated_merges_counts_pairs_of_different_reports_per_kind() -> None:
+    labelled = pl.DataFrame(
+        {
+            "true_cluster": ["t0", "t0", "t1", "t2", "t3", "a1"],
+            "negative_of": [
+                "tpl:match",
+                "tpl:match",
+                "tpl:match",
+                "tpl:match",
+                "tpl:weather",
+                None,
+            ],
+            "predicted_cluster": ["p0", "p0", "p0", "p2", "p3", "p0"],
+        }
+    )
+    # Match: reports t0 (a report and its copy), t1, t2; t1 merged with both t0 documents.
+    assert templated_merges(labelled) == {"match": [2, 5], "weather": [0, 0]}
+
+
+def test_generate_corpus_harder_mix_adds_its_classes_and_leaves_the_default_alone() -> None:
+    from benchmarks.synth import HARD_MIX
+
+    plain = generate_corpus(tiny_articles(), SynthConfig(n_originals=10, seed=3))
+    assert plain.equals(generate_corpus(tiny_articles(), SynthConfig(n_originals=10, seed=3)))
+    mix = generate_corpus(tiny_articles(), SynthConfig(n_originals=10, seed=3, **HARD_MIX))
+    assert mix.height > plain.height
+    assert mix.filter(pl.col("negative_of").str.starts_with("tpl:")).height > 0

@@ -98,3 +98,84 @@ def test_mark_near_duplicates_stats_count_pairs() -> None:
     stats = mark_near_duplicates(frame, NearConfig()).stats
     assert stats["candidate_pairs"] == stats["verified_pairs"] == 1
     assert np.isfinite(stats["bands"])
+
+
+ARTICLE = " ".join(PARAGRAPHS * 3)
+TEMPLATE = (
+    "{company} said on {day} that revenue for the quarter rose {growth}% to {revenue} billion "
+    "dollars, as demand in its main markets held up better than the company had expected. "
+    "Chief executive {ceo} said the company would keep its outlook for the full year unchanged "
+    "and would update investors at its next results in {month}. The results are unaudited and "
+    "a recording of the call will be available on its website."
+)
+ACME = TEMPLATE.format(
+    company="Acme Foods",
+    day="Tuesday",
+    growth="4.5",
+    revenue="3.2",
+    ceo="Jane Doe",
+    month="May",
+)
+BETA = TEMPLATE.format(
+    company="Beta Motors",
+    day="Monday",
+    growth="2.1",
+    revenue="7.9",
+    ceo="John Roe",
+    month="August",
+)
+
+
+def test_mark_near_duplicates_finds_a_brief_by_its_opening() -> None:
+    brief = " ".join(ARTICLE.split()[:40])
+    frame = corpus({"article": ARTICLE, "brief": brief})
+    # Banding that only catches near-identical pairs: the brief (Jaccard about 0.1) can only
+    # be found by the index over openings.
+    marked = mark_near_duplicates(frame, NearConfig(bands=4, rows=32))
+    assert dict(zip(marked.corpus["doc_id"], marked.corpus["duplicate_of"], strict=True)) == {
+        "article": None,
+        "brief": "article",
+    }
+    assert marked.stats["lead_candidate_pairs"] == 1
+
+
+def test_mark_near_duplicates_keeps_templated_reports_apart_and_reports_the_facts() -> None:
+    marked = mark_near_duplicates(corpus({"acme": ACME, "beta": BETA}), NearConfig())
+    assert marked.corpus["reason"].to_list() == [None, None]
+    assert marked.stats["fact_vetoes"] == 1
+    [pair] = marked.stats["vetoed_pairs"]
+    assert (pair["doc_id"], pair["other"]) == ("acme", "beta")
+    assert pair["jaccard"] < 0.65
+    assert {"4.5%", "Tuesday", "Jane Doe"} <= set(pair["facts_only_in_doc"])
+    assert {"2.1%", "Monday", "John Roe"} <= set(pair["facts_only_in_other"])
+
+
+def test_mark_near_duplicates_merges_reports_sharing_most_shingles_unchecked() -> None:
+    # A re-sent notice with two figures changed shares most of its shingles: one story.
+    long_notice = ACME + " " + " ".join(PARAGRAPHS)
+    changed = long_notice.replace("4.5", "4.7").replace("3.2", "3.3")
+    marked = mark_near_duplicates(corpus({"a": long_notice, "b": changed}), NearConfig())
+    assert marked.corpus["duplicate_of"].to_list() == [None, "a"]
+    assert marked.stats["fact_vetoes"] == 0
+
+
+def test_mark_near_duplicates_merges_a_correction_of_one_figure() -> None:
+    corrected = ACME.replace("3.2 billion", "3.4 billion").rsplit(" This release", 1)[0]
+    marked = mark_near_duplicates(corpus({"acme": ACME, "corrected": corrected}), NearConfig())
+    assert marked.corpus["duplicate_of"].to_list() == [None, "acme"]
+    assert marked.stats["fact_vetoes"] == 0
+
+
+def test_mark_near_duplicates_very_short_documents_follow_their_rule() -> None:
+    words = ARTICLE.split()
+    frame = corpus(
+        {
+            "article": ARTICLE,
+            # A headline and one sentence, all of it the article's opening: a brief.
+            "headline_and_sentence": " ".join(words[:26]),
+            # Under MIN_SHINGLES shingles, inside the article: never a copy by containment.
+            "phrase": " ".join(words[:6]),
+        }
+    )
+    result = outcome(frame, NearConfig(bands=4, rows=32))
+    assert result == {"article": None, "headline_and_sentence": "article", "phrase": None}

@@ -238,3 +238,41 @@ def test_run_reports_documents_done_per_pass(syndicated: Path, tmp_path: Path) -
     reads = [done for stage, done, _ in events if stage == "read"]
     assert reads == sorted(reads)
     assert reads[-1] == 10
+
+
+REPORT = (
+    "{company} said on {day} that revenue for the quarter rose {growth}% to {revenue} billion "
+    "dollars, as demand in its main markets held up better than the company had expected. "
+    "Chief executive {ceo} said the company would keep its outlook for the full year unchanged "
+    "and would update investors at its next results in {month}. The results are unaudited and "
+    "a recording of the call will be available on its website."
+)
+
+
+def test_run_reads_the_facts_of_batches_with_other_columns(tmp_path: Path) -> None:
+    acme = REPORT.format(
+        company="Acme Foods",
+        day="Tuesday",
+        growth="4.5",
+        revenue="3.2",
+        ceo="Jane Doe",
+        month="May",
+    )
+    beta = REPORT.format(
+        company="Beta Motors",
+        day="Monday",
+        growth="2.1",
+        revenue="7.9",
+        ceo="John Roe",
+        month="August",
+    )
+    with_url, without_url = tmp_path / "b.jsonl", tmp_path / "a.jsonl"
+    pl.DataFrame({"id": ["acme"], "text": [acme], "url": ["https://a.example/1"]}).write_ndjson(
+        with_url
+    )
+    pl.DataFrame({"id": ["beta"], "text": [beta]}).write_ndjson(without_url)
+    # Each file is a batch of its own, and only the second has a url: the check of the facts
+    # reads the texts of both spilled batches.
+    result = run([without_url, with_url])
+    assert result.dropped.height == 0
+    assert result.report.details["near"]["fact_vetoes"] == 1

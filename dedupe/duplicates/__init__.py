@@ -2,8 +2,10 @@
 
 Exact duplicates share a content key (``exact``); near duplicates share MinHash LSH buckets
 (``shingles``, ``minhash``, ``lsh``, kept per document as ``fingerprints``) and pass
-verification by Jaccard or containment (``verify``); ``near`` runs that stage, ``clusters``
-guards its chains, and ``canonical`` ranks the copies so the one to keep comes first.
+verification by Jaccard or containment (``verify``); ``leads`` adds candidates by each
+document's opening and the rule for very short documents, ``facts`` vetoes merging templated
+reports whose facts are substituted; ``near`` runs that stage, ``clusters`` guards its
+chains, and ``canonical`` ranks the copies so the one to keep comes first.
 
 Public names, by module:
 
@@ -21,6 +23,11 @@ Public names, by module:
 - ``dedupe.duplicates.fingerprints``: ``Fingerprints``, ``FingerprintSet``,
   ``SavedFingerprints``, ``fingerprint``;
 - ``dedupe.duplicates.near``: ``mark_near_duplicates``, ``mark_canonicals``, ``lsh_parameters``,
-  ``warm_up_kernels``, ``is_plausible``;
-- ``dedupe.duplicates.clusters``: ``assign_canonicals``.
+  ``warm_up_kernels``, ``is_plausible``, ``RuledScorer``, ``FingerprintsAndTexts``,
+  ``ScoredCandidates``, ``mark_scored_near_duplicates``;
+- ``dedupe.duplicates.clusters``: ``assign_canonicals``;
+- ``dedupe.duplicates.leads``: ``find_lead_candidates``, ``opening_signatures``,
+  ``lead_signature_column``, ``corpus_opening_signatures``, ``ShortDocumentRule``;
+- ``dedupe.duplicates.facts``: ``fact_places``, ``substituted_facts``, ``is_vetoed``,
+  ``FactCheck``, ``facts_from_texts``, ``corpus_texts``.
 """

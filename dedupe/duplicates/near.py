@@ -17,8 +17,15 @@ import numpy.typing as npt
 import polars as pl
 
 from dedupe.config import NearConfig
-from dedupe.duplicates.clusters import IndexArray, assign_canonicals
+from dedupe.duplicates.clusters import IndexArray, PairCheck, assign_canonicals
+from dedupe.duplicates.facts import (
+    FactCheck,
+    TextSource,
+    corpus_texts,
+    facts_from_texts,
+)
 from dedupe.duplicates.fingerprints import LEAD_WORDS, Fingerprints, FingerprintSet, fingerprint
+from dedupe.duplicates.leads import ShortDocumentRule, find_lead_candidates
 from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
 from dedupe.duplicates.shingles import text_hashes
 from dedupe.duplicates.similarities import similarity_record
@@ -53,8 +60,11 @@ __all__ = [
     "LEAD_WORDS",
     "CachedCheck",
     "Fingerprints",
+    "FingerprintsAndTexts",
     "NearResult",
     "PairScorer",
+    "RuledScorer",
+    "ScoredCandidates",
     "decided_by_containment",
     "fingerprint",
     "lsh_parameters",
@@ -126,6 +136,55 @@ class PairScorer:
         return by_jaccard | by_containment, similarity.astype(np.float64)
 
 
+@dataclass(frozen=True, slots=True)
+class RuledScorer:
+    """Verification, then the rules a passing pair must also keep before it is merged.
+
+    The rule for very short documents (``leads``) and, for pairs not near-identical, the
+    check of the facts (``facts``), on every pair verification passes, the cluster guard's too.
+    """
+
+    scorer: PairScorer
+    short: ShortDocumentRule
+    facts: FactCheck
+    # Pairs verification passed and the rules then kept apart, over every call.
+    ruled_out: list[int] = field(default_factory=lambda: [0])
+
+    def __call__(
+        self, left: IndexArray, right: IndexArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Return which pairs are near duplicates that keep the rules, and their similarity."""
+        passed, similarity = self.scorer(left, right)
+        return self.decide(left, right, passed, similarity), similarity
+
+    def decide(
+        self,
+        left: IndexArray,
+        right: IndexArray,
+        passed: npt.NDArray[np.bool_],
+        similarity: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.bool_]:
+        """Return which of the pairs verification ``passed`` at ``similarity`` keep the rules."""
+        verified = passed
+        passed = self.short.decide(left, right, passed, similarity)
+        # The check of the facts reads the Jaccard similarity of the shingle sets (a pair that
+        # passed on containment has its own): one more score of the passing pairs only.
+        jaccard = np.ones(len(left), dtype=np.float64)
+        scored = np.flatnonzero(passed)
+        if len(scored):
+            scorer = self.scorer
+            if scorer.config.verify:
+                found = score_pairs(
+                    _pairs(left[scored], right[scored]), scorer.offsets, scorer.hashes
+                )
+                jaccard[scored] = found.get_column("jaccard").to_numpy()
+            else:
+                jaccard[scored] = similarity[scored]
+        kept = self.facts.decide(left, right, passed, jaccard)
+        self.ruled_out[0] += int(verified.sum() - kept.sum())
+        return kept
+
+
 # Standard deviations of the MinHash estimate kept as margin by the pre-filter: a pair that could
 # pass verification is discarded with probability below 1e-4 (normal tail at 4 sigma).
 PREFILTER_SIGMAS = 4.0
@@ -168,7 +227,7 @@ class CachedCheck:
     ``searchsorted``, so neither the lookups nor the inserts loop over pairs in Python.
     """
 
-    def __init__(self, scorer: PairScorer) -> None:
+    def __init__(self, scorer: PairCheck) -> None:
         self.scorer = scorer
         self.keys = np.empty(0, dtype=np.uint64)
         self.passed = np.empty(0, dtype=np.bool_)
@@ -221,6 +280,7 @@ def mark_near_duplicates(
     config: NearConfig,
     *,
     fingerprints: FingerprintSet | None = None,
+    texts: TextSource | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> NearResult:
     """Mark documents that nearly duplicate a better-ranked one as ``near_duplicate``.
@@ -231,6 +291,11 @@ def mark_near_duplicates(
     each candidate's true Jaccard and containment on the shingle sets decide, else the MinHash
     estimate does. Only the shingle sets of documents in a plausible candidate pair are read.
     Each member of a cluster must pass against the canonical copy (see ``clusters``).
+
+    Candidates also come from each document's opening (``leads``: briefs and deep cuts), and
+    a pair that passes must also pass the rule for very short documents and, unless it is
+    near-identical, the check of its facts (``facts``): ``texts`` gives the cleaned text of
+    corpus rows, asked only for documents in a verified pair (default: the `text` column).
     """
     if not config.enabled:
         return NearResult(corpus)
@@ -242,13 +307,17 @@ def mark_near_duplicates(
         return NearResult(corpus, stats | {"candidate_pairs": 0, "verified_pairs": 0})
     if fingerprints is None:
         alive_text = pl.when(pl.col(DROP_REASON).is_null()).then(pl.col(NORMALIZED))
-        texts = corpus.select(alive_text.fill_null("")).to_series()
-        fingerprints = fingerprint(texts, config, on_progress=on_progress)
+        normalized = corpus.select(alive_text.fill_null("")).to_series()
+        fingerprints = fingerprint(normalized, config, on_progress=on_progress)
     # Candidates and clusters are numbered among the alive rows; fingerprints by corpus row.
     candidates = find_candidate_pairs(
         fingerprints.signatures, bands=bands, rows=rows, subset=alive_rows
     )
+    # candidate_pairs stays the main index's count; the index over openings adds its own.
     stats["candidate_pairs"] = candidates.height
+    by_opening = find_lead_candidates(corpus, fingerprints, alive_rows, config)
+    stats["lead_candidate_pairs"] = by_opening.height
+    candidates = pl.concat([candidates, by_opening]).unique().sort("left", "right")
     left = candidates.get_column("left").to_numpy().astype(np.int64)
     right = candidates.get_column("right").to_numpy().astype(np.int64)
     del candidates
@@ -260,7 +329,17 @@ def mark_near_duplicates(
     needed = np.unique(np.concatenate([alive_rows[left], alive_rows[right]]))
     compact = fingerprints.take(needed)
     offsets, hashes = compact.combined()
-    scorer = CachedCheck(PairScorer(config, len(compact), offsets, hashes, compact.signatures))
+    pair_scorer = PairScorer(config, len(compact), offsets, hashes, compact.signatures)
+    source = corpus_texts(corpus) if texts is None else texts
+
+    def needed_facts(rows: IndexArray) -> pl.Series:
+        return facts_from_texts(source)(needed[rows])
+
+    fact_check = FactCheck(needed_facts, len(needed))
+    ruled = RuledScorer(
+        pair_scorer, ShortDocumentRule(compact.set_sizes(), config.threshold), fact_check
+    )
+    scorer = CachedCheck(ruled)
     local = np.full(len(corpus), -1, dtype=np.int64)
     local[needed] = np.arange(len(needed))
 
@@ -272,7 +351,7 @@ def mark_near_duplicates(
     passed, _ = check(left, right)
     # The one hook for the review page and the thresholds table: true scores of these pairs.
     stats["similarities"] = similarity_record(
-        scorer.scorer,
+        pair_scorer,
         local[alive_rows[left]],
         local[alive_rows[right]],
         passed,
@@ -281,15 +360,18 @@ def mark_near_duplicates(
         lead_threshold=LEAD_CONTAINMENT,
     )
     left, right = left[passed], right[passed]
-    stats["verified_pairs"] = int(passed.sum())
+    # Pairs that passed verification, as the Spark engine counts them; the rules' vetoes are
+    # counted apart (fact_vetoes).
+    stats["verified_pairs"] = int(passed.sum()) + ruled.ruled_out[0]
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
     canonical, similarity = assign_canonicals(alive.height, left, right, ranks, check)
     copies = np.flatnonzero(canonical != np.arange(alive.height))
     by_containment = np.zeros(alive.height, dtype=bool)
     by_containment[copies] = decided_by_containment(
-        scorer.scorer, local[alive_rows[copies]], local[alive_rows[canonical[copies]]]
+        pair_scorer, local[alive_rows[copies]], local[alive_rows[canonical[copies]]]
     )
     stats["near_duplicates"] = len(copies)
+    stats |= fact_check.vetoes(corpus.get_column(DOC_ID).gather(needed))
     logger.info(
         "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
         stats["near_duplicates"],
@@ -307,17 +389,31 @@ def mark_near_duplicates(
 
 
 @dataclass(frozen=True, slots=True)
+class FingerprintsAndTexts:
+    """The fingerprints of a table (row ``i`` for row ``i``) and where to read its texts.
+
+    The local engine's evidence for the near stage: ``texts`` gives the cleaned text of table
+    rows, which the check of the facts asks for documents in a verified pair only.
+    """
+
+    fingerprints: FingerprintSet
+    texts: TextSource
+
+
+@dataclass(frozen=True, slots=True)
 class ScoredCandidates:
     """Candidate pairs an engine has already found and scored, with the table's fingerprints.
 
     The Spark engine finds and scores candidates corpus-wide (LSH as ``groupBy``, scores in
     ``mapInArrow``) and hands each complete component here, so the decision is this module's.
-    ``pairs`` holds ``left`` and ``right`` (``_row`` values), ``passed`` and ``similarity``;
-    ``fingerprints`` row ``i`` is the table's row ``i``.
+    ``pairs`` holds ``left`` and ``right`` (``_row`` values), ``passed`` and ``similarity``
+    (verification's answer, before the rules of `RuledScorer`); ``fingerprints`` row ``i`` is
+    the table's row ``i``, and so is ``facts`` (`document_facts`, null where unknown).
     """
 
     fingerprints: Fingerprints
     pairs: pl.DataFrame
+    facts: pl.Series | None = None
 
 
 def mark_scored_near_duplicates(
@@ -325,9 +421,10 @@ def mark_scored_near_duplicates(
 ) -> NearResult:
     """Mark near duplicates as `mark_near_duplicates` does, on candidates already scored.
 
-    The decision is the same: ``assign_canonicals`` with a check primed with the given scores,
-    so each member passes against its cluster's canonical copy. Pairs whose ``left`` is no
-    longer alive (an exact duplicate) take no part.
+    The decision is the same: the rules of `RuledScorer` on the given scores, then
+    ``assign_canonicals`` with a check primed with them, so each member passes against its
+    cluster's canonical copy. Pairs whose ``left`` is no longer alive (an exact duplicate)
+    take no part.
     """
     alive_rows = np.flatnonzero(corpus.get_column(DROP_REASON).is_null().to_numpy())
     alive = corpus[alive_rows]
@@ -346,9 +443,21 @@ def mark_scored_near_duplicates(
     prints = candidates.fingerprints.take(alive_rows)
     offsets, hashes = prints.combined()
     scorer = PairScorer(config, alive.height, offsets, hashes, prints.signatures)
-    passed = scored.get_column("passed").to_numpy().astype(bool)
-    check = CachedCheck(scorer)
-    check.remember(left, right, passed, scored.get_column(SIMILARITY).to_numpy().astype(np.float64))
+    known = candidates.facts
+
+    def alive_facts(rows: IndexArray) -> pl.Series:
+        if known is None:
+            return pl.Series("facts", [None] * len(rows), dtype=pl.String)
+        return known.gather(alive_rows[rows])
+
+    fact_check = FactCheck(alive_facts, alive.height)
+    ruled = RuledScorer(scorer, ShortDocumentRule(prints.set_sizes(), config.threshold), fact_check)
+    similarity_scored = scored.get_column(SIMILARITY).to_numpy().astype(np.float64)
+    passed = ruled.decide(
+        left, right, scored.get_column("passed").to_numpy().astype(bool), similarity_scored
+    )
+    check = CachedCheck(ruled)
+    check.remember(left, right, passed, similarity_scored)
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
     canonical, similarity = assign_canonicals(
         alive.height, left[passed], right[passed], ranks, check
@@ -359,7 +468,8 @@ def mark_scored_near_duplicates(
     marked = mark_canonicals(
         corpus, alive.get_column(DOC_ID), canonical, similarity, by_containment=by_containment
     )
-    return NearResult(marked, {"near_duplicates": len(copies)})
+    stats = {"near_duplicates": len(copies)} | fact_check.vetoes(alive.get_column(DOC_ID))
+    return NearResult(marked, stats)
 
 
 def decided_by_containment(

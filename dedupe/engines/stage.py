@@ -20,6 +20,7 @@ from dedupe.duplicates.canonical import rank_documents
 from dedupe.duplicates.exact import mark_exact_duplicates
 from dedupe.duplicates.fingerprints import FingerprintSet
 from dedupe.duplicates.near import (
+    FingerprintsAndTexts,
     ScoredCandidates,
     mark_near_duplicates,
     mark_scored_near_duplicates,
@@ -35,9 +36,10 @@ class Decision:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-# What an engine hands the stages besides the table: its fingerprints (row i for row i), the
-# candidates it already scored, or nothing (near duplicates off).
-Evidence = FingerprintSet | ScoredCandidates | None
+# What an engine hands the stages besides the table: its fingerprints (row i for row i), with
+# where to read the table's texts, the candidates it already scored, or nothing (near
+# duplicates off).
+Evidence = FingerprintSet | FingerprintsAndTexts | ScoredCandidates | None
 # (key table, the stage's config section, the evidence) -> Decision
 DecisionFunction = Callable[[pl.DataFrame, Any, Evidence], Decision]
 
@@ -66,6 +68,11 @@ def near_stage(table: pl.DataFrame, config: NearConfig, evidence: Evidence) -> D
     if isinstance(evidence, ScoredCandidates):
         found = mark_scored_near_duplicates(table, config, evidence) if config.enabled else None
         return Decision(table) if found is None else Decision(found.corpus, found.stats)
+    if isinstance(evidence, FingerprintsAndTexts):
+        found = mark_near_duplicates(
+            table, config, fingerprints=evidence.fingerprints, texts=evidence.texts
+        )
+        return Decision(found.corpus, found.stats)
     found = mark_near_duplicates(table, config, fingerprints=evidence)
     return Decision(found.corpus, found.stats)
 

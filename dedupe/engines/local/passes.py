@@ -31,8 +31,12 @@ from dedupe.clean.phases import (
 )
 from dedupe.config import PipelineConfig
 from dedupe.duplicates.canonical import rank_columns
+from dedupe.duplicates.clusters import IndexArray
 from dedupe.duplicates.exact import add_content_keys
+from dedupe.duplicates.facts import TextSource
 from dedupe.duplicates.fingerprints import FingerprintSet, SavedFingerprints, fingerprint
+from dedupe.duplicates.leads import lead_signature_column
+from dedupe.duplicates.near import FingerprintsAndTexts
 from dedupe.engines.local.memory import release_freed_memory
 from dedupe.engines.stage import Stage
 from dedupe.errors import InputError
@@ -55,6 +59,7 @@ from dedupe.schema import (
     DUPLICATE_SOURCES,
     DUPLICATE_URLS,
     INTERNAL_PREFIX,
+    LEAD_SIGNATURE,
     LENGTH,
     MATCHED,
     MEASURE,
@@ -331,15 +336,21 @@ class Runner:
         frame = key_batch(corpus)
         seconds["normalize"] = time.perf_counter() - started
         started = time.perf_counter()
+        near_keys: list[str] = []
         if config.near.enabled:
             fingerprint(frame.get_column(NORMALIZED), config.near).save(self._prints_folder(index))
+            # The opening's signature (dedupe.duplicates.leads) travels with the keys.
+            frame = frame.with_columns(lead_signature_column(frame[NORMALIZED], config.near))
+            near_keys = [LEAD_SIGNATURE]
         seconds["fingerprint"] = time.perf_counter() - started
         public = [c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX]
         self.workspace.write_spill(
             "clean", index, frame.select([c for c in public if c not in LEDGER_COLUMNS])
         )
         return _KeyedBatch(
-            keys=frame.select(*KEY_COLUMNS, *[c for c in rank_columns if c in frame.columns]),
+            keys=frame.select(
+                *KEY_COLUMNS, *near_keys, *[c for c in rank_columns if c in frame.columns]
+            ),
             emptied=frame.get_column(DROP_REASON).count(),
             learned=learned_counts,
             seconds=seconds,
@@ -363,7 +374,7 @@ class Runner:
                 f"{len(prints)} fingerprints for {table.height} documents: a spill part is "
                 "missing or was written twice"
             )
-        evidence = prints if config.near.enabled else None
+        evidence = FingerprintsAndTexts(prints, self.texts(table)) if config.near.enabled else None
         for stage in stages:
             self.progress(stage.name, 0, 1)
             alive_in = table.get_column(DROP_REASON).null_count()
@@ -423,6 +434,34 @@ class Runner:
         if not parts:
             return pl.LazyFrame(schema={DOC_ID: pl.String, TEXT: pl.String})
         return pl.scan_parquet(parts)
+
+    def texts(self, table: pl.DataFrame) -> TextSource:
+        """Return the cleaned texts of rows of ``table``, read from pass B's spills when asked.
+
+        Only the text column is read, and only the rows asked are kept; an earlier output's
+        documents (``--against``) have no text here (null).
+        """
+        row_ids = table.get_column(ROW_INDEX)
+        parts = [self.workspace.spill_path("clean", i) for i in self.passes.parts]
+
+        def texts(rows: IndexArray) -> pl.Series:
+            wanted = pl.DataFrame({ROW_INDEX: row_ids.gather(rows)})
+            if not parts:
+                return pl.Series(TEXT, [None] * len(rows), dtype=pl.String)
+            asked = wanted.get_column(ROW_INDEX).drop_nulls().implode()
+            # Part by part: parts may hold different pass-through columns.
+            found = pl.concat(
+                [
+                    pl.scan_parquet(part)
+                    .select(ROW_INDEX, TEXT)
+                    .filter(pl.col(ROW_INDEX).is_in(asked))
+                    for part in parts
+                ]
+            ).collect()
+            joined = wanted.join(found, on=ROW_INDEX, how="left", maintain_order="left")
+            return joined.get_column(TEXT)
+
+        return texts
 
     def _prints_folder(self, index: int) -> Path:
         return self.workspace.spill / f"fingerprints-{index:06d}"

@@ -21,6 +21,7 @@ from dedupe.schema import (
     DETAIL,
     DOC_ID,
     DROP_REASON,
+    LEAD_SIGNATURE,
     LENGTH,
     LINE,
     LINE_NO,
@@ -40,6 +41,8 @@ Batches = Iterator[pa.RecordBatch]
 HASHES = "_hashes"
 LEADS = "_leads"
 SIGNATURE = "_signature"
+OPENING = LEAD_SIGNATURE  # the opening's signature (dedupe.duplicates.leads)
+FACTS = "_facts"  # the facts of a document in a verified pair (dedupe.duplicates.facts)
 FILLED = "_filled"  # the document has shingles: it can be an LSH candidate
 REMOVED = "_removed"  # the document's removed lines, as a list of structs
 LEARNED_COUNTS = "_learned_counts"  # a batch's removals per learned key, on its first row only
@@ -104,11 +107,14 @@ CLEANED_FIELDS = [
     (HASHES, INT_LIST),
     (LEADS, INT_LIST),
     (SIGNATURE, INT_LIST),
+    (OPENING, INT_LIST),
     (REMOVED, REMOVED_TYPE),
     (LEARNED_COUNTS, LEARNED_COUNTS_TYPE),
 ]
 BANDS = pa.schema([("_band", pa.int32()), ("_band_hash", pa.int64()), (ROW_INDEX, pa.int64())])
 PAIRS = pa.schema([("left", pa.int64()), ("right", pa.int64())])
+FACTS_ARROW = pa.list_(pa.struct([("place", pa.string()), ("fact", pa.string())]))
+FACT_ROWS = pa.schema([(ROW_INDEX, pa.int64()), (FACTS, FACTS_ARROW)])
 SCORES = pa.schema(
     [("left", pa.int64()), ("right", pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())]
 )

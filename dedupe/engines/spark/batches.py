@@ -17,13 +17,17 @@ from dedupe.clean.learned import count_learned_removals, line_skeleton
 from dedupe.clean.phases import apply_learned, count_statistics, mark_lines, rewrite_texts
 from dedupe.config import CleanConfig, NearConfig, PipelineConfig
 from dedupe.duplicates import lsh
+from dedupe.duplicates.facts import fact_places
 from dedupe.duplicates.fingerprints import Fingerprints, fingerprint
+from dedupe.duplicates.leads import LEAD_PERM, opening_signatures
 from dedupe.duplicates.minhash import EMPTY_HASH
 from dedupe.duplicates.near import PairScorer, is_plausible
 from dedupe.engines.local.passes import key_batch
 from dedupe.engines.spark.arrow import (
     ARTICLES,
     BANDS,
+    FACT_ROWS,
+    FACTS,
     FILLED,
     HASHES,
     INT_LIST,
@@ -31,6 +35,7 @@ from dedupe.engines.spark.arrow import (
     LEADS,
     LEARNED_COUNTS,
     LEARNED_COUNTS_TYPE,
+    OPENING,
     PAIRS,
     REMOVED,
     REMOVED_TYPE,
@@ -213,9 +218,13 @@ def clean_and_fingerprint(
             columns[SIGNATURE] = list_array(
                 np.arange(0, n * step + 1, step, dtype=np.int64), prints.signatures.ravel()
             )
+            openings = opening_signatures(frame.get_column(NORMALIZED), config.near)
+            columns[OPENING] = list_array(
+                np.arange(0, n * LEAD_PERM + 1, LEAD_PERM, dtype=np.int64), openings.ravel()
+            )
         else:
             columns[FILLED] = pa.nulls(frame.height, pa.bool_())
-            for name in (HASHES, LEADS, SIGNATURE):
+            for name in (HASHES, LEADS, SIGNATURE, OPENING):
                 columns[name] = pa.nulls(frame.height, INT_LIST)
         columns[REMOVED] = _removed_lists(frame, removed)
         columns[LEARNED_COUNTS] = _learned_counts(counts, frame.height)
@@ -224,10 +233,15 @@ def clean_and_fingerprint(
         )
 
 
-def band_keys(batches: Batches, *, bands: int, rows: int, num_perm: int) -> Batches:
-    """Each document's LSH band keys, one row per (band, key), as the local banding hashes them."""
+def band_keys(
+    batches: Batches, *, bands: int, rows: int, num_perm: int, column: str = SIGNATURE
+) -> Batches:
+    """Each document's LSH band keys, one row per (band, key), as the local banding hashes them.
+
+    ``column`` holds the signatures banded: the MinHash signature, or the opening's.
+    """
     for batch in batches:
-        signatures = signatures_of(batch.column(SIGNATURE), num_perm)
+        signatures = signatures_of(batch.column(column), num_perm)
         docs = np.arange(len(signatures), dtype=np.int64)
         row_ids = batch.column(ROW_INDEX).to_numpy(zero_copy_only=False).astype(np.int64)
         for band in range(bands):
@@ -284,4 +298,16 @@ def score_candidates(batches: Batches, *, near: NearConfig) -> Batches:
         rows = [batch.column(name).filter(pa.array(keep)) for name in ("left", "right")]
         yield pa.RecordBatch.from_arrays(
             [*rows, pa.array(passed), pa.array(similarity)], schema=SCORES
+        )
+
+
+def document_facts(batches: Batches) -> Batches:
+    """The facts of documents (``_row``, cleaned ``text``), as the local check finds them."""
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        facts = fact_places(frame_of(batch).get_column(TEXT))
+        yield pa.RecordBatch.from_arrays(
+            [batch.column(ROW_INDEX), pc.cast(facts.to_arrow(), FACT_ROWS.field(FACTS).type)],
+            schema=FACT_ROWS,
         )

@@ -32,15 +32,19 @@ from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 from dedupe.clean.boilerplate import validate_patterns
 from dedupe.config import PipelineConfig
 from dedupe.duplicates.canonical import rank_columns
+from dedupe.duplicates.leads import LEAD_BANDS, LEAD_PERM, LEAD_ROWS
 from dedupe.duplicates.near import lsh_parameters
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS
 from dedupe.engines.spark.arrow import (
     CLEANED_FIELDS,
     EXACT,
+    FACT_ROWS,
+    FACTS,
     FILLED,
     HASHES,
     KEEPER,
     LEADS,
+    OPENING,
     OTHER,
     PASSED,
     REMOVED,
@@ -50,7 +54,12 @@ from dedupe.engines.spark.arrow import (
     STATISTICS,
     Batches,
 )
-from dedupe.engines.spark.batches import clean_and_fingerprint, line_statistics, score_candidates
+from dedupe.engines.spark.batches import (
+    clean_and_fingerprint,
+    document_facts,
+    line_statistics,
+    score_candidates,
+)
 from dedupe.engines.spark.graph import candidate_pairs, connected_components
 from dedupe.engines.spark.groups import decide_groups, exact_groups
 from dedupe.engines.spark.learning import learn_lines_spark
@@ -226,11 +235,20 @@ class _Run:
         bands, rows = lsh_parameters(near)
         alive = (
             cleaned.filter(F.col(DROP_REASON).isNull() & F.col(FILLED))
-            .select(ROW_INDEX, HASHES, LEADS, SIGNATURE)
+            .select(ROW_INDEX, HASHES, LEADS, SIGNATURE, OPENING)
             .join(exact.select(ROW_INDEX), on=ROW_INDEX, how="left_anti")
         )
-        pairs = candidate_pairs(alive, bands=bands, rows=rows, num_perm=near.num_perm)
-        pairs = materialize(pairs)
+        main = materialize(candidate_pairs(alive, bands=bands, rows=rows, num_perm=near.num_perm))
+        # The second index, over openings (dedupe.duplicates.leads), as the local stage adds it.
+        by_opening = candidate_pairs(
+            alive.filter(F.col(OPENING).isNotNull()),
+            bands=LEAD_BANDS,
+            rows=LEAD_ROWS,
+            num_perm=LEAD_PERM,
+            column=OPENING,
+        )
+        by_opening = materialize(by_opening)
+        pairs = materialize(main.unionByName(by_opening).distinct())
 
         def side(prefix: str, key: str) -> DataFrame:
             return alive.select(
@@ -250,7 +268,8 @@ class _Run:
             "bands": bands,
             "rows": rows,
             "documents": alive.count(),
-            "candidate_pairs": pairs.count(),
+            "candidate_pairs": main.count(),
+            "lead_candidate_pairs": by_opening.count(),
         }
         return scored
 
@@ -290,6 +309,14 @@ class _Run:
             prints = cleaned.select(ROW_INDEX, HASHES, LEADS, SIGNATURE).join(
                 nodes, on=ROW_INDEX, how="left_semi"
             )
+            # The facts of the documents in a verified pair, for the check of the facts
+            # (dedupe.duplicates.facts): the local stage asks the same documents' texts.
+            facts = (
+                cleaned.select(ROW_INDEX, TEXT)
+                .join(nodes, on=ROW_INDEX, how="left_semi")
+                .mapInArrow(document_facts, from_arrow_schema(FACT_ROWS))
+            )
+            prints = prints.join(facts, on=ROW_INDEX, how="left")
             left_label = labels.select(F.col("node").alias("left"), F.col("component").alias("_l"))
             right_label = labels.select(
                 F.col("node").alias("right"), F.col("component").alias("_r")
@@ -313,6 +340,7 @@ class _Run:
             table = table.select(
                 "*",
                 *[F.lit(None).cast("array<int>").alias(c) for c in (HASHES, LEADS, SIGNATURE)],
+                F.lit(None).cast("array<struct<place:string,fact:string>>").alias(FACTS),
                 F.lit(None)
                 .cast(f"array<struct<{OTHER}:bigint,{PASSED}:boolean,{SIMILARITY}:double>>")
                 .alias(SCORED),

@@ -21,20 +21,23 @@ from dedupe.schema import ROW_INDEX
 _MAX_ROUNDS = 64
 
 
-def candidate_pairs(documents: DataFrame, *, bands: int, rows: int, num_perm: int) -> DataFrame:
+def candidate_pairs(
+    documents: DataFrame, *, bands: int, rows: int, num_perm: int, column: str = SIGNATURE
+) -> DataFrame:
     """Candidate pairs ``(left, right)`` of ``_row`` values, ``left < right``, distinct.
 
     Args:
-        documents: the documents that may pair: ``_row`` and ``_signature``.
+        documents: the documents that may pair: ``_row`` and ``column`` (the signatures).
         bands: LSH bands.
         rows: signature values per band.
         num_perm: signature width.
+        column: the signatures banded (``_signature``, or the opening's).
     """
 
     def keys(batches):  # type: ignore[no-untyped-def]
-        return band_keys(batches, bands=bands, rows=rows, num_perm=num_perm)
+        return band_keys(batches, bands=bands, rows=rows, num_perm=num_perm, column=column)
 
-    keyed = documents.select(ROW_INDEX, SIGNATURE).mapInArrow(keys, from_arrow_schema(BANDS))
+    keyed = documents.select(ROW_INDEX, column).mapInArrow(keys, from_arrow_schema(BANDS))
     buckets = (
         keyed.groupBy("_band", "_band_hash")
         .agg(F.sort_array(F.collect_list(ROW_INDEX)).alias("_members"))

@@ -13,10 +13,12 @@ import pyarrow as pa
 from dedupe.config import ExactConfig, KeepConfig, PipelineConfig
 from dedupe.duplicates.canonical import rank_documents
 from dedupe.duplicates.exact import mark_exact_duplicates
+from dedupe.duplicates.facts import FACTS_TYPE
 from dedupe.duplicates.fingerprints import Fingerprints
 from dedupe.duplicates.near import ScoredCandidates
 from dedupe.engines.spark.arrow import (
     EXACT,
+    FACTS,
     HASHES,
     KEEPER,
     LEADS,
@@ -75,7 +77,8 @@ def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema)
     lead_offsets, lead_hashes = sets_of(table.column(LEADS))
     signatures = signatures_of(table.column(SIGNATURE), config.near.num_perm)
     prints = Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
-    frame = frame_of(table.drop_columns([HASHES, LEADS, SIGNATURE])).with_columns(
+    facts = pl.Series("facts", table.column(FACTS).combine_chunks()).cast(FACTS_TYPE)
+    frame = frame_of(table.drop_columns([HASHES, LEADS, SIGNATURE, FACTS])).with_columns(
         pl.lit(None, pl.String).alias(DUPLICATE_OF),
         pl.lit(None, pl.String).alias(MATCHED),
         pl.lit(None, pl.String).alias(MEASURE),
@@ -84,7 +87,7 @@ def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema)
     scored = _scored_pairs(frame).select(
         "left", "right", pl.col(PASSED).alias("passed"), SIMILARITY
     )
-    evidence = ScoredCandidates(prints, scored)
+    evidence = ScoredCandidates(prints, scored, facts)
     frame = frame.drop(SCORED)
     for stage in DECISIONS:
         frame = stage.function(frame, getattr(config, stage.section), evidence).table

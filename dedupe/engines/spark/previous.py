@@ -23,11 +23,13 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from dedupe.config import NearConfig
 from dedupe.duplicates.fingerprints import Fingerprints
+from dedupe.duplicates.leads import LEAD_PERM, corpus_opening_signatures
 from dedupe.duplicates.minhash import EMPTY_HASH
 from dedupe.engines.spark.arrow import (
     FILLED,
     HASHES,
     LEADS,
+    OPENING,
     SIGNATURE,
     Batches,
     frame_of,
@@ -62,8 +64,14 @@ def previous_documents(
         columns: dict[str, pa.Array] = {
             name: documents.get_column(name).to_arrow()
             for name in documents.columns
-            if name not in (LENGTH, CONTENT_KEY)
+            if name not in (LENGTH, CONTENT_KEY, OPENING)
         }
+        # The openings' signatures as the local engine reads them (the state's column, else
+        # signed from the lead sets), bits kept in Spark's array<int>.
+        openings = corpus_opening_signatures(documents, prints, np.arange(n), near)
+        columns[OPENING] = list_array(
+            np.arange(0, n * LEAD_PERM + 1, LEAD_PERM, dtype=np.int64), openings.ravel()
+        )
         columns[ROW_INDEX] = pa.array(-np.arange(start + 1, start + n + 1, dtype=np.int64))
         columns[LENGTH] = pa.array(documents.get_column(LENGTH).cast(pl.Int64).to_numpy())
         columns[CONTENT_KEY] = signed(documents.get_column(CONTENT_KEY).to_numpy())
@@ -107,6 +115,10 @@ def _state_parts(batches: Batches, *, num_perm: int) -> Batches:
         documents = frame_of(batch.drop_columns([HASHES, LEADS, SIGNATURE])).with_columns(
             pl.col(LENGTH).cast(pl.UInt32),
             pl.col(CONTENT_KEY).cast(pl.Int64).reinterpret(signed=False),
+            # As the local engine keeps it: uint32 values, LEAD_PERM of them.
+            pl.col(OPENING)
+            .list.eval(pl.element().cast(pl.Int32).reinterpret(signed=False))
+            .list.to_array(LEAD_PERM),
         )
         names, blobs = [], []
         for stem, frame in state_tables(documents, prints).items():
@@ -132,7 +144,7 @@ def write_state(
     state = jvm.org.apache.hadoop.fs.Path(folder, "state")
     fs = state.getFileSystem(spark._jsc.hadoopConfiguration())
     fs.mkdirs(state)
-    columns = [DOC_ID, LENGTH, CONTENT_KEY, *rank_columns, HASHES, LEADS, SIGNATURE]
+    columns = [DOC_ID, LENGTH, CONTENT_KEY, *rank_columns, HASHES, LEADS, SIGNATURE, OPENING]
 
     def parts(batches: Batches) -> Batches:
         return _state_parts(batches, num_perm=near.num_perm)

@@ -1,0 +1,373 @@
+"""The facts of a document in their places, and the check that vetoes merging templated reports.
+
+Templated reports (earnings, match results, market closes, weather, election results) share
+their wording but not their facts, so their shingles pass verification. What tells them from
+copies is where their facts differ: in the same place of the same sentence. A fact is a run of
+capitalized or numeric words (names, places, dates, figures); its place is the word before and
+the word after it. Two documents *substitute* a fact where both have a fact in one place and
+neither holds the other's fact anywhere. A trim or a brief only loses facts, an update adds
+facts in new sentences, a correction substitutes one figure; two templated reports substitute
+most of the facts of the places they share.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from dedupe.duplicates.clusters import IndexArray
+from dedupe.schema import TEXT
+
+__all__ = [
+    "FACTS_TYPE",
+    "FACT_CHARS",
+    "MIN_SUBSTITUTED",
+    "SUBSTITUTED_SHARE",
+    "VETO_JACCARD",
+    "FactCheck",
+    "FactSource",
+    "TextSource",
+    "corpus_texts",
+    "fact_places",
+    "facts_from_texts",
+    "is_vetoed",
+    "substituted_facts",
+]
+
+logger = logging.getLogger(__name__)
+
+# Pairs whose shingle sets have a Jaccard similarity of at least VETO_JACCARD are merged
+# unchecked: sharing two thirds of their 3-grams, they are one story re-sent, updated or
+# corrected, whose figures may change (Reuters re-sends its notices and corrections so);
+# the templated reports of the harder mix share at most 0.648 (benchmarks/quality.py).
+VETO_JACCARD = 0.65
+# A pair below it is vetoed when it substitutes at least MIN_SUBSTITUTED facts and at least
+# SUBSTITUTED_SHARE of the places both documents fill with a fact. A correction substitutes
+# one figure; character noise or a sub-editor's edits touch a few of a story's many places
+# (a copy shares 10 to 80 of them); two templated reports substitute most of the few they
+# share. Chosen on the harder mix and the Reuters silver pairs (README "How it works").
+MIN_SUBSTITUTED = 2
+SUBSTITUTED_SHARE = 0.3
+# Facts are read from a text's first FACT_CHARS characters (about 330 words: the headline,
+# the lead and the first paragraphs, where a report's who, where, when and figures stand; a
+# templated report is shorter): the cost per document stays bounded, whatever its length.
+FACT_CHARS = 2000
+# Report at most this many vetoed pairs, and this many substituted facts of each side.
+MAX_REPORTED_VETOES = 20
+MAX_REPORTED_FACTS = 8
+# A document's facts: each fact with its place ("before|after", the neighbouring words in
+# lower case); null: unknown (never vetoed).
+FACTS_TYPE = pl.List(pl.Struct({"place": pl.String, "fact": pl.String}))
+
+# HTML entity residue, decoded so "AT&amp;T" and "AT&T", "Trump&#8217;s" and "Trump's" agree;
+# a word split by a hyphen at a hard line wrap ("Micro-\nsoft") is one word again; NBSP and
+# other spaces are spaces, typographic quotes plain. Literal replacements, in one pass.
+_REPLACEMENTS = {
+    "&amp;": "&",
+    "&#38;": "&",
+    "&#8217;": "'",
+    "&#8216;": "'",
+    "&#39;": "'",
+    "&apos;": "'",
+    "&rsquo;": "'",
+    "&lsquo;": "'",
+    "&quot;": '"',
+    "&#8220;": '"',
+    "&#8221;": '"',
+    "&ldquo;": '"',
+    "&rdquo;": '"',
+    "&#8211;": "-",
+    "&#8212;": "-",
+    "&ndash;": "-",
+    "&mdash;": "-",
+    "&nbsp;": " ",
+    "-\n": "",
+    "\u00a0": " ",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+}
+# Punctuation stripped from a word's ends before it is classified or used as a place.
+_PUNCTUATION = ".,;:!?\"'()[]<>*"
+_LINE_BREAK = "\n"
+
+
+def fact_places(texts: pl.Series) -> pl.Series:
+    """Return each text's facts with their places, as a list of ``{place, fact}`` structs.
+
+    Words are whitespace-separated, their end punctuation stripped. A fact is a word that
+    starts with a digit, or a run of words that start with a capital, on a line that holds a
+    lower-case letter (a headline in capitals has none); a capitalized word opening a sentence
+    ("The", "But") starts a run only when the next word is capitalized too ("Acme Foods
+    said"). A run ends at a line break. Its place is the word before and the word after it,
+    in lower case. Vectorized in Polars over the words of these texts only, in their first
+    ``FACT_CHARS`` characters. A null text has null facts.
+
+    Example:
+        >>> facts = fact_places(pl.Series(["Shares of Acme Corp rose 4.5% on Tuesday."]))
+        >>> [(f["place"], f["fact"]) for f in facts[0]]
+        [('of|rose', 'Acme Corp'), ('rose|on', '4.5%'), ('on|', 'Tuesday')]
+    """
+    text = pl.col(TEXT).str.slice(0, FACT_CHARS)
+    text = text.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values()))
+    docs = pl.DataFrame({TEXT: texts}, schema={TEXT: pl.String}).with_row_index("doc")
+    lines = docs.select("doc", line=text.str.split(_LINE_BREAK)).explode("line")
+    lines = lines.filter(pl.col("line").str.contains(r"\p{Ll}"))
+    words = lines.select(
+        "doc", word=pl.concat_str("line", pl.lit(" " + _LINE_BREAK)).str.extract_all(r"\S+|\n")
+    ).explode("word")
+    words = words.drop_nulls("word").with_columns(
+        core=pl.when(pl.col("word") == _LINE_BREAK)
+        .then(pl.lit(_LINE_BREAK))
+        .otherwise(pl.col("word").str.strip_chars(_PUNCTUATION))
+    )
+    words = words.filter(pl.col("core") != "")
+    # Words stay in document order, so neighbours are plain shifts, cut at a document's edges
+    # (cheaper than windows over each document).
+    first = pl.col("doc") != pl.col("doc").shift(1)
+    last = pl.col("doc") != pl.col("doc").shift(-1)
+    capital = pl.col("core").str.contains(r"^\p{Lu}")
+    opens = pl.col("word").shift(1).str.contains(r"(?:[.!?][\"')]*|\n)$")
+    words = words.with_columns(capital=capital, opens=(opens | first).fill_null(True))
+    next_capital = (pl.col("capital").shift(-1) & ~last).fill_null(False)
+    number = pl.col("core").str.contains(r"^\p{N}")
+    is_fact = number | (pl.col("capital") & (~pl.col("opens") | next_capital))
+    neighbour = {
+        "before": pl.when(~first).then(pl.col("core").shift(1)),
+        "after": pl.when(~last).then(pl.col("core").shift(-1)),
+    }
+    words = words.with_columns(fact=is_fact).with_columns(
+        # A figure is a fact of its own; capitalized words run together ("Jane Doe").
+        run=((pl.col("fact") != pl.col("fact").shift(1)) | first | number | number.shift(1))
+        .fill_null(True)
+        .cum_sum(),
+        **{name: value.str.to_lowercase().fill_null("") for name, value in neighbour.items()},
+    )
+    runs = (
+        words.filter("fact")
+        .group_by("doc", "run", maintain_order=True)
+        .agg(
+            fact=pl.col("core").str.join(" "),
+            before=pl.col("before").first(),
+            after=pl.col("after").last(),
+        )
+        .select(
+            "doc",
+            pl.struct(
+                place=pl.concat_str(
+                    pl.col("before").replace(_LINE_BREAK, ""),
+                    pl.lit("|"),
+                    pl.col("after").replace(_LINE_BREAK, ""),
+                ),
+                fact="fact",
+            ).alias("facts"),
+        )
+        .group_by("doc", maintain_order=True)
+        .agg("facts")
+    )
+    facts = docs.join(runs, on="doc", how="left").sort("doc")
+    return facts.select(
+        pl.when(pl.col(TEXT).is_not_null())
+        .then(pl.col("facts").fill_null(pl.lit([], FACTS_TYPE)))
+        .cast(FACTS_TYPE)
+        .alias("facts")
+    ).to_series()
+
+
+def substituted_facts(left: pl.Series, right: pl.Series) -> pl.DataFrame:
+    """Return, for each pair of `fact_places`, the places they share and the facts substituted.
+
+    Columns ``places`` (places both fill with a fact), ``substituted`` (places where each
+    holds a fact the other holds nowhere), ``only_left`` and ``only_right`` (those facts,
+    sorted); nulls where a side is unknown.
+    """
+    pairs = pl.DataFrame(
+        {"left": left, "right": right}, schema={"left": FACTS_TYPE, "right": FACTS_TYPE}
+    )
+    pairs = pairs.with_row_index("pair")
+    sides = {}
+    for side in ("left", "right"):
+        sides[side] = pairs.select("pair", side).explode(side).drop_nulls(side).unnest(side)
+    left_facts, right_facts = sides["left"], sides["right"]
+    places = (
+        left_facts.select("pair", "place")
+        .unique()
+        .join(right_facts.select("pair", "place").unique(), on=["pair", "place"])
+        .group_by("pair")
+        .len("places")
+    )
+    own_left = left_facts.join(right_facts.select("pair", "fact"), on=["pair", "fact"], how="anti")
+    own_right = right_facts.join(left_facts.select("pair", "fact"), on=["pair", "fact"], how="anti")
+    substituted = (
+        own_left.join(own_right, on=["pair", "place"], suffix="_right")
+        .group_by("pair")
+        .agg(
+            pl.col("place").n_unique().alias("substituted"),
+            pl.col("fact").unique().sort().alias("only_left"),
+            pl.col("fact_right").unique().sort().alias("only_right"),
+        )
+    )
+    known = pl.col("left").is_not_null() & pl.col("right").is_not_null()
+    out = (
+        pairs.select("pair", known.alias("known"))
+        .join(places, on="pair", how="left")
+        .join(substituted, on="pair", how="left")
+        .sort("pair")
+    )
+    empty = pl.lit([], pl.List(pl.String))
+    return out.select(
+        pl.when("known").then(pl.col("places").fill_null(0)).alias("places"),
+        pl.when("known").then(pl.col("substituted").fill_null(0)).alias("substituted"),
+        pl.when("known").then(pl.col("only_left").fill_null(empty)).alias("only_left"),
+        pl.when("known").then(pl.col("only_right").fill_null(empty)).alias("only_right"),
+    )
+
+
+def is_vetoed(substituted: pl.DataFrame) -> npt.NDArray[np.bool_]:
+    """Which pairs of `substituted_facts` are different reports (the rule of this module)."""
+    count = pl.col("substituted")
+    vetoed = substituted.select(
+        ((count >= MIN_SUBSTITUTED) & (count >= SUBSTITUTED_SHARE * pl.col("places"))).fill_null(
+            False
+        )
+    ).to_series()
+    return vetoed.to_numpy().astype(bool)
+
+
+# Given rows, return their cleaned texts, or their facts (`fact_places`); null: unknown.
+TextSource = Callable[[IndexArray], pl.Series]
+FactSource = Callable[[IndexArray], pl.Series]
+
+
+def facts_from_texts(texts: TextSource) -> FactSource:
+    """Return a `FactSource` that finds the facts of the texts ``texts`` gives."""
+
+    def facts(rows: IndexArray) -> pl.Series:
+        return fact_places(texts(rows))
+
+    return facts
+
+
+@dataclass(slots=True)
+class FactCheck:
+    """The check of the facts, applied to pairs that passed verification (see the module).
+
+    Facts are asked lazily: those of the rows of the passing pairs below ``VETO_JACCARD`` not
+    known yet are asked from ``facts`` (``n_rows`` rows, numbered as the pairs are) in one
+    call and kept, so a corpus pays for the facts of documents in such a pair only. The
+    vetoed pairs are remembered for the report.
+    """
+
+    facts: FactSource
+    n_rows: int
+    where: IndexArray = field(init=False)
+    values: pl.Series = field(init=False)
+    vetoed_left: list[IndexArray] = field(default_factory=list)
+    vetoed_right: list[IndexArray] = field(default_factory=list)
+    vetoed_jaccard: list[npt.NDArray[np.float64]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Row i's facts are values[where[i]] once asked (where[i] = -1 before).
+        self.where = np.full(self.n_rows, -1, dtype=np.int64)
+        self.values = pl.Series("facts", [], dtype=FACTS_TYPE)
+
+    def facts_of(self, rows: IndexArray) -> pl.Series:
+        """The facts of ``rows``, asking ``facts`` for those not known yet."""
+        missing = np.unique(rows[self.where[rows] < 0])
+        if len(missing):
+            found = self.facts(missing).cast(FACTS_TYPE)
+            self.where[missing] = np.arange(len(self.values), len(self.values) + len(missing))
+            self.values = pl.concat([self.values, found]).rechunk()
+        return self.values.gather(self.where[rows])
+
+    def decide(
+        self,
+        left: IndexArray,
+        right: IndexArray,
+        passed: npt.NDArray[np.bool_],
+        jaccard: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.bool_]:
+        """Return which of the pairs that ``passed`` (at shingle ``jaccard``) keep their facts."""
+        compare = np.flatnonzero(passed & (jaccard < VETO_JACCARD))
+        if len(compare) == 0:
+            return passed
+        self.facts_of(np.concatenate([left[compare], right[compare]]))
+        found = substituted_facts(self.facts_of(left[compare]), self.facts_of(right[compare]))
+        vetoed = compare[is_vetoed(found)]
+        if len(vetoed):
+            passed = passed.copy()
+            passed[vetoed] = False
+            self.vetoed_left.append(left[vetoed])
+            self.vetoed_right.append(right[vetoed])
+            self.vetoed_jaccard.append(jaccard[vetoed])
+        return passed
+
+    def vetoes(self, ids: pl.Series) -> dict[str, Any]:
+        """The vetoed pairs for the report: their count and the first, with substituted facts.
+
+        ``ids`` names the rows. Pairs are listed in ``doc_id`` order (each with the smaller id
+        first), at most ``MAX_REPORTED_VETOES``, each with at most ``MAX_REPORTED_FACTS``
+        facts of each side.
+        """
+        if not self.vetoed_left:
+            return {"fact_vetoes": 0, "vetoed_pairs": []}
+        left = np.concatenate(self.vetoed_left)
+        right = np.concatenate(self.vetoed_right)
+        pairs = pl.DataFrame(
+            {
+                "a": ids.gather(left),
+                "b": ids.gather(right),
+                "ra": left,
+                "rb": right,
+                "jaccard": np.concatenate(self.vetoed_jaccard),
+            }
+        )
+        swap = pl.col("a") > pl.col("b")
+        pairs = (
+            pairs.select(
+                pl.when(swap).then("b").otherwise("a").alias("doc_id"),
+                pl.when(swap).then("a").otherwise("b").alias("other"),
+                pl.when(swap).then("rb").otherwise("ra").alias("row"),
+                pl.when(swap).then("ra").otherwise("rb").alias("other_row"),
+                "jaccard",
+            )
+            .unique(["doc_id", "other"])
+            .sort("doc_id", "other")
+        )
+        shown = pairs.head(MAX_REPORTED_VETOES)
+        found = substituted_facts(
+            self.facts_of(shown.get_column("row").to_numpy()),
+            self.facts_of(shown.get_column("other_row").to_numpy()),
+        )
+        listed = pl.concat(
+            [
+                shown.select("doc_id", "other", pl.col("jaccard").round(4)),
+                found.select(
+                    "places",
+                    "substituted",
+                    pl.col("only_left").list.head(MAX_REPORTED_FACTS).alias("facts_only_in_doc"),
+                    pl.col("only_right").list.head(MAX_REPORTED_FACTS).alias("facts_only_in_other"),
+                ),
+            ],
+            how="horizontal",
+        )
+        logger.info("vetoed %d pairs whose facts differ", pairs.height)
+        return {"fact_vetoes": pairs.height, "vetoed_pairs": listed.to_dicts()}
+
+
+def corpus_texts(corpus: pl.DataFrame) -> TextSource:
+    """Return a `TextSource` over the rows of ``corpus``: its `text`, all null without one."""
+
+    def texts(rows: IndexArray) -> pl.Series:
+        if TEXT not in corpus.columns:
+            return pl.Series(TEXT, [None] * len(rows), dtype=pl.String)
+        return corpus.get_column(TEXT).gather(rows)
+
+    return texts

@@ -1,0 +1,160 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from dedupe.duplicates.facts import (
+    FACTS_TYPE,
+    MIN_SUBSTITUTED,
+    VETO_JACCARD,
+    FactCheck,
+    fact_places,
+    is_vetoed,
+    substituted_facts,
+)
+
+EARNINGS = (
+    "Shares of {company} rose {move}% to {price} dollars on {day}, after the company said "
+    "revenue grew to {revenue} billion dollars. Chief executive {ceo} said demand was strong "
+    "in {city} and the outlook for the year was unchanged."
+)
+ACME = EARNINGS.format(
+    company="Acme Corp",
+    move="4.5",
+    price="12.30",
+    day="Tuesday",
+    revenue="3.2",
+    ceo="Jane Doe",
+    city="Boston",
+)
+BETA = EARNINGS.format(
+    company="Beta Inc",
+    move="2.1",
+    price="40.10",
+    day="Monday",
+    revenue="7.9",
+    ceo="John Roe",
+    city="Denver",
+)
+ACME_CORRECTED = ACME.replace("3.2 billion", "3.4 billion")
+# A trimmed copy with a paragraph added: it loses facts and gains others, in other sentences.
+ACME_UPDATED = ACME.split(" Chief")[0] + " Analysts at Gamma Bank in Paris cut their forecast."
+
+
+def facts_of(*texts: str | None) -> pl.Series:
+    return fact_places(pl.Series(list(texts), dtype=pl.String))
+
+
+def test_fact_places_keep_runs_of_capitals_and_figures_with_their_neighbours() -> None:
+    [facts] = facts_of("Shares of Acme Corp rose 4.5% to 9C on Tuesday.\nThe Bank said so.")
+    assert [(f["place"], f["fact"]) for f in facts] == [
+        ("of|rose", "Acme Corp"),
+        ("rose|to", "4.5%"),
+        ("to|on", "9C"),
+        ("on|", "Tuesday"),
+        # A name of two capitalized words opening a sentence counts.
+        ("|said", "The Bank"),
+    ]
+
+
+def test_fact_places_skip_headlines_in_capitals_and_words_opening_a_sentence() -> None:
+    [facts] = facts_of("MARKETS RALLY AS FED HOLDS\nThe shares rose. But the bank fell.")
+    assert facts.to_list() == []
+
+
+@pytest.mark.parametrize(
+    "noisy",
+    [
+        "Shares of AT&amp;T rose in Trump&#8217;s Dallas.",
+        "Shares of AT&T rose in Trump\u2019s Dallas.",
+    ],
+    ids=["entities", "typography"],
+)
+def test_fact_places_agree_across_entity_residue_and_typography(noisy: str) -> None:
+    clean, other = facts_of("Shares of AT&T rose in Trump's Dallas.", noisy)
+    assert other.to_list() == clean.to_list()
+
+
+def test_fact_places_of_null_are_null_and_of_no_fact_empty() -> None:
+    missing, plain = facts_of(None, "nothing to see here")
+    assert missing is None
+    assert plain.to_list() == []
+
+
+def test_substituted_facts_counts_places_where_both_hold_a_fact_of_their_own() -> None:
+    acme, beta, corrected, updated = facts_of(ACME, BETA, ACME_CORRECTED, ACME_UPDATED)
+    found = substituted_facts(
+        pl.Series([acme, acme, acme], dtype=FACTS_TYPE),
+        pl.Series([beta, corrected, updated], dtype=FACTS_TYPE),
+    )
+    reports, correction, update = found.rows(named=True)
+    assert reports["substituted"] == reports["places"] == 7
+    assert {"Acme Corp", "Jane Doe", "Tuesday"} <= set(reports["only_left"])
+    assert (correction["only_left"], correction["only_right"]) == (["3.2"], ["3.4"])
+    # The update's new facts stand in new sentences: nothing is substituted.
+    assert update["substituted"] == 0
+    assert is_vetoed(found).tolist() == [True, False, False]
+
+
+def test_is_vetoed_needs_several_substitutions_and_a_share_of_the_places() -> None:
+    found = pl.DataFrame(
+        {"places": [4, 40, 6, None], "substituted": [2, 3, 1, None]},
+        schema={"places": pl.UInt32, "substituted": pl.UInt32},
+    )
+    assert MIN_SUBSTITUTED == 2
+    # Templated; a copy with noise in 3 of its 40 places; a correction; unknown facts.
+    assert is_vetoed(found).tolist() == [True, False, False, False]
+
+
+def fact_source(facts: pl.Series):  # type: ignore[no-untyped-def]
+    asked: list[list[int]] = []
+
+    def source(rows: np.ndarray) -> pl.Series:
+        asked.append(sorted(rows.tolist()))
+        return facts.gather(rows)
+
+    return source, asked
+
+
+def test_fact_check_vetoes_templated_reports_and_reports_their_facts() -> None:
+    source, _ = fact_source(facts_of(ACME, BETA, ACME_CORRECTED))
+    check = FactCheck(source, 3)
+    passed = check.decide(
+        np.array([0, 0]), np.array([1, 2]), np.array([True, True]), np.full(2, 0.5)
+    )
+    assert passed.tolist() == [False, True]
+    vetoes = check.vetoes(pl.Series(["acme", "beta", "acme-corrected"]))
+    assert vetoes["fact_vetoes"] == 1
+    [pair] = vetoes["vetoed_pairs"]
+    assert (pair["doc_id"], pair["other"], pair["substituted"]) == ("acme", "beta", 7)
+    assert "Acme Corp" in pair["facts_only_in_doc"]
+    assert "Beta Inc" in pair["facts_only_in_other"]
+
+
+def test_fact_check_leaves_pairs_sharing_most_shingles_and_unknown_ones_alone() -> None:
+    source, _ = fact_source(facts_of(ACME, BETA, None))
+    check = FactCheck(source, 3)
+    passed = check.decide(
+        np.array([0, 0]), np.array([1, 2]), np.array([True, True]), np.array([VETO_JACCARD, 0.5])
+    )
+    assert passed.tolist() == [True, True]
+    assert check.vetoes(pl.Series(["a", "b", "c"])) == {"fact_vetoes": 0, "vetoed_pairs": []}
+
+
+def test_fact_check_asks_facts_only_of_passing_pairs_and_once() -> None:
+    source, asked = fact_source(facts_of(ACME, BETA, ACME_CORRECTED, BETA))
+    check = FactCheck(source, 4)
+    left, right = np.array([0, 0, 1]), np.array([1, 2, 3])
+    jaccard = np.array([0.5, 0.5, 0.95])
+    check.decide(left, right, np.array([True, False, True]), jaccard)
+    check.decide(left, right, np.array([True, False, True]), jaccard)
+    # Only the rows of passing pairs below VETO_JACCARD are asked, and only once.
+    assert asked == [[0, 1]]
+
+
+def test_fact_check_asks_nothing_when_every_pair_shares_most_shingles() -> None:
+    source, asked = fact_source(facts_of(ACME, BETA))
+    passed = FactCheck(source, 2).decide(
+        np.array([0]), np.array([1]), np.array([True]), np.array([0.99])
+    )
+    assert passed.tolist() == [True]
+    assert asked == []
