@@ -587,7 +587,7 @@ def run_dedupe(jsonl: Path, out: Path, log: Path, kill_above_gib: float) -> dict
             pid, status = os.waitpid(process.pid, os.WNOHANG)
             if pid:
                 break
-            peak_kib = tree_peak_rss_kib(process.pid) or peak_kib
+            peak_kib = max(tree_peak_rss_kib(process.pid) or 0, peak_kib or 0) or None
             now = time.perf_counter()
             rss = _tree_rss_kib(process.pid)
             if now >= next_sample and rss is not None:

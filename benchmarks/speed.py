@@ -407,7 +407,7 @@ def measure_cli(task: Task) -> dict[str, Any]:
         pid, status = os.waitpid(process.pid, os.WNOHANG)
         if pid:
             break
-        peak_kib = tree_peak_rss_kib(process.pid) or peak_kib
+        peak_kib = max(tree_peak_rss_kib(process.pid) or 0, peak_kib or 0) or None
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
