@@ -167,3 +167,12 @@ def test_builtin_rule_without_digits_skips_the_digit_families() -> None:
     frame = pl.DataFrame({"_key": ["5 hours ago", "loading..."]})
     rules = frame.select(builtin_rule(digits=False)).to_series().to_list()
     assert rules == [None, "builtin:widget"]
+
+
+def test_related_block_rule_keeps_the_headline_below_a_navigation() -> None:
+    """The last short line above the first paragraph, past a byline, is the page's headline."""
+    body = "The council met on Tuesday and voted on the new budget, " * 3
+    lines = ["Top Stories", "Local", "World", "Council backs the budget", "By Jane Doe", body]
+    marks = ["builtin:widget", None, None, None, "builtin:byline", None]
+    block = "builtin:related_block"
+    assert _block_rules(lines, marks) == [marks[0], block, block, None, marks[4], None]

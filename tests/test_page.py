@@ -2,6 +2,7 @@ import polars as pl
 import pytest
 
 from dedupe.clean.page import (
+    is_prompt,
     mark_page_lines,
     page_feature_rule,
     stop_word_hits,
@@ -34,7 +35,7 @@ def _page_lines(keys: list[str], marks: dict[int, str] | None = None) -> pl.Data
             pl.Series("_mark", [marks.get(i + 1) for i in range(len(keys))], pl.String),
             pl.lit(None, pl.String).alias("_learned"),
         )
-        .with_columns(pl.col("_mark").is_null().alias("_alive"))
+        .with_columns(pl.col("_mark").is_null().alias("_alive"), is_prompt().alias("_prompt"))
     )
 
 
@@ -147,3 +148,33 @@ def test_mark_page_lines_needs_digits_in_a_table() -> None:
     links = ["more news", "latest sport", "weather today", "in pictures 2"]
     marked = mark_page_lines(_page_lines([BODY, *links]), max_chars=40)
     assert marked.get_column("_page").to_list()[1:] == ["page:short"] * 4
+
+
+LONG = (
+    "the council met on tuesday and voted on the new budget, which the mayor had sent to them "
+    "in the spring, and most of the members said that they would support it in the end."
+)
+
+
+def test_mark_page_lines_removes_prompts_below_the_article() -> None:
+    """A sign-up sentence after the article goes; a sentence about comments inside it stays."""
+    inside = "the mayor would not comment on the vote, and his office said it had no plans to."
+    prompt = "subscribe to our newsletter and we will send you the best stories of every week."
+    keys = [LONG, inside, LONG, prompt]
+    rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
+    assert rules == [None, None, None, "page:prompt"]
+
+
+def test_mark_page_lines_needs_half_the_article_below_it() -> None:
+    """A run below the longest one is content only with half its characters; above, 700 do.
+
+    Teasers of other articles below it (long lines, not prose) go; above it they would stay.
+    """
+    menu = [f"menu item {index}" for index in range(7)]
+    teaser = LONG.rstrip(".")
+    keys = [*[teaser] * 5, "share", *menu, *[LONG] * 12, "share", *menu, *[teaser] * 5]
+    marks = {6: "builtin:share", 26: "builtin:share"}
+    rules = mark_page_lines(_page_lines(keys, marks), max_chars=40).get_column("_page").to_list()
+    assert rules[:5] == [None] * 5  # before the longest run: 875 characters are enough
+    assert rules[13:25] == [None] * 12
+    assert rules[-5:] == ["page:isolated"] * 5  # below it: under half of 2,112 characters

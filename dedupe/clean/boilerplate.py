@@ -380,9 +380,10 @@ def related_block_rule(mark: str, *, max_chars: int) -> pl.Expr:
     After a related heading, the headlines of other articles run to the end of the document or
     to other chrome: short lines (at most ``max_chars``) that are not sentences and that no rule
     removed. Such a run is a block only when it ends there; a run that ends at a content line is
-    kept, as is the heading's own fate when its rule is already set. Blank lines are skipped.
-    A heading that no rule removed ("More from Sport") goes with a valid block. Runs over a line
-    frame in line order, with ``_key``, ``_chars`` and ``_sentence``.
+    kept, as is the heading's own fate when its rule is already set, and the page's headline (the
+    last block line above the first paragraph, with only removed lines between) is kept too.
+    Blank lines are skipped. A heading that no rule removed ("More from Sport") goes with a valid
+    block. Runs over a line frame in line order, with ``_key``, ``_chars`` and ``_sentence``.
 
     Args:
         mark: the column of the rule each line already has (null when none).
@@ -404,7 +405,16 @@ def related_block_rule(mark: str, *, max_chars: int) -> pl.Expr:
     ends_in_chrome = (
         pl.when(boundary).then(marked).shift(-1).backward_fill().over(DOC_ID).fill_null(value=True)
     )
-    in_block = (block_line & after_heading) | (heading & ~marked)
+    # The page's headline: the last block line above the first paragraph, with only lines other
+    # rules removed (a byline, a photo credit) between, below a navigation that has a heading.
+    unmarked = visible & ~marked
+    paragraph = unmarked & ((pl.col(CHARS) > max_chars) | pl.col(SENTENCE))
+    next_is_paragraph = (
+        pl.when(unmarked).then(paragraph).shift(-1).backward_fill().over(DOC_ID).fill_null(False)
+    )
+    no_paragraph_above = paragraph.cast(pl.Int32).cum_sum().over(DOC_ID) == 0
+    headline = block_line & next_is_paragraph & no_paragraph_above
+    in_block = (block_line & after_heading & ~headline) | (heading & ~marked)
     return (
         pl.when(in_block & ends_in_chrome)
         .then(pl.lit("builtin:related_block"))

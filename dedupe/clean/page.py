@@ -117,6 +117,29 @@ def with_stop_share(lines: pl.DataFrame, words: str = WORDS) -> pl.DataFrame:
     )
 
 
+# Words of the prompts around an article, in the languages above: sign-up, log-in, comment,
+# share, cookie and privacy, advertising and affiliate notes. A line holding one is chrome when
+# it lies outside the article's prose (rule page:prompt); inside, it is the article's own
+# sentence about comments or privacy.
+PROMPT = "_prompt"
+PROMPT_WORDS = (
+    r"\b(newsletter|subscribe|subscriber|sign up|sign-up|log in|login|email address|comment|"
+    r"cookie|privacy|affiliate|advertis|inbox|never miss|don't miss|"
+    r"abonnier|eingeloggt|einloggen|angemeldet sein|registrier|e-mail-adresse|kommentar|"
+    r"teilen sie|jetzt teilen|zu teilen|datenschutz|privatsphäre|werbung|provision\b|posteingang|"
+    r"verpassen|abonnez|inscrivez|commentaire|adresse e-mail|confidentialité|publicité|"
+    r"suscríbete|suscribirse|comentario|correo electrónico|privacidad|publicidad|boletín|"
+    r"iscriviti|commento|commenti|pubblicità|assine|inscreva-se|comentário|privacidade|"
+    r"publicidade|abonneer|inschrijven|nieuwsbrief|advertentie|subskryb|zapisz się|komentarz|"
+    r"prywatności|reklam|подпис|комментари|конфиденциальност|реклам|рассылк)"
+)
+
+
+def is_prompt(key: str = KEY) -> pl.Expr:
+    """Whether a normalized line holds a word of `PROMPT_WORDS`."""
+    return pl.col(key).str.contains(PROMPT_WORDS).fill_null(value=False)
+
+
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
 MENU_SEPARATOR = r"(\s\|\s?|\s?\|\s|\s?\u00bb\s?|\s\u203a\s|\s\u00b7\s|\s\u2022\s|\s::\s|\s/\s)"
 GOOD_MIN_WORDS = 10
@@ -139,6 +162,10 @@ TAIL_DETAILS = r"[:@(]|\d{3}"
 # lines of other runs are isolated sentences in the chrome (a teaser, a sign-up prompt, a
 # footer's about-us text).
 CONTENT_MIN_CHARS = 700
+# Below the longest run, a run is content only when it holds at least this share of the
+# longest run's characters: what follows an article is mostly chrome in sentences (an author's
+# box, comment rules, teasers of other articles), while a lead above it is short.
+AFTER_RUN_SHARE = 0.5
 # The weak lines after a paragraph are a table when at least this share of them hold digits.
 TAIL_DIGIT_SHARE = 0.4
 
@@ -218,6 +245,7 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
             WORDS,
             STOP,
             SENTENCE,
+            PROMPT,
             pl.col(KEY).str.contains(r"\d").fill_null(value=False).alias("_digit"),
             pl.col(KEY).str.contains(TAIL_DETAILS).fill_null(value=False).alias("_details"),
         )
@@ -225,14 +253,11 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .with_columns(
             pl.int_range(pl.len()).over(DOC_ID).alias("_pos"),
             is_good(max_chars).alias("_good"),
-            pl.when(is_prose()).then(pl.int_range(pl.len())).over(DOC_ID).alias("_prose_pos"),
         )
         .with_columns(
             good_pos.forward_fill().over(DOC_ID).alias("_above"),
             good_pos.backward_fill().over(DOC_ID).alias("_below"),
             good_pos.shift(1).over(DOC_ID).alias("_previous_good"),
-            pl.col("_prose_pos").min().over(DOC_ID).alias("_body_start"),
-            pl.col("_prose_pos").max().over(DOC_ID).alias("_body_end"),
         )
     )
     # A new run starts at a good line whose previous good line is too far above.
@@ -260,8 +285,20 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .alias("_run_chars")
     )
     run_chars = pl.col("_run_chars")
-    content_run = (run_chars >= CONTENT_MIN_CHARS) | (run_chars == run_chars.max().over(DOC_ID))
+    longest = run_chars.max().over(DOC_ID)
+    main_run = pl.when(run_chars == longest).then(pl.col("_run")).min().over(DOC_ID)
+    content_run = (pl.col("_run") == main_run) | (
+        (run_chars >= CONTENT_MIN_CHARS)
+        & ((pl.col("_run") < main_run) | (run_chars >= AFTER_RUN_SHARE * longest))
+    )
     alive = alive.with_columns(content_run.alias("_content"))
+    # The body runs from the first to the last prose line of the page.
+    prose_pos = pl.when(is_prose()).then(pl.col("_pos"))
+    alive = alive.with_columns(
+        prose_pos.min().over(DOC_ID).alias("_body_start"),
+        prose_pos.max().over(DOC_ID).alias("_body_end"),
+        prose_pos.filter(pl.col("_content")).max().over(DOC_ID).alias("_content_end"),
+    )
     alive = alive.with_columns(
         pl.when(pl.col("_good"))
         .then(pl.col("_content"))
@@ -278,8 +315,11 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         ((weak_gap <= RUN_GAP_LINES) | (clean_weak_gap & (weak_gap <= RUN_CLEAN_GAP_LINES)))
         & (pl.col("_run_chars") >= RUN_MIN_CHARS)
     ).fill_null(value=False)
+    # A good line of another run that is not prose is kept in the body up to the content's last
+    # prose line only: below it, such lines are an author's box, a teaser or a sign-up prompt.
     in_body = (
-        pl.col("_pos").is_between(pl.col("_body_start"), pl.col("_body_end"))
+        (~pl.col("_good") | is_prose() | (pl.col("_pos") <= pl.col("_content_end")))
+        & pl.col("_pos").is_between(pl.col("_body_start"), pl.col("_body_end"))
         & (pl.col("_removed_above") == pl.col("_removed_below"))
     ).fill_null(value=False)
     # A table after a paragraph (results, a schedule, a scoreboard): the weak lines that follow
@@ -331,5 +371,16 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         | (near_above & near_below & near_content)
         | (headline & pl.col("_content_below"))
     )
-    decided = alive.select(DOC_ID, LINE_NO, pl.when(~kept).then(feature).alias("_page"))
+    # Prompts outside the article: below the last good line of the content runs that holds no
+    # prompt word, or above the first one outside the content runs.
+    clean = pl.when(pl.col("_good") & pl.col("_content") & ~pl.col(PROMPT)).then(pos)
+    outside = (pos > clean.max().over(DOC_ID)) | (
+        (pos < clean.min().over(DOC_ID)) & ~pl.col("_content")
+    )
+    prompt = (pl.col(PROMPT) & outside).fill_null(value=False)
+    decided = alive.select(
+        DOC_ID,
+        LINE_NO,
+        pl.when(~kept).then(feature).when(prompt).then(pl.lit("page:prompt")).alias("_page"),
+    )
     return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")

@@ -69,6 +69,8 @@ from dedupe.clean.lines import (
     fold_kept_lines,
 )
 from dedupe.clean.page import (
+    PROMPT,
+    is_prompt,
     mark_page_lines,
     page_feature_rule,
     stop_word_hits,
@@ -94,8 +96,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # A repeat is kept when a prose line (a sentence of this many words, no text rule) separates it
-# from its earlier occurrence (see `find_repeated_captions`).
+# from its earlier occurrence (see `find_repeated_captions`), or a table row: a line holding at
+# least `TABLE_ROW_NUMBERS` numbers ("Avg shrs 20.5 mln vs 17.1 mln"), as the rows of a
+# quarter's and a year's results do, which repeat row for row.
 PROSE_WORDS = 10
+TABLE_ROW_NUMBERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +180,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     )
     page = config.mode == "page"
     if page:
-        keyed = stop_word_hits(keyed)
+        keyed = stop_word_hits(keyed).with_columns(is_prompt().alias(PROMPT))
     builtin = "_builtin"
     if config.builtin_rules:
         # The counter and stamp families need a digit: lines without one skip them.
@@ -208,7 +213,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
 
 def _lean_columns(config: CleanConfig) -> list[str]:
     """The line frame's columns after `mark_lines`, which the later phases need."""
-    page = [STOP] if config.mode == "page" else []
+    page = [STOP, PROMPT] if config.mode == "page" else []
     return [DOC_ID, LINE_NO, SCOPE, KEY_HASH, KEY, CHARS, WORDS, SENTENCE, TEMPLATE_HASH, *page]
 
 
@@ -235,7 +240,10 @@ def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     lines = exploded.join(scopes, on=DOC_ID, how="left", maintain_order="left").join(
         line_features(exploded, config), on=LINE, how="left", maintain_order="left"
     )
-    prose = pl.col("_text_rule").is_null() & pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)
+    table_row = pl.col(KEY).str.count_matches(r"\d+([.,]\d+)*") >= TABLE_ROW_NUMBERS
+    prose = pl.col("_text_rule").is_null() & (
+        (pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)) | table_row
+    )
     repeated = find_repeated_captions(
         lines.filter(pl.col(CHARS) > 0).with_columns(prose.alias("_prose")),
         similarity=config.caption_similarity,
