@@ -176,3 +176,39 @@ def test_related_block_rule_keeps_the_headline_below_a_navigation() -> None:
     marks = ["builtin:widget", None, None, None, "builtin:byline", None]
     block = "builtin:related_block"
     assert _block_rules(lines, marks) == [marks[0], block, block, None, marks[4], None]
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("3 Gedanken zu “Need for Speed”", "builtin:comment_thread"),
+        ("11 Antworten zu “Sunday Thoughts”", "builtin:comment_thread"),
+        ("Hinterlassen Sie eine Antwort Antwort abbrechen", "builtin:comment_thread"),
+        ("Sharen mit:", "builtin:comment_thread"),
+        ("Markiert: #gesundheit, #winter", "builtin:tag_list"),
+        ("Schlagworte zum Thema: Anwalt, Justiz", "builtin:tag_list"),
+        ("Dienstag, 4. Juni 2019, 15:54", "builtin:timestamp"),
+        ("28 kwietnia 2021", "builtin:timestamp"),
+        ("Veröffentlichung: 2. Februar 2022", "builtin:timestamp"),
+        ("Fot. Lukasz Nowaczyk / Agencja Gazeta", "builtin:photo_credit"),
+        ("Crédits photos : Bestimage", "builtin:photo_credit"),
+        ("Über den Autor", "builtin:widget"),
+        ("Trending on Rough Draft", "builtin:widget"),
+    ],
+)
+def test_builtin_rule_knows_chrome_of_other_languages(line: str, rule: str) -> None:
+    frame = pl.DataFrame({"line": [line]}).select(normalized_text("line").alias("_key"))
+    assert frame.select(builtin_rule()).item() == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Am 4. Juni 2019 stimmte der Rat dem Plan mit 12 zu 3 Stimmen zu.",
+        "12 Antworten auf die Umfrage kamen aus Berlin, sagte sie am Dienstag.",
+        "Markt und Märkte",
+    ],
+)
+def test_builtin_rule_leaves_prose_with_dates_and_counts(line: str) -> None:
+    frame = pl.DataFrame({"line": [line]}).select(normalized_text("line").alias("_key"))
+    assert frame.select(builtin_rule()).item() is None

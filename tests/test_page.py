@@ -2,9 +2,9 @@ import polars as pl
 import pytest
 
 from dedupe.clean.page import (
-    is_prompt,
     mark_page_lines,
     page_feature_rule,
+    prompt_level,
     stop_word_hits,
     with_stop_share,
 )
@@ -35,7 +35,7 @@ def _page_lines(keys: list[str], marks: dict[int, str] | None = None) -> pl.Data
             pl.Series("_mark", [marks.get(i + 1) for i in range(len(keys))], pl.String),
             pl.lit(None, pl.String).alias("_learned"),
         )
-        .with_columns(pl.col("_mark").is_null().alias("_alive"), is_prompt().alias("_prompt"))
+        .with_columns(pl.col("_mark").is_null().alias("_alive"), prompt_level().alias("_prompt"))
     )
 
 
@@ -178,3 +178,10 @@ def test_mark_page_lines_needs_half_the_article_below_it() -> None:
     assert rules[:5] == [None] * 5  # before the longest run: 875 characters are enough
     assert rules[13:25] == [None] * 12
     assert rules[-5:] == ["page:isolated"] * 5  # below it: under half of 2,112 characters
+
+
+def test_mark_page_lines_removes_a_short_chrome_heading_inside_the_content() -> None:
+    """A weak line naming page furniture goes even between paragraphs; a subheading stays."""
+    keys = [LONG, "more from relationships", LONG, "the vote in detail", LONG]
+    rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
+    assert rules == [None, "page:prompt", None, None, None]

@@ -98,7 +98,12 @@ BUILTIN_RULES: dict[str, str] = {
         r"dodaj komentarz|komentarze|skomentuj|"
         r"читайте также|читать далее|читать полностью|смотрите также|похожие статьи|"
         r"похожие новости|по теме|самое читаемое|наверх|перейти к содержанию|войти|"
-        r"регистрация|поиск|закрыть|комментарии|оставить комментарий|добавить комментарий)"
+        r"регистрация|поиск|закрыть|комментарии|оставить комментарий|добавить комментарий|"
+        # Headings of teaser and author boxes.
+        r"recent stories|trending (nationally|stories|on [\w .&'\-]{1,40})|related coverage|"
+        r"about the author|über den autor|zum weiterlesen|meist gelesen|"
+        r"top themen( der redaktion)?|aktuelle dossiers|weiterführende[rn]? links?|"
+        r"zu allen beiträgen|najnowsze|articles correspondants)"
         r"[\s.:!\u2026>\u00bb\u203a\"']*$"
     ),
     "share": (
@@ -177,11 +182,13 @@ BUILTIN_RULES: dict[str, str] = {
         r"^[\[(]?(photo|photos|photograph|image|images|picture|pictures|pic|file photo|"
         r"photo credit|image credit|credit|credits|image source|source|"
         r"foto|fotos|bild|bilder|bildquelle|quelle|fotoquelle|titelbild|crédit photo|crédits|"
-        r"fuente|fonte|foto di|imagen|imagem|zdjęcie|źródło|фото|источник)\s*[:\-\u2013]\s*"
+        r"fuente|fonte|foto di|imagen|imagem|zdjęcie|źródło|фото|источник|crédito|"
+        r"crédits? photos?)\s*[:\-\u2013]\s*"
         r"[^.!?]{1,80}[\])]?\.?$|"
         r"^[\[(]?(\w+ )?(ap|afp|reuters|epa|getty|anadolu|xinhua) ?(photo|images?)"
         r"( via getty images)?(\s*/\s*[^.!?]{1,60})?[\])]?$|"
-        r"^[\[(]?(getty images|afp via getty images|shutterstock|/afp|\(afp\)|afp)[\])]?$"
+        r"^[\[(]?(getty images|afp via getty images|shutterstock|/afp|\(afp\)|afp)[\])]?$|"
+        r"^(fot\.|foto:|fot:) [^.!?]{1,80}$"
     ),
     "image_url": r"^(https?://|www\.)\S+\.(jpe?g|png|gif|webp|svg|bmp|tiff?|avif)(\?\S*)?$",
     # A byline or dateline: "by"/"posted by" a name with a date, or a short name and a date
@@ -194,7 +201,24 @@ BUILTIN_RULES: dict[str, str] = {
         r"(news|web|city|foreign|metro|online|digital|staff|wire|sports?|business) "
         r"(desk|reporter|reporters|correspondent|writer|services?))$"
     ),
-    "tag_list": r"^[^\s;][^;]{0,40}(;[^\s;][^;]{0,40})+$",
+    "tag_list": (
+        r"^([^\s;][^;]{0,40}(;[^\s;][^;]{0,40})+|"
+        r"(tags|schlagw(orte|örter)( zum thema)?|markiert( mit)?|verschlagwortet mit|etiquetas|"
+        r"étiquettes|tagi|теги)\s*:?\s*.{0,300})$"
+    ),
+    # A comment thread's heading and reply form: "3 Gedanken zu “Need for Speed”", "11 Antworten
+    # zu ...", "2 comments on ...", "Hinterlassen Sie eine Antwort Antwort abbrechen".
+    "comment_thread": (
+        r"^(\d+ (gedanken|kommentare?|antworten|reaktionen|comments?|responses|replies|thoughts|"
+        r"commentaires?|réponses|comentarios?|respuestas|commenti|risposte|comentários|reacties|"
+        r"komentarz[ey]?|odpowiedzi|комментари\w*) "
+        # The title after it is quoted or no sentence: "12 Antworten auf die Umfrage kamen."
+        r"(zu|on|to|auf|sur|à|en|a|su|em|op|do|к)\s([\"'\u201c\u201e\u00ab\u2018].{1,200}|"
+        r"[^.!?]{1,200})|"
+        r".{0,60}(antwort abbrechen|cancel reply|annuler la réponse|cancelar respuesta|"
+        r"annulla risposta|cancelar resposta)|"
+        r"(sharen|teilen|share this|partager|compartir|condividi) (mit|on|sur|en|su)?:?)$"
+    ),
     "date_stamp": rf"^((published|updated|last updated|posted)( on)?\s*:?\s*)?({_DATE}){_TIME}$",
 }
 
@@ -248,7 +272,7 @@ _ENGAGEMENT_WORDS = (
 )
 _TIMESTAMP_PREFIX = (
     r"(updated|last updated|last modified|modified|published|first published|posted|"
-    r"aktualisiert|zuletzt aktualisiert|veröffentlicht|erstellt|stand|"
+    r"aktualisiert|zuletzt aktualisiert|veröffentlicht( am)?|veröffentlichung|erstellt|stand|"
     r"mis à jour|publié|modifié|actualizado|publicado|aggiornato|pubblicato|"
     r"atualizado|bijgewerkt|gepubliceerd|zaktualizowano|opublikowano|aktualizacja|"
     r"обновлено|опубликовано)"
@@ -294,7 +318,10 @@ DIGIT_RULES: dict[str, str] = {
         rf"(vor|il y a|hace|há|fa)\s+{_AGO})\.?$|"
         rf"^{_TIMESTAMP_PREFIX}\s*:?\s*{_DATE_SEQUENCE}$|"
         rf"^\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}},?\s+(um|at|à|a las|alle|às|om|o|в)?\s*"
-        r"\d{1,2}[:.h]\d{2}\s*(uhr|h|am|pm)?$"
+        r"\d{1,2}[:.h]\d{2}\s*(uhr|h|am|pm)?$|"
+        # "Dienstag, 4. Juni 2019, 15:54", "28 kwietnia 2021", "3 de mayo de 2022 a las 10:15".
+        rf"^(({DAY_NAMES}),?\s+)?\d{{1,2}}\.?\s+(de\s+)?({MONTH_NAMES})\.?,?\s+(de\s+)?\d{{4}}"
+        r"(,?\s+(um|at|à|a las|alle|às|om|o|в)?\s*\d{1,2}[:.h]\d{2}\s*(uhr|h)?)?\.?$"
     ),
     # "4 min read", "Lesezeit: 3 Minuten", "5 minutes de lecture".
     "reading_time": (

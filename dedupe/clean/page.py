@@ -123,7 +123,7 @@ def with_stop_share(lines: pl.DataFrame, words: str = WORDS) -> pl.DataFrame:
 # sentence about comments or privacy.
 PROMPT = "_prompt"
 PROMPT_WORDS = (
-    r"\b(newsletter|subscribe|subscriber|sign up|sign-up|log in|login|email address|comment|"
+    r"\b(newsletter|subscribe|subscriber|sign up|sign-up|log in|login|email address|comments|"
     r"cookie|privacy|affiliate|advertis|inbox|never miss|don't miss|"
     r"abonnier|eingeloggt|einloggen|angemeldet sein|registrier|e-mail-adresse|kommentar|"
     r"teilen sie|jetzt teilen|zu teilen|datenschutz|privatsphäre|werbung|provision\b|posteingang|"
@@ -135,9 +135,36 @@ PROMPT_WORDS = (
 )
 
 
-def is_prompt(key: str = KEY) -> pl.Expr:
-    """Whether a normalized line holds a word of `PROMPT_WORDS`."""
-    return pl.col(key).str.contains(PROMPT_WORDS).fill_null(value=False)
+# Words of chrome headings and short calls: related, most-read and author boxes, comment
+# threads ("3 Gedanken zu ...", "Antwort abbrechen"), share and sign-up calls. A weak line
+# holding one, or a prompt word, is chrome wherever it stands (rule page:prompt): short lines
+# of an article rarely name its own page furniture.
+CHROME_WORDS = (
+    r"\b(anmelden|verpassen|versäumen|empfiehl|teilen sie|sharen|share this|antwort abbrechen|"
+    r"cancel reply|gedanken zu|kommentare zu|comments on|responses to|replies to|"
+    r"über den autor|about the author|weiterlesen|mehr zum thema|mehr zu |more from|trending|"
+    r"most read|meist gelesen|meistgelesen|zum weiterlesen|related|verwandt|ähnliche|"
+    r"najnowsze|correspondants|dossiers|anzeige)"
+)
+# Levels of `PROMPT`: no word, a chrome word only, a prompt word.
+CHROME_WORD, PROMPT_WORD = 1, 2
+
+
+def prompt_level(key: str = KEY) -> pl.Expr:
+    """Return a key's prompt level (UInt8).
+
+    ``PROMPT_WORD`` when it holds a word of `PROMPT_WORDS`, ``CHROME_WORD`` when it holds one
+    of `CHROME_WORDS` only, else 0.
+    """
+    return (
+        pl.when(pl.col(key).str.contains(PROMPT_WORDS))
+        .then(PROMPT_WORD)
+        .when(pl.col(key).str.contains(CHROME_WORDS))
+        .then(CHROME_WORD)
+        .otherwise(0)
+        .fill_null(0)
+        .cast(pl.UInt8)
+    )
 
 
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
@@ -373,11 +400,14 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     )
     # Prompts outside the article: below the last good line of the content runs that holds no
     # prompt word, or above the first one outside the content runs.
-    clean = pl.when(pl.col("_good") & pl.col("_content") & ~pl.col(PROMPT)).then(pos)
+    prompt_word = pl.col(PROMPT) == PROMPT_WORD
+    clean = pl.when(pl.col("_good") & pl.col("_content") & ~prompt_word).then(pos)
     outside = (pos > clean.max().over(DOC_ID)) | (
         (pos < clean.min().over(DOC_ID)) & ~pl.col("_content")
     )
-    prompt = (pl.col(PROMPT) & outside).fill_null(value=False)
+    prompt = ((prompt_word & outside) | (~pl.col("_good") & (pl.col(PROMPT) > 0))).fill_null(
+        value=False
+    )
     decided = alive.select(
         DOC_ID,
         LINE_NO,

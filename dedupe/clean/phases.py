@@ -70,9 +70,9 @@ from dedupe.clean.lines import (
 )
 from dedupe.clean.page import (
     PROMPT,
-    is_prompt,
     mark_page_lines,
     page_feature_rule,
+    prompt_level,
     stop_word_hits,
     with_stop_share,
 )
@@ -180,7 +180,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     )
     page = config.mode == "page"
     if page:
-        keyed = stop_word_hits(keyed).with_columns(is_prompt().alias(PROMPT))
+        keyed = stop_word_hits(keyed).with_columns(prompt_level().alias(PROMPT))
     builtin = "_builtin"
     if config.builtin_rules:
         # The counter and stamp families need a digit: lines without one skip them.
