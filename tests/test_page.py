@@ -185,3 +185,16 @@ def test_mark_page_lines_removes_a_short_chrome_heading_inside_the_content() -> 
     keys = [LONG, "more from relationships", LONG, "the vote in detail", LONG]
     rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
     assert rules == [None, "page:prompt", None, None, None]
+
+
+def test_mark_page_lines_removes_the_comment_section_below_the_article() -> None:
+    """Below a comment thread's heading, readers' sentences go; above the article it is a
+    sidebar's heading, and the article below it stays."""
+    comment = "i really liked this piece and i hope that the council will listen to you all."
+    keys = [*[LONG] * 4, "2 comments on the budget", "anna says:", comment, comment + " yes"]
+    marks = {5: "builtin:comment_thread"}
+    rules = mark_page_lines(_page_lines(keys, marks), max_chars=40).get_column("_page").to_list()
+    assert rules == [None] * 5 + ["page:comments"] * 3
+    sidebar = ["2 comments on the budget", *[LONG] * 4]
+    rules = mark_page_lines(_page_lines(sidebar, {1: "builtin:comment_thread"}), max_chars=40)
+    assert rules.get_column("_page").to_list() == [None] * 5

@@ -167,6 +167,10 @@ def prompt_level(key: str = KEY) -> pl.Expr:
     )
 
 
+# Rules whose lines open a comment section: what follows them is readers' comments.
+COMMENT_RULES = ("builtin:comment_thread",)
+
+
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
 MENU_SEPARATOR = r"(\s\|\s?|\s?\|\s|\s?\u00bb\s?|\s\u203a\s|\s\u00b7\s|\s\u2022\s|\s::\s|\s/\s)"
 GOOD_MIN_WORDS = 10
@@ -248,6 +252,16 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines hold one: the
     results, schedule or scoreboard that often follows a sports or events article.
 
+    Content runs: the longest run, a run above it with `CONTENT_MIN_CHARS`, and a run below it
+    with as many and `AFTER_RUN_SHARE` of the longest run's characters. A good line of another
+    run that is not prose is kept in the body span only up to the content runs' last prose line.
+
+    Chrome by its words (``page:prompt``): a weak line holding a word of `CHROME_WORDS` or
+    `PROMPT_WORDS` anywhere, and a line holding one of `PROMPT_WORDS` below the last good line
+    of the content runs that holds none (or above the first, outside the content runs).
+    Comments (``page:comments``): every line below a comment thread's heading
+    (`COMMENT_RULES`) that lies below the first good line of the longest run.
+
     Removing lines only shortens gaps, merges runs and leaves the prose lines and the other
     rules' lines where they are, so a second pass keeps what the first kept.
     """
@@ -261,6 +275,13 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         LINE_NO,
         other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed"),
         pl.col(MARK).is_not_null().cast(pl.Int32).cum_sum().over(DOC_ID).alias("_marked"),
+        pl.col(MARK)
+        .is_in(COMMENT_RULES)
+        .fill_null(value=False)
+        .cast(pl.Int32)
+        .cum_sum()
+        .over(DOC_ID)
+        .alias("_comments"),
     )
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
@@ -318,7 +339,9 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         (run_chars >= CONTENT_MIN_CHARS)
         & ((pl.col("_run") < main_run) | (run_chars >= AFTER_RUN_SHARE * longest))
     )
-    alive = alive.with_columns(content_run.alias("_content"))
+    alive = alive.with_columns(
+        content_run.alias("_content"), (pl.col("_run") == main_run).alias("_main")
+    )
     # The body runs from the first to the last prose line of the page.
     prose_pos = pl.when(is_prose()).then(pl.col("_pos"))
     alive = alive.with_columns(
@@ -408,9 +431,19 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     prompt = ((prompt_word & outside) | (~pl.col("_good") & (pl.col(PROMPT) > 0))).fill_null(
         value=False
     )
+    # The comment section: every line below a comment thread's heading or form that lies below
+    # the first good line of the longest run (the article; a form above it is a sidebar's).
+    at_article = pl.when(pl.col("_good") & pl.col("_main")).then(pl.col("_comments"))
+    comments = (pl.col("_comments") > at_article.min().over(DOC_ID)).fill_null(value=False)
     decided = alive.select(
         DOC_ID,
         LINE_NO,
-        pl.when(~kept).then(feature).when(prompt).then(pl.lit("page:prompt")).alias("_page"),
+        pl.when(comments)
+        .then(pl.lit("page:comments"))
+        .when(~kept)
+        .then(feature)
+        .when(prompt)
+        .then(pl.lit("page:prompt"))
+        .alias("_page"),
     )
     return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
