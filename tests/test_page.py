@@ -183,8 +183,9 @@ def test_mark_page_lines_needs_half_the_article_below_it() -> None:
 def test_mark_page_lines_removes_a_short_chrome_heading_inside_the_content() -> None:
     """A weak line naming page furniture goes even between paragraphs; a subheading stays."""
     keys = [LONG, "more from relationships", LONG, "the vote in detail", LONG]
+    keys += ["mit freunden teilen", LONG]
     rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
-    assert rules == [None, "page:prompt", None, None, None]
+    assert rules == [None, "page:prompt", None, None, None, "page:prompt", None]
 
 
 def test_mark_page_lines_removes_the_comment_section_below_the_article() -> None:

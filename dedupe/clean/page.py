@@ -144,7 +144,16 @@ CHROME_WORDS = (
     r"cancel reply|gedanken zu|kommentare zu|comments on|responses to|replies to|"
     r"über den autor|about the author|weiterlesen|mehr zum thema|mehr zu |more from|trending|"
     r"most read|meist gelesen|meistgelesen|zum weiterlesen|related|verwandt|ähnliche|"
-    r"najnowsze|correspondants|dossiers|anzeige)"
+    r"najnowsze|correspondants|dossiers|anzeige|am meisten gelesen|"
+    r"weitere (meldungen|beiträge|artikel|infos|themen|aktuelle)|"
+    r"aktuelle (artikel|beiträge|stories)|"
+    r"latest (articles|news|stories|posts)|(artikel|beiträge) zum thema|mit freunden teilen|"
+    r"sharing is caring|folgt uns|folge uns|follow us|erfahre mehr|mehr erfahren|read more|"
+    r"read further|want more|entdecke|jetzt melden|bewerten sie|bewertungen|postfach|"
+    r"push notifications|tagged|kategorien|veröffentlicht in|posted in|permalink|"
+    r"terms (and|&) (rules|conditions)|editorial ethics|our standards|nächsten artikel|"
+    r"nächster artikel|vorheriger artikel|lee también|lea también|lire aussi|leggi anche|"
+    r"leia também|lees ook|czytaj (też|także)|читайте также)"
 )
 # Levels of `PROMPT`: no word, a chrome word only, a prompt word.
 CHROME_WORD, PROMPT_WORD = 1, 2
