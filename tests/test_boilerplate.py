@@ -194,7 +194,7 @@ def test_related_block_rule_keeps_the_headline_below_a_navigation() -> None:
         ("Crédits photos : Bestimage", "builtin:photo_credit"),
         ("Über den Autor", "builtin:widget"),
         ("Trending on Rough Draft", "builtin:widget"),
-        ("Erdölpumpen im Abendrot. Bild: TebNad/Shutterstock.com", "builtin:photo_credit"),
+        ("Erdölpumpen im Abendrot. Bild: TebNad/Shutterstock.com", "builtin:caption_credit"),
         ("Photo by ev on Unsplash", "builtin:photo_credit"),
         ("2022 - Todos los derechos reservados.", "builtin:copyright"),
         ("Copyright: Gisele Wender", "builtin:copyright"),
@@ -212,6 +212,7 @@ def test_builtin_rule_knows_chrome_of_other_languages(line: str, rule: str) -> N
         "12 Antworten auf die Umfrage kamen aus Berlin, sagte sie am Dienstag.",
         "Markt und Märkte",
         "The picture he painted: a country at war with itself, and a government without a plan.",
+        "Die Zahl der Arbeitslosen stieg im Mai auf 2,3 Millionen (Quelle: Bundesagentur).",
     ],
 )
 def test_builtin_rule_leaves_prose_with_dates_and_counts(line: str) -> None:

@@ -4,8 +4,8 @@ import pytest
 from dedupe.clean.page import (
     mark_page_lines,
     page_feature_rule,
-    prompt_level,
     stop_word_hits,
+    with_prompt_levels,
     with_stop_share,
 )
 
@@ -35,7 +35,9 @@ def _page_lines(keys: list[str], marks: dict[int, str] | None = None) -> pl.Data
             pl.Series("_mark", [marks.get(i + 1) for i in range(len(keys))], pl.String),
             pl.lit(None, pl.String).alias("_learned"),
         )
-        .with_columns(pl.col("_mark").is_null().alias("_alive"), prompt_level().alias("_prompt"))
+        .with_columns(pl.col("_mark").is_null().alias("_alive"))
+        .pipe(with_prompt_levels, max_chars=40)
+        .sort("line_no")
     )
 
 

@@ -159,21 +159,17 @@ CHROME_WORDS = (
 CHROME_WORD, PROMPT_WORD = 1, 2
 
 
-def prompt_level(key: str = KEY) -> pl.Expr:
-    """Return a key's prompt level (UInt8).
+def with_prompt_levels(keys: pl.DataFrame, *, max_chars: int, key: str = KEY) -> pl.DataFrame:
+    """Add ``_prompt`` to a frame of distinct keys: its prompt level (UInt8).
 
-    ``PROMPT_WORD`` when it holds a word of `PROMPT_WORDS`, ``CHROME_WORD`` when it holds one
-    of `CHROME_WORDS` only, else 0.
+    ``PROMPT_WORD`` when a key holds a word of `PROMPT_WORDS`, ``CHROME_WORD`` when it holds one
+    of `CHROME_WORDS` only, else 0. Chrome words matter on weak lines only, which are at most
+    ``max_chars`` long (``_chars``).
     """
-    return (
-        pl.when(pl.col(key).str.contains(PROMPT_WORDS))
-        .then(PROMPT_WORD)
-        .when(pl.col(key).str.contains(CHROME_WORDS))
-        .then(CHROME_WORD)
-        .otherwise(0)
-        .fill_null(0)
-        .cast(pl.UInt8)
-    )
+    prompt = pl.col(key).str.contains(PROMPT_WORDS)
+    chrome = (pl.col(CHARS) <= max_chars) & pl.col(key).str.contains(CHROME_WORDS)
+    level = pl.when(prompt).then(PROMPT_WORD).when(chrome).then(CHROME_WORD).otherwise(0)
+    return keys.with_columns(level.fill_null(0).cast(pl.UInt8).alias(PROMPT))
 
 
 # Rules whose lines open a comment section: what follows them is readers' comments.

@@ -72,8 +72,8 @@ from dedupe.clean.page import (
     PROMPT,
     mark_page_lines,
     page_feature_rule,
-    prompt_level,
     stop_word_hits,
+    with_prompt_levels,
     with_stop_share,
 )
 from dedupe.config import CleanConfig
@@ -180,7 +180,7 @@ def line_features(lines: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     )
     page = config.mode == "page"
     if page:
-        keyed = stop_word_hits(keyed).with_columns(prompt_level().alias(PROMPT))
+        keyed = with_prompt_levels(stop_word_hits(keyed), max_chars=config.learn_max_chars)
     builtin = "_builtin"
     if config.builtin_rules:
         # The counter and stamp families need a digit: lines without one skip them.
