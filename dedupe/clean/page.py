@@ -131,7 +131,11 @@ PROMPT_WORDS = (
     r"suscríbete|suscribirse|comentario|correo electrónico|privacidad|publicidad|boletín|"
     r"iscriviti|commento|commenti|pubblicità|assine|inscreva-se|comentário|privacidade|"
     r"publicidade|abonneer|inschrijven|nieuwsbrief|advertentie|subskryb|zapisz się|komentarz|"
-    r"prywatności|reklam|подпис|комментари|конфиденциальност|реклам|рассылк)"
+    r"prywatności|reklam|подпис|комментари|конфиденциальност|реклам|рассылк|"
+    # Blog software's post footers and licence lines, and calls for support.
+    r"permalink|this entry was posted|dieser eintrag wurde|abgelegt unter|eingestellt von|"
+    r"verschlagwortet|creative commons|licensed under|support our journalism|unterstütze|"
+    r"spenden)"
 )
 
 
