@@ -134,6 +134,8 @@ def chrome_classifier(titles: set[str]) -> Any:
                 re.compile("^" + shape.replace(r"\{date\}", r"[A-Z][a-z]+ \d{2} \d{4}") + "$")
             )
     exact.discard("")
+    # Lines are compared with their whitespace collapsed, so the titles are too ("JAN  31").
+    titles = {" ".join(title.split()) for title in titles}
 
     def classify(line: str, title: str) -> str | None:
         line = " ".join(line.split())

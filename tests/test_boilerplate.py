@@ -1,6 +1,6 @@
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe.clean.boilerplate import (
@@ -223,6 +223,7 @@ _FRAGMENTS = [
 ]
 
 
+@settings(deadline=None)  # every rule on each line: its time follows the machine's load
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join))
 def test_ascii_rules_match_ascii_lines_as_the_unicode_rules_do(line: str) -> None:
     frame = pl.DataFrame({"_key": [line]})
@@ -230,3 +231,54 @@ def test_ascii_rules_match_ascii_lines_as_the_unicode_rules_do(line: str) -> Non
         unicode_match = frame.select(pl.col("_key").str.contains(pattern)).item()
         ascii_match = frame.select(pl.col("_key").str.contains(ascii_pattern(pattern))).item()
         assert ascii_match == unicode_match, name
+
+
+def test_related_block_rule_keeps_the_headline_below_a_navigation() -> None:
+    """The last short line above the first paragraph, past a byline, is the page's headline."""
+    body = "The council met on Tuesday and voted on the new budget, " * 3
+    lines = ["Top Stories", "Local", "World", "Council backs the budget", "By Jane Doe", body]
+    marks = ["builtin:widget", None, None, None, "builtin:byline", None]
+    block = "builtin:related_block"
+    assert _block_rules(lines, marks) == [marks[0], block, block, None, marks[4], None]
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("3 Gedanken zu “Need for Speed”", "builtin:comment_thread"),
+        ("11 Antworten zu “Sunday Thoughts”", "builtin:comment_thread"),
+        ("Hinterlassen Sie eine Antwort Antwort abbrechen", "builtin:comment_thread"),
+        ("Sharen mit:", "builtin:comment_thread"),
+        ("Markiert: #gesundheit, #winter", "builtin:tag_list"),
+        ("Schlagworte zum Thema: Anwalt, Justiz", "builtin:tag_list"),
+        ("Dienstag, 4. Juni 2019, 15:54", "builtin:timestamp"),
+        ("28 kwietnia 2021", "builtin:timestamp"),
+        ("Veröffentlichung: 2. Februar 2022", "builtin:timestamp"),
+        ("Fot. Lukasz Nowaczyk / Agencja Gazeta", "builtin:photo_credit"),
+        ("Crédits photos : Bestimage", "builtin:photo_credit"),
+        ("Über den Autor", "builtin:widget"),
+        ("Trending on Rough Draft", "builtin:widget"),
+        ("Erdölpumpen im Abendrot. Bild: TebNad/Shutterstock.com", "builtin:caption_credit"),
+        ("Photo by ev on Unsplash", "builtin:photo_credit"),
+        ("2022 - Todos los derechos reservados.", "builtin:copyright"),
+        ("Copyright: Gisele Wender", "builtin:copyright"),
+    ],
+)
+def test_builtin_rule_knows_chrome_of_other_languages(line: str, rule: str) -> None:
+    frame = pl.DataFrame({"line": [line]}).select(normalized_text("line").alias("_key"))
+    assert frame.select(builtin_rule()).item() == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Am 4. Juni 2019 stimmte der Rat dem Plan mit 12 zu 3 Stimmen zu.",
+        "12 Antworten auf die Umfrage kamen aus Berlin, sagte sie am Dienstag.",
+        "Markt und Märkte",
+        "The picture he painted: a country at war with itself, and a government without a plan.",
+        "Die Zahl der Arbeitslosen stieg im Mai auf 2,3 Millionen (Quelle: Bundesagentur).",
+    ],
+)
+def test_builtin_rule_leaves_prose_with_dates_and_counts(line: str) -> None:
+    frame = pl.DataFrame({"line": [line]}).select(normalized_text("line").alias("_key"))
+    assert frame.select(builtin_rule()).item() is None

@@ -101,3 +101,18 @@ def test_cluster_short_lines_joins_credit_variants_only() -> None:
     assert clusters[first] == clusters[second]
     assert clusters[other] == other
     assert clusters[short] == short
+
+
+def test_find_repeated_captions_keeps_a_lead_and_table_rows() -> None:
+    """A lead sentence below the headline cut from it is no repeat, nor are two table rows
+    whose numbers differ; a caption printed twice still is."""
+    headline = "Jef Raskin, head of the team behind the first Macintosh computer"
+    lines = _lines(
+        {
+            "lead": [headline, headline + ", has died."],
+            "table": ["Oper shr 16 cts vs nine cts", "Year", "Oper shr 13 cts vs six cts"],
+            "caption": [CAPTION + " /AFP", CAPTION],
+        }
+    ).with_columns(pl.col("_key").str.ends_with(".").alias("_prose"))
+    repeated = find_repeated_captions(lines, similarity=85.0, separator="_prose")
+    assert repeated.rows() == [("caption", 2)]

@@ -5,6 +5,7 @@ from dedupe.clean.page import (
     mark_page_lines,
     page_feature_rule,
     stop_word_hits,
+    with_prompt_levels,
     with_stop_share,
 )
 
@@ -35,6 +36,8 @@ def _page_lines(keys: list[str], marks: dict[int, str] | None = None) -> pl.Data
             pl.lit(None, pl.String).alias("_learned"),
         )
         .with_columns(pl.col("_mark").is_null().alias("_alive"))
+        .pipe(with_prompt_levels, max_chars=40)
+        .sort("line_no")
     )
 
 
@@ -147,3 +150,54 @@ def test_mark_page_lines_needs_digits_in_a_table() -> None:
     links = ["more news", "latest sport", "weather today", "in pictures 2"]
     marked = mark_page_lines(_page_lines([BODY, *links]), max_chars=40)
     assert marked.get_column("_page").to_list()[1:] == ["page:short"] * 4
+
+
+LONG = (
+    "the council met on tuesday and voted on the new budget, which the mayor had sent to them "
+    "in the spring, and most of the members said that they would support it in the end."
+)
+
+
+def test_mark_page_lines_removes_prompts_below_the_article() -> None:
+    """A sign-up sentence after the article goes; a sentence about comments inside it stays."""
+    inside = "the mayor would not comment on the vote, and his office said it had no plans to."
+    prompt = "subscribe to our newsletter and we will send you the best stories of every week."
+    keys = [LONG, inside, LONG, prompt]
+    rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
+    assert rules == [None, None, None, "page:prompt"]
+
+
+def test_mark_page_lines_needs_half_the_article_below_it() -> None:
+    """A run below the longest one is content only with half its characters; above, 700 do.
+
+    Teasers of other articles below it (long lines, not prose) go; above it they would stay.
+    """
+    menu = [f"menu item {index}" for index in range(7)]
+    teaser = LONG.rstrip(".")
+    keys = [*[teaser] * 5, "share", *menu, *[LONG] * 12, "share", *menu, *[teaser] * 5]
+    marks = {6: "builtin:share", 26: "builtin:share"}
+    rules = mark_page_lines(_page_lines(keys, marks), max_chars=40).get_column("_page").to_list()
+    assert rules[:5] == [None] * 5  # before the longest run: 875 characters are enough
+    assert rules[13:25] == [None] * 12
+    assert rules[-5:] == ["page:isolated"] * 5  # below it: under half of 2,112 characters
+
+
+def test_mark_page_lines_removes_a_short_chrome_heading_inside_the_content() -> None:
+    """A weak line naming page furniture goes even between paragraphs; a subheading stays."""
+    keys = [LONG, "more from relationships", LONG, "the vote in detail", LONG]
+    keys += ["mit freunden teilen", LONG]
+    rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
+    assert rules == [None, "page:prompt", None, None, None, "page:prompt", None]
+
+
+def test_mark_page_lines_removes_the_comment_section_below_the_article() -> None:
+    """Below a comment thread's heading, readers' sentences go; above the article it is a
+    sidebar's heading, and the article below it stays."""
+    comment = "i really liked this piece and i hope that the council will listen to you all."
+    keys = [*[LONG] * 4, "2 comments on the budget", "anna says:", comment, comment + " yes"]
+    marks = {5: "builtin:comment_thread"}
+    rules = mark_page_lines(_page_lines(keys, marks), max_chars=40).get_column("_page").to_list()
+    assert rules == [None] * 5 + ["page:comments"] * 3
+    sidebar = ["2 comments on the budget", *[LONG] * 4]
+    rules = mark_page_lines(_page_lines(sidebar, {1: "builtin:comment_thread"}), max_chars=40)
+    assert rules.get_column("_page").to_list() == [None] * 5

@@ -422,3 +422,23 @@ def test_clean_corpus_template_keeps_table_rows_next_to_content() -> None:
     assert result.removed_lines.height == 0
     learned = result.learned.filter(pl.col("rule") == "learned:template")
     assert learned.get_column("line").to_list() == ["revs # mln vs # mln"] * 2
+
+
+def test_clean_corpus_keeps_a_recurring_subheading_of_a_results_table() -> None:
+    """ "Nine mths" recurs in every earnings report, between table rows: content, not chrome."""
+    texts = [
+        "\n".join(
+            [
+                f"COMPANY {index} 3RD QTR NET",
+                f"Shr {index + 20} cts vs {index + 10} cts",
+                f"Net {index * 7 + 100} mln vs {index * 3 + 90} mln",
+                "Nine mths",
+                f"Shr {index + 60} cts vs {index + 40} cts",
+                f"Net {index * 9 + 300} mln vs {index * 5 + 200} mln",
+                PARAGRAPHS[index % 6],
+            ]
+        )
+        for index in range(6)
+    ]
+    result = clean_corpus(_corpus(texts, source=["wire.example"] * 6), CleanConfig())
+    assert "Nine mths" not in result.removed_lines.get_column("line").to_list()

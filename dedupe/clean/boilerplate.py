@@ -98,7 +98,12 @@ BUILTIN_RULES: dict[str, str] = {
         r"dodaj komentarz|komentarze|skomentuj|"
         r"читайте также|читать далее|читать полностью|смотрите также|похожие статьи|"
         r"похожие новости|по теме|самое читаемое|наверх|перейти к содержанию|войти|"
-        r"регистрация|поиск|закрыть|комментарии|оставить комментарий|добавить комментарий)"
+        r"регистрация|поиск|закрыть|комментарии|оставить комментарий|добавить комментарий|"
+        # Headings of teaser and author boxes.
+        r"recent stories|trending (nationally|stories|on [\w .&'\-]{1,40})|related coverage|"
+        r"about the author|über den autor|zum weiterlesen|meist gelesen|"
+        r"top themen( der redaktion)?|aktuelle dossiers|weiterführende[rn]? links?|"
+        r"zu allen beiträgen|najnowsze|articles correspondants)"
         r"[\s.:!\u2026>\u00bb\u203a\"']*$"
     ),
     "share": (
@@ -169,19 +174,31 @@ BUILTIN_RULES: dict[str, str] = {
         r"accetta (tutti i )?cookie)$"
     ),
     "copyright": (
-        r"^((\u00a9|\(c\))\s*.{0,150}|copyright\s*(\u00a9|\(c\)|\d{4}).{0,150}|"
-        r".{0,100}all rights reserved\.?|this material may not be published, "
+        r"^((\u00a9|\(c\))\s*.{0,150}|copyright\s*(\u00a9|\(c\)|\d{4}|:).{0,150}|"
+        r".*(all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+        r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
+        r"alle rechten voorbehouden|wszelkie prawa zastrzeżone|все права защищены)\.?|"
+        r"this material may not be published, "
         r"broadcast, rewritten,? or redistributed\.?)$"
     ),
     "photo_credit": (
         r"^[\[(]?(photo|photos|photograph|image|images|picture|pictures|pic|file photo|"
         r"photo credit|image credit|credit|credits|image source|source|"
         r"foto|fotos|bild|bilder|bildquelle|quelle|fotoquelle|titelbild|crédit photo|crédits|"
-        r"fuente|fonte|foto di|imagen|imagem|zdjęcie|źródło|фото|источник)\s*[:\-\u2013]\s*"
+        r"fuente|fonte|foto di|imagen|imagem|zdjęcie|źródło|фото|источник|crédito|"
+        r"crédits? photos?)\s*[:\-\u2013]\s*"
         r"[^.!?]{1,80}[\])]?\.?$|"
         r"^[\[(]?(\w+ )?(ap|afp|reuters|epa|getty|anadolu|xinhua) ?(photo|images?)"
         r"( via getty images)?(\s*/\s*[^.!?]{1,60})?[\])]?$|"
-        r"^[\[(]?(getty images|afp via getty images|shutterstock|/afp|\(afp\)|afp)[\])]?$"
+        r"^[\[(]?(getty images|afp via getty images|shutterstock|/afp|\(afp\)|afp)[\])]?$|"
+        r"^(fot\.|foto:|fot:) [^.!?]{1,80}$|"
+        r"^[\[(]?(photo|image) by [^.!?]{1,60}( on (unsplash|pexels|pixabay))?[\])]?$"
+    ),
+    # A caption that ends with its credit: "Erdölpumpen im Abendrot. Bild: TebNad/Shutterstock".
+    # The caption may be any length: a bounded prefix (".{0,200}") made the rule ten times slower.
+    "caption_credit": (
+        r"^.*[.!?\s](foto|fotos|bild|photo|imagen|imagem|fot\.|crédito)"
+        r"\s*:\s*[^.!?:()\s][^!?:()]{0,60}$"
     ),
     "image_url": r"^(https?://|www\.)\S+\.(jpe?g|png|gif|webp|svg|bmp|tiff?|avif)(\?\S*)?$",
     # A byline or dateline: "by"/"posted by" a name with a date, or a short name and a date
@@ -194,7 +211,24 @@ BUILTIN_RULES: dict[str, str] = {
         r"(news|web|city|foreign|metro|online|digital|staff|wire|sports?|business) "
         r"(desk|reporter|reporters|correspondent|writer|services?))$"
     ),
-    "tag_list": r"^[^\s;][^;]{0,40}(;[^\s;][^;]{0,40})+$",
+    "tag_list": (
+        r"^([^\s;][^;]{0,40}(;[^\s;][^;]{0,40})+|"
+        r"(tags|schlagw(orte|örter)( zum thema)?|markiert( mit)?|verschlagwortet mit|etiquetas|"
+        r"étiquettes|tagi|теги)\s*:?\s*.{0,300})$"
+    ),
+    # A comment thread's heading and reply form: "3 Gedanken zu “Need for Speed”", "11 Antworten
+    # zu ...", "2 comments on ...", "Hinterlassen Sie eine Antwort Antwort abbrechen".
+    "comment_thread": (
+        r"^(\d+ (gedanken|kommentare?|antworten|reaktionen|comments?|responses|replies|thoughts|"
+        r"commentaires?|réponses|comentarios?|respuestas|commenti|risposte|comentários|reacties|"
+        r"komentarz[ey]?|odpowiedzi|комментари\w*) "
+        # The title after it is quoted or no sentence: "12 Antworten auf die Umfrage kamen."
+        r"(zu|on|to|auf|sur|à|en|a|su|em|op|do|к)\s([\"'\u201c\u201e\u00ab\u2018].{1,200}|"
+        r"[^.!?]{1,200})|"
+        r".{0,60}(antwort abbrechen|cancel reply|annuler la réponse|cancelar respuesta|"
+        r"annulla risposta|cancelar resposta)|"
+        r"(sharen|teilen|share this|partager|compartir|condividi) (mit|on|sur|en|su)?:?)$"
+    ),
     "date_stamp": rf"^((published|updated|last updated|posted)( on)?\s*:?\s*)?({_DATE}){_TIME}$",
 }
 
@@ -248,7 +282,7 @@ _ENGAGEMENT_WORDS = (
 )
 _TIMESTAMP_PREFIX = (
     r"(updated|last updated|last modified|modified|published|first published|posted|"
-    r"aktualisiert|zuletzt aktualisiert|veröffentlicht|erstellt|stand|"
+    r"aktualisiert|zuletzt aktualisiert|veröffentlicht( am)?|veröffentlichung|erstellt|stand|"
     r"mis à jour|publié|modifié|actualizado|publicado|aggiornato|pubblicato|"
     r"atualizado|bijgewerkt|gepubliceerd|zaktualizowano|opublikowano|aktualizacja|"
     r"обновлено|опубликовано)"
@@ -294,7 +328,10 @@ DIGIT_RULES: dict[str, str] = {
         rf"(vor|il y a|hace|há|fa)\s+{_AGO})\.?$|"
         rf"^{_TIMESTAMP_PREFIX}\s*:?\s*{_DATE_SEQUENCE}$|"
         rf"^\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}},?\s+(um|at|à|a las|alle|às|om|o|в)?\s*"
-        r"\d{1,2}[:.h]\d{2}\s*(uhr|h|am|pm)?$"
+        r"\d{1,2}[:.h]\d{2}\s*(uhr|h|am|pm)?$|"
+        # "Dienstag, 4. Juni 2019, 15:54", "28 kwietnia 2021", "3 de mayo de 2022 a las 10:15".
+        rf"^(({DAY_NAMES}),?\s+)?\d{{1,2}}\.?\s+(de\s+)?({MONTH_NAMES})\.?,?\s+(de\s+)?\d{{4}}"
+        r"(,?\s+(um|at|à|a las|alle|às|om|o|в)?\s*\d{1,2}[:.h]\d{2}\s*(uhr|h)?)?\.?$"
     ),
     # "4 min read", "Lesezeit: 3 Minuten", "5 minutes de lecture".
     "reading_time": (
@@ -437,9 +474,10 @@ def related_block_rule(mark: str, *, max_chars: int) -> pl.Expr:
     After a related heading, the headlines of other articles run to the end of the document or
     to other chrome: short lines (at most ``max_chars``) that are not sentences and that no rule
     removed. Such a run is a block only when it ends there; a run that ends at a content line is
-    kept, as is the heading's own fate when its rule is already set. Blank lines are skipped.
-    A heading that no rule removed ("More from Sport") goes with a valid block. Runs over a line
-    frame in line order, with ``_key``, ``_chars`` and ``_sentence``.
+    kept, as is the heading's own fate when its rule is already set, and the page's headline (the
+    last block line above the first paragraph, with only removed lines between) is kept too.
+    Blank lines are skipped. A heading that no rule removed ("More from Sport") goes with a valid
+    block. Runs over a line frame in line order, with ``_key``, ``_chars`` and ``_sentence``.
 
     Args:
         mark: the column of the rule each line already has (null when none).
@@ -461,7 +499,16 @@ def related_block_rule(mark: str, *, max_chars: int) -> pl.Expr:
     ends_in_chrome = (
         pl.when(boundary).then(marked).shift(-1).backward_fill().over(DOC_ID).fill_null(value=True)
     )
-    in_block = (block_line & after_heading) | (heading & ~marked)
+    # The page's headline: the last block line above the first paragraph, with only lines other
+    # rules removed (a byline, a photo credit) between, below a navigation that has a heading.
+    unmarked = visible & ~marked
+    paragraph = unmarked & ((pl.col(CHARS) > max_chars) | pl.col(SENTENCE))
+    next_is_paragraph = (
+        pl.when(unmarked).then(paragraph).shift(-1).backward_fill().over(DOC_ID).fill_null(False)
+    )
+    no_paragraph_above = paragraph.cast(pl.Int32).cum_sum().over(DOC_ID) == 0
+    headline = block_line & next_is_paragraph & no_paragraph_above
+    in_block = (block_line & after_heading & ~headline) | (heading & ~marked)
     return (
         pl.when(in_block & ends_in_chrome)
         .then(pl.lit("builtin:related_block"))

@@ -182,7 +182,9 @@ def find_repeated_captions(
     line that is not itself a repeat lies between it and its earlier occurrence: a caption is
     printed twice in a row (once with its credit), while a subheading that recurs between the
     paragraphs of a timeline, or a headline that repeats the page title after the text began,
-    is part of the article.
+    is part of the article. A prose line is not a fuzzy repeat of an earlier line that is not
+    prose: that is a headline cut from the article's lead sentence; nor are two lines that both
+    hold numbers, and not the same ones (the rows of a table).
 
     Only the first occurrence of each text in a document is scored (a later copy is an exact
     repeat already), and only pairs that pass two bounds on the Indel distance the ratio is
@@ -209,13 +211,36 @@ def find_repeated_captions(
         .collect()
     )
     earlier, later = _fuzzy_pairs(firsts, similarity)
-    fuzzy = pl.DataFrame(
-        {
-            DOC_ID: firsts.get_column(DOC_ID).gather(later),
-            LINE_NO: firsts.get_column(LINE_NO).gather(later),
-            "_earlier": firsts.get_column(LINE_NO).gather(earlier),
-        }
-    ).lazy()
+    prose = firsts.get_column(_PROSE)
+    numbers = firsts.select(
+        pl.col(KEY).str.extract_all(r"\d+").list.join(" ").alias("_numbers")
+    ).to_series()
+    # A prose line that resembles an earlier line that is not prose is the lead sentence a
+    # headline was cut from ("X, who led the team, has died." below "X, who led the team"), and
+    # two lines whose numbers differ are two rows of a table or two notes of a results report
+    # ("Shr 16 cts vs nine cts", "Shr 13 cts vs six cts"), not two copies of one caption.
+    fuzzy = (
+        pl.DataFrame(
+            {
+                DOC_ID: firsts.get_column(DOC_ID).gather(later),
+                LINE_NO: firsts.get_column(LINE_NO).gather(later),
+                "_earlier": firsts.get_column(LINE_NO).gather(earlier),
+                "_lead": prose.gather(later) & ~prose.gather(earlier),
+                "_later_numbers": numbers.gather(later),
+                "_earlier_numbers": numbers.gather(earlier),
+            }
+        )
+        .filter(
+            ~pl.col("_lead")
+            & (
+                (pl.col("_later_numbers") == pl.col("_earlier_numbers"))
+                | (pl.col("_later_numbers") == "")
+                | (pl.col("_earlier_numbers") == "")
+            )
+        )
+        .drop("_lead", "_later_numbers", "_earlier_numbers")
+        .lazy()
+    )
     # Repeats are rare: only documents that have one are looked at again.
     documents = pl.concat([eligible.filter(~first).select(DOC_ID), fuzzy.select(DOC_ID)]).unique()
     # A separator is a prose line that repeats nothing. `_seen` counts them up to each line; it

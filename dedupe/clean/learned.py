@@ -11,7 +11,8 @@
    ``learn_min_docs`` articles and in at least ``learn_min_share`` of the articles of its scope:
    its source (rule ``learned:source``), else the whole corpus (rule ``learned:corpus``).
 4. An *anchor* is an alive line that is longer than ``learn_max_chars`` or is sentence-like (ends
-   with ``. ! ?`` or a closing quote after one, and has at least 6 words) and is not a candidate.
+   with ``. ! ?`` or a closing quote after one, and has at least 6 words) and is not a candidate,
+   or is a table row (two numbers or more) that no exact learned line matches.
    The *body* is what lies between a document's first and last anchor.
 5. A *template* is a short line's shape with its numbers, times, counts ("3.1k") and month and
    day names masked ("# hours ago", "updated # et, <name> <name> #, #"). Templates are counted
@@ -114,6 +115,8 @@ _CLOCK = r"# ?(a\.m\.|p\.m\.|am|pm)\b"
 _ASCII_MASKS = (ascii_pattern(_NAMES), ascii_pattern(_NUMBER), ascii_pattern(_CLOCK))
 _LETTER = r"\p{L}"
 TEMPLATE_EXAMPLES = 3
+# Numbers in a line from which it is a table row, which the body guard counts as content.
+TABLE_ROW_NUMBERS = 2
 
 
 def masked_line(key: str = KEY, *, ascii_only: bool = False) -> pl.Expr:
@@ -469,7 +472,7 @@ def mark_learned_lines(
     alive = (
         lines.lazy()
         .filter(pl.col(ALIVE))
-        .select(DOC_ID, LINE_NO, SCOPE, KEY_HASH, TEMPLATE_HASH, SENTENCE, CHARS, ELIGIBLE)
+        .select(DOC_ID, LINE_NO, SCOPE, KEY_HASH, KEY, TEMPLATE_HASH, SENTENCE, CHARS, ELIGIBLE)
         .join(by_source_rule.lazy(), on=[SCOPE, KEY_HASH], how="left", maintain_order="left")
         .join(by_corpus_rule.lazy(), on=KEY_HASH, how="left", maintain_order="left")
         .join(
@@ -496,7 +499,14 @@ def mark_learned_lines(
         )
     sentence = pl.col(SENTENCE)
     candidate = pl.col("_candidate_rule").is_not_null()
-    anchor = (pl.col(CHARS) > max_chars) | (sentence & ~candidate)
+    # A table row that no exact learned line matches (two numbers or more: "Shr 22 cts vs 17
+    # cts") is content too, so the recurring subheadings of a results table stay ("Nine mths").
+    table_row = (pl.col(KEY).str.count_matches(_NUMBER) >= TABLE_ROW_NUMBERS).fill_null(
+        value=False
+    ) & ~pl.col("_candidate_rule").is_in(["learned:source", "learned:corpus"]).fill_null(
+        value=False
+    )
+    anchor = (pl.col(CHARS) > max_chars) | (sentence & ~candidate) | table_row
     anchors = pl.col("_anchor").cast(pl.Int32)
     alive = alive.with_columns(anchor.alias("_anchor")).with_columns(
         (

@@ -117,6 +117,69 @@ def with_stop_share(lines: pl.DataFrame, words: str = WORDS) -> pl.DataFrame:
     )
 
 
+# Words of the prompts around an article, in the languages above: sign-up, log-in, comment,
+# share, cookie and privacy, advertising and affiliate notes. A line holding one is chrome when
+# it lies outside the article's prose (rule page:prompt); inside, it is the article's own
+# sentence about comments or privacy.
+PROMPT = "_prompt"
+PROMPT_WORDS = (
+    r"\b(newsletter|subscribe|subscriber|sign up|sign-up|log in|login|email address|comments|"
+    r"cookie|privacy|affiliate|advertis|inbox|never miss|don't miss|"
+    r"abonnier|eingeloggt|einloggen|angemeldet sein|registrier|e-mail-adresse|kommentar|"
+    r"teilen sie|jetzt teilen|zu teilen|datenschutz|privatsphäre|werbung|provision\b|posteingang|"
+    r"verpassen|abonnez|inscrivez|commentaire|adresse e-mail|confidentialité|publicité|"
+    r"suscríbete|suscribirse|comentario|correo electrónico|privacidad|publicidad|boletín|"
+    r"iscriviti|commento|commenti|pubblicità|assine|inscreva-se|comentário|privacidade|"
+    r"publicidade|abonneer|inschrijven|nieuwsbrief|advertentie|subskryb|zapisz się|komentarz|"
+    r"prywatności|reklam|подпис|комментари|конфиденциальност|реклам|рассылк|"
+    # Blog software's post footers and licence lines, and calls for support.
+    r"permalink|this entry was posted|dieser eintrag wurde|abgelegt unter|eingestellt von|"
+    r"verschlagwortet|creative commons|licensed under|support our journalism|unterstütze|"
+    r"spenden)"
+)
+
+
+# Words of chrome headings and short calls: related, most-read and author boxes, comment
+# threads ("3 Gedanken zu ...", "Antwort abbrechen"), share and sign-up calls. A weak line
+# holding one, or a prompt word, is chrome wherever it stands (rule page:prompt): short lines
+# of an article rarely name its own page furniture.
+CHROME_WORDS = (
+    r"\b(anmelden|verpassen|versäumen|empfiehl|teilen sie|sharen|share this|antwort abbrechen|"
+    r"cancel reply|gedanken zu|kommentare zu|comments on|responses to|replies to|"
+    r"über den autor|about the author|weiterlesen|mehr zum thema|mehr zu |more from|trending|"
+    r"most read|meist gelesen|meistgelesen|zum weiterlesen|related|verwandt|ähnliche|"
+    r"najnowsze|correspondants|dossiers|anzeige|am meisten gelesen|"
+    r"weitere (meldungen|beiträge|artikel|infos|themen|aktuelle)|"
+    r"aktuelle (artikel|beiträge|stories)|"
+    r"latest (articles|news|stories|posts)|(artikel|beiträge) zum thema|mit freunden teilen|"
+    r"sharing is caring|folgt uns|folge uns|follow us|erfahre mehr|mehr erfahren|read more|"
+    r"read further|want more|entdecke|jetzt melden|bewerten sie|bewertungen|postfach|"
+    r"push notifications|tagged|kategorien|veröffentlicht in|posted in|permalink|"
+    r"terms (and|&) (rules|conditions)|editorial ethics|our standards|nächsten artikel|"
+    r"nächster artikel|vorheriger artikel|lee también|lea también|lire aussi|leggi anche|"
+    r"leia também|lees ook|czytaj (też|także)|читайте также)"
+)
+# Levels of `PROMPT`: no word, a chrome word only, a prompt word.
+CHROME_WORD, PROMPT_WORD = 1, 2
+
+
+def with_prompt_levels(keys: pl.DataFrame, *, max_chars: int, key: str = KEY) -> pl.DataFrame:
+    """Add ``_prompt`` to a frame of distinct keys: its prompt level (UInt8).
+
+    ``PROMPT_WORD`` when a key holds a word of `PROMPT_WORDS`, ``CHROME_WORD`` when it holds one
+    of `CHROME_WORDS` only, else 0. Chrome words matter on weak lines only, which are at most
+    ``max_chars`` long (``_chars``).
+    """
+    prompt = pl.col(key).str.contains(PROMPT_WORDS)
+    chrome = (pl.col(CHARS) <= max_chars) & pl.col(key).str.contains(CHROME_WORDS)
+    level = pl.when(prompt).then(PROMPT_WORD).when(chrome).then(CHROME_WORD).otherwise(0)
+    return keys.with_columns(level.fill_null(0).cast(pl.UInt8).alias(PROMPT))
+
+
+# Rules whose lines open a comment section: what follows them is readers' comments.
+COMMENT_RULES = ("builtin:comment_thread",)
+
+
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
 MENU_SEPARATOR = r"(\s\|\s?|\s?\|\s|\s?\u00bb\s?|\s\u203a\s|\s\u00b7\s|\s\u2022\s|\s::\s|\s/\s)"
 GOOD_MIN_WORDS = 10
@@ -139,6 +202,10 @@ TAIL_DETAILS = r"[:@(]|\d{3}"
 # lines of other runs are isolated sentences in the chrome (a teaser, a sign-up prompt, a
 # footer's about-us text).
 CONTENT_MIN_CHARS = 700
+# Below the longest run, a run is content only when it holds at least this share of the
+# longest run's characters: what follows an article is mostly chrome in sentences (an author's
+# box, comment rules, teasers of other articles), while a lead above it is short.
+AFTER_RUN_SHARE = 0.5
 # The weak lines after a paragraph are a table when at least this share of them hold digits.
 TAIL_DIGIT_SHARE = 0.4
 
@@ -194,6 +261,16 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines hold one: the
     results, schedule or scoreboard that often follows a sports or events article.
 
+    Content runs: the longest run, a run above it with `CONTENT_MIN_CHARS`, and a run below it
+    with as many and `AFTER_RUN_SHARE` of the longest run's characters. A good line of another
+    run that is not prose is kept in the body span only up to the content runs' last prose line.
+
+    Chrome by its words (``page:prompt``): a weak line holding a word of `CHROME_WORDS` or
+    `PROMPT_WORDS` anywhere, and a line holding one of `PROMPT_WORDS` below the last good line
+    of the content runs that holds none (or above the first, outside the content runs).
+    Comments (``page:comments``): every line below a comment thread's heading
+    (`COMMENT_RULES`) that lies below the first good line of the longest run.
+
     Removing lines only shortens gaps, merges runs and leaves the prose lines and the other
     rules' lines where they are, so a second pass keeps what the first kept.
     """
@@ -207,6 +284,13 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         LINE_NO,
         other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed"),
         pl.col(MARK).is_not_null().cast(pl.Int32).cum_sum().over(DOC_ID).alias("_marked"),
+        pl.col(MARK)
+        .is_in(COMMENT_RULES)
+        .fill_null(value=False)
+        .cast(pl.Int32)
+        .cum_sum()
+        .over(DOC_ID)
+        .alias("_comments"),
     )
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
@@ -218,6 +302,7 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
             WORDS,
             STOP,
             SENTENCE,
+            PROMPT,
             pl.col(KEY).str.contains(r"\d").fill_null(value=False).alias("_digit"),
             pl.col(KEY).str.contains(TAIL_DETAILS).fill_null(value=False).alias("_details"),
         )
@@ -225,14 +310,11 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .with_columns(
             pl.int_range(pl.len()).over(DOC_ID).alias("_pos"),
             is_good(max_chars).alias("_good"),
-            pl.when(is_prose()).then(pl.int_range(pl.len())).over(DOC_ID).alias("_prose_pos"),
         )
         .with_columns(
             good_pos.forward_fill().over(DOC_ID).alias("_above"),
             good_pos.backward_fill().over(DOC_ID).alias("_below"),
             good_pos.shift(1).over(DOC_ID).alias("_previous_good"),
-            pl.col("_prose_pos").min().over(DOC_ID).alias("_body_start"),
-            pl.col("_prose_pos").max().over(DOC_ID).alias("_body_end"),
         )
     )
     # A new run starts at a good line whose previous good line is too far above.
@@ -260,8 +342,22 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .alias("_run_chars")
     )
     run_chars = pl.col("_run_chars")
-    content_run = (run_chars >= CONTENT_MIN_CHARS) | (run_chars == run_chars.max().over(DOC_ID))
-    alive = alive.with_columns(content_run.alias("_content"))
+    longest = run_chars.max().over(DOC_ID)
+    main_run = pl.when(run_chars == longest).then(pl.col("_run")).min().over(DOC_ID)
+    content_run = (pl.col("_run") == main_run) | (
+        (run_chars >= CONTENT_MIN_CHARS)
+        & ((pl.col("_run") < main_run) | (run_chars >= AFTER_RUN_SHARE * longest))
+    )
+    alive = alive.with_columns(
+        content_run.alias("_content"), (pl.col("_run") == main_run).alias("_main")
+    )
+    # The body runs from the first to the last prose line of the page.
+    prose_pos = pl.when(is_prose()).then(pl.col("_pos"))
+    alive = alive.with_columns(
+        prose_pos.min().over(DOC_ID).alias("_body_start"),
+        prose_pos.max().over(DOC_ID).alias("_body_end"),
+        prose_pos.filter(pl.col("_content")).max().over(DOC_ID).alias("_content_end"),
+    )
     alive = alive.with_columns(
         pl.when(pl.col("_good"))
         .then(pl.col("_content"))
@@ -278,8 +374,11 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         ((weak_gap <= RUN_GAP_LINES) | (clean_weak_gap & (weak_gap <= RUN_CLEAN_GAP_LINES)))
         & (pl.col("_run_chars") >= RUN_MIN_CHARS)
     ).fill_null(value=False)
+    # A good line of another run that is not prose is kept in the body up to the content's last
+    # prose line only: below it, such lines are an author's box, a teaser or a sign-up prompt.
     in_body = (
-        pl.col("_pos").is_between(pl.col("_body_start"), pl.col("_body_end"))
+        (~pl.col("_good") | is_prose() | (pl.col("_pos") <= pl.col("_content_end")))
+        & pl.col("_pos").is_between(pl.col("_body_start"), pl.col("_body_end"))
         & (pl.col("_removed_above") == pl.col("_removed_below"))
     ).fill_null(value=False)
     # A table after a paragraph (results, a schedule, a scoreboard): the weak lines that follow
@@ -331,5 +430,29 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         | (near_above & near_below & near_content)
         | (headline & pl.col("_content_below"))
     )
-    decided = alive.select(DOC_ID, LINE_NO, pl.when(~kept).then(feature).alias("_page"))
+    # Prompts outside the article: below the last good line of the content runs that holds no
+    # prompt word, or above the first one outside the content runs.
+    prompt_word = pl.col(PROMPT) == PROMPT_WORD
+    clean = pl.when(pl.col("_good") & pl.col("_content") & ~prompt_word).then(pos)
+    outside = (pos > clean.max().over(DOC_ID)) | (
+        (pos < clean.min().over(DOC_ID)) & ~pl.col("_content")
+    )
+    prompt = ((prompt_word & outside) | (~pl.col("_good") & (pl.col(PROMPT) > 0))).fill_null(
+        value=False
+    )
+    # The comment section: every line below a comment thread's heading or form that lies below
+    # the first good line of the longest run (the article; a form above it is a sidebar's).
+    at_article = pl.when(pl.col("_good") & pl.col("_main")).then(pl.col("_comments"))
+    comments = (pl.col("_comments") > at_article.min().over(DOC_ID)).fill_null(value=False)
+    decided = alive.select(
+        DOC_ID,
+        LINE_NO,
+        pl.when(comments)
+        .then(pl.lit("page:comments"))
+        .when(~kept)
+        .then(feature)
+        .when(prompt)
+        .then(pl.lit("page:prompt"))
+        .alias("_page"),
+    )
     return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")

@@ -70,9 +70,11 @@ from dedupe.clean.lines import (
     fold_kept_lines,
 )
 from dedupe.clean.page import (
+    PROMPT,
     mark_page_lines,
     page_feature_rule,
     stop_word_hits,
+    with_prompt_levels,
     with_stop_share,
 )
 from dedupe.config import CleanConfig
@@ -95,8 +97,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # A repeat is kept when a prose line (a sentence of this many words, no text rule) separates it
-# from its earlier occurrence (see `find_repeated_captions`).
+# from its earlier occurrence (see `find_repeated_captions`), or a table row: a line holding at
+# least `TABLE_ROW_NUMBERS` numbers ("Avg shrs 20.5 mln vs 17.1 mln"), as the rows of a
+# quarter's and a year's results do, which repeat row for row.
 PROSE_WORDS = 10
+TABLE_ROW_NUMBERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +213,7 @@ def _key_features(keyed: pl.DataFrame, config: CleanConfig, *, ascii_only: bool)
         ascii_only=ascii_only,
     )
     if config.mode == "page":
-        keyed = stop_word_hits(keyed)
+        keyed = with_prompt_levels(stop_word_hits(keyed), max_chars=config.learn_max_chars)
     builtin = "_builtin"
     if not config.builtin_rules:
         return keyed.with_columns(pl.lit(None, pl.String).alias(builtin))
@@ -234,7 +239,7 @@ def _split(frame: pl.DataFrame, condition: pl.Expr) -> tuple[pl.DataFrame, pl.Da
 
 def _lean_columns(config: CleanConfig) -> list[str]:
     """The line frame's columns after `mark_lines`, which the later phases need."""
-    page = [STOP] if config.mode == "page" else []
+    page = [STOP, PROMPT] if config.mode == "page" else []
     return [DOC_ID, LINE_NO, SCOPE, KEY_HASH, KEY, CHARS, WORDS, SENTENCE, TEMPLATE_HASH, *page]
 
 
@@ -261,7 +266,10 @@ def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
     lines = exploded.join(scopes, on=DOC_ID, how="left", maintain_order="left").join(
         line_features(exploded, config), on=LINE, how="left", maintain_order="left"
     )
-    prose = pl.col("_text_rule").is_null() & pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)
+    table_row = pl.col(KEY).str.count_matches(r"\d+([.,]\d+)*") >= TABLE_ROW_NUMBERS
+    prose = pl.col("_text_rule").is_null() & (
+        (pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)) | table_row
+    )
     repeated = find_repeated_captions(
         lines.filter(pl.col(CHARS) > 0).with_columns(prose.alias("_prose")),
         similarity=config.caption_similarity,
