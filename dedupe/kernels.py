@@ -27,8 +27,10 @@ __all__ = [
     "compile_kernels",
     "jit_disabled",
     "kernel",
+    "load_in_background",
     "load_kernels",
     "load_record",
+    "numpy_work_left",
     "use_kernels",
     "warm_up",
 ]
@@ -38,6 +40,7 @@ NUMPY_WORK = 4 << 20
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 _LOCK = threading.Lock()
+_LOADING = threading.Lock()  # held by `load_kernels` while it imports numba and warms up
 
 
 class LazyKernel:
@@ -146,18 +149,39 @@ def warm_up(function: Callable[[], object]) -> Callable[[], object]:
 
 def load_kernels() -> dict[str, Any]:
     """Import numba, make the dispatchers and run the warm-ups; return how long that took."""
-    if _LOADED:
+    with _LOADING:
+        if _LOADED:
+            return dict(_LOADED)
+        started = time.perf_counter()
+        import_seconds = compile_kernels()
+        for function in _WARM_UPS:
+            function()
+        _LOADED.update(
+            seconds=round(time.perf_counter() - started, 3),
+            import_seconds=round(import_seconds, 3),
+            cache=cache_folder(),
+        )
         return dict(_LOADED)
-    started = time.perf_counter()
-    import_seconds = compile_kernels()
-    for function in _WARM_UPS:
-        function()
-    _LOADED.update(
-        seconds=round(time.perf_counter() - started, 3),
-        import_seconds=round(import_seconds, 3),
-        cache=cache_folder(),
-    )
-    return dict(_LOADED)
+
+
+def numpy_work_left() -> int:
+    """Bytes this process may still handle with the NumPy references before the kernels load."""
+    return max(NUMPY_WORK - _NUMPY_DONE[0], 0)
+
+
+def load_in_background(work: int) -> threading.Thread | None:
+    """Start loading the kernels in a thread when ``work`` bytes will pass `NUMPY_WORK`.
+
+    A run that knows it is large calls this first: numba's import and the kernels' loading
+    (about 0.6 s of CPU) then overlap the first pass, whose Polars work leaves the GIL free,
+    instead of stalling the first batch that needs a kernel. Calls made meanwhile use the NumPy
+    references or wait for the loading, with the same results.
+    """
+    if compiled() or _NUMPY_DONE[0] + work <= NUMPY_WORK:
+        return None
+    thread = threading.Thread(target=load_kernels, name="dedupe-load-kernels", daemon=True)
+    thread.start()
+    return thread
 
 
 def load_record() -> dict[str, Any]:

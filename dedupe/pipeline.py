@@ -35,7 +35,7 @@ from dedupe.io.read import ReadResult, frame_batches, iter_batches, lazy_batches
 from dedupe.io.sample import sample_batches
 from dedupe.io.state import check_meta, meta, read_state_meta, state_tables
 from dedupe.io.write import Workspace, check_output_path, no_room_reason, write_error
-from dedupe.kernels import load_record
+from dedupe.kernels import load_in_background, load_record, numpy_work_left
 from dedupe.ledger import (
     check_ledger,
     check_unique_ids,
@@ -191,6 +191,31 @@ def _open(source: Source, config: PipelineConfig) -> tuple[list[str], Iterator[R
     return inputs, batches, in_memory
 
 
+def input_bytes(source: Any, inputs: list[str], *, enough: int) -> int:
+    """About how many bytes the input holds, counted until ``enough`` (for `load_in_background`).
+
+    Files count their size on disk (compressed or not), folders the files below them, frames
+    their estimated size; a lazy frame counts as ``enough``.
+    """
+    frame = as_frame(source)
+    if isinstance(frame, pl.DataFrame):
+        return int(frame.estimated_size())
+    if isinstance(frame, pl.LazyFrame):
+        return enough
+    total = 0
+    for name in inputs:
+        path = Path(name)
+        files = [path] if not path.is_dir() else (p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            try:
+                total += file.stat().st_size
+            except OSError:
+                continue  # the reader says what is wrong with it
+            if total >= enough:
+                return total
+    return total
+
+
 def run(
     source: Source,
     config: PipelineConfig | None = None,
@@ -238,6 +263,7 @@ def run(
         check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
     workspace = Workspace(output, against=against)
+    load_in_background(input_bytes(source, inputs, enough=numpy_work_left() + 1))
     try:
         if against is not None:
             check_meta(read_state_meta(against), config.near, origin=str(against))

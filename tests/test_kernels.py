@@ -107,3 +107,21 @@ def test_a_small_run_uses_the_numpy_references_and_the_same_answers(
         assert found["numba"]
         assert found["jit"]["loaded"] is True
         assert found["jit"]["seconds"] >= 0
+
+
+def test_load_in_background_starts_only_for_work_past_the_limit() -> None:
+    code = (
+        "import dedupe.duplicates.near\n"
+        "from dedupe import kernels\n"
+        "assert kernels.load_in_background(1000) is None\n"
+        "assert not kernels.compiled()\n"
+        "thread = kernels.load_in_background(kernels.NUMPY_WORK + 1)\n"
+        "thread.join()\n"
+        "assert kernels.compiled() and kernels.load_record()['loaded']\n"
+        "assert kernels.load_in_background(kernels.NUMPY_WORK + 1) is None\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "ok"
