@@ -328,7 +328,10 @@ def _warm_up_kernels(task: Task) -> None:
     import numpy as np
 
     from dedupe.duplicates.minhash import compute_signatures
+    from dedupe.kernels import load_kernels
 
+    # Small calls use the NumPy references until the kernels are loaded (dedupe.kernels).
+    load_kernels()
     texts = _lowercased_texts(task).head(2)
     run_sig_dedupe(texts, task)
     offsets, hashes = _dedupe_hashes(texts, task)
