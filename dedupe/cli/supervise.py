@@ -35,7 +35,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
 
 SUPERVISED = "DEDUPE_SUPERVISED"  # "1" in the child; "0" turns supervision off
 STATUS_FD = "DEDUPE_STATUS_FD"  # the child tells the stage and batch size on this descriptor
@@ -110,7 +109,12 @@ def tell(key: str, value: object) -> None:
         os.write(int(descriptor), f"{key}={value}\n".encode())
 
 
-def telling(on_progress: Callable[[str, int, int | None], None] | None) -> Any:
+# The library's on_progress callback (dedupe.pipeline.run), written out: the parent imports
+# nothing of dedupe's.
+Progress = Callable[[str, int, int | None], None]
+
+
+def telling(on_progress: Progress | None) -> Progress | None:
     """``on_progress`` that also tells the parent each stage as it starts.
 
     Unsupervised, ``on_progress`` itself.

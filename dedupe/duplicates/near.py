@@ -447,7 +447,7 @@ def mark_scored_near_duplicates(
 
     def alive_facts(rows: IndexArray) -> pl.Series:
         if known is None:
-            return pl.Series("facts", [None] * len(rows), dtype=pl.String)
+            return pl.repeat(None, len(rows), dtype=pl.String, eager=True).alias("facts")
         return known.gather(alive_rows[rows])
 
     fact_check = FactCheck(alive_facts, alive.height)
