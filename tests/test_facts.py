@@ -2,6 +2,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+import dedupe.duplicates.facts as facts_module
 from dedupe.duplicates.facts import (
     FACTS_TYPE,
     MIN_SUBSTITUTED,
@@ -158,3 +159,19 @@ def test_fact_check_asks_nothing_when_every_pair_shares_most_shingles() -> None:
     )
     assert passed.tolist() == [True]
     assert asked == []
+
+
+def test_fact_check_in_chunks_of_one_decides_as_in_one_piece(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = facts_of(ACME, BETA, ACME_CORRECTED, BETA, ACME_UPDATED)
+    left, right = np.array([0, 0, 1, 2, 0, 3]), np.array([1, 2, 3, 4, 4, 4])
+    passed, jaccard = np.ones(6, dtype=bool), np.full(6, 0.5)
+    whole = FactCheck(fact_source(texts)[0], 5).decide(left, right, passed, jaccard)
+    source, asked = fact_source(texts)
+    monkeypatch.setattr(facts_module, "CHUNK_DOCUMENTS", 1)
+    monkeypatch.setattr(facts_module, "CHUNK_PAIRS", 1)
+    assert FactCheck(source, 5).decide(left, right, passed, jaccard).tolist() == whole.tolist()
+    assert not whole.all()
+    # One document at a time, each once.
+    assert asked == [[0], [1], [2], [3], [4]]

@@ -61,6 +61,11 @@ FACT_CHARS = 2000
 # Report at most this many vetoed pairs, and this many substituted facts of each side.
 MAX_REPORTED_VETOES = 20
 MAX_REPORTED_FACTS = 8
+# The facts are found for this many documents, and compared for this many pairs, at a time:
+# the word frames of a whole corpus's pairs would hold gigabytes (1.2 GB more at 100,000
+# documents of the duplicate-heavy benchmark), a chunk's a few megabytes.
+CHUNK_DOCUMENTS = 4096
+CHUNK_PAIRS = 32768
 # A document's facts: each fact with its place ("before|after", the neighbouring words in
 # lower case); null: unknown (never vetoed).
 FACTS_TYPE = pl.List(pl.Struct({"place": pl.String, "fact": pl.String}))
@@ -282,9 +287,12 @@ class FactCheck:
         """The facts of ``rows``, asking ``facts`` for those not known yet."""
         missing = np.unique(rows[self.where[rows] < 0])
         if len(missing):
-            found = self.facts(missing).cast(FACTS_TYPE)
+            found = [
+                self.facts(missing[start : start + CHUNK_DOCUMENTS]).cast(FACTS_TYPE)
+                for start in range(0, len(missing), CHUNK_DOCUMENTS)
+            ]
             self.where[missing] = np.arange(len(self.values), len(self.values) + len(missing))
-            self.values = pl.concat([self.values, found]).rechunk()
+            self.values = pl.concat([self.values, *found]).rechunk()
         return self.values.gather(self.where[rows])
 
     def decide(
@@ -299,8 +307,16 @@ class FactCheck:
         if len(compare) == 0:
             return passed
         self.facts_of(np.concatenate([left[compare], right[compare]]))
-        found = substituted_facts(self.facts_of(left[compare]), self.facts_of(right[compare]))
-        vetoed = compare[is_vetoed(found)]
+        vetoed = np.concatenate(
+            [
+                chunk[
+                    is_vetoed(
+                        substituted_facts(self.facts_of(left[chunk]), self.facts_of(right[chunk]))
+                    )
+                ]
+                for chunk in np.array_split(compare, -(-len(compare) // CHUNK_PAIRS))
+            ]
+        )
         if len(vetoed):
             passed = passed.copy()
             passed[vetoed] = False
