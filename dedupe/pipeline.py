@@ -27,7 +27,11 @@ import polars as pl
 
 from dedupe.config import KeepConfig, PipelineConfig
 from dedupe.duplicates.fingerprints import FingerprintSet
-from dedupe.engines.local.memory import out_of_memory, release_freed_memory
+from dedupe.engines.local.memory import (
+    freeze_loaded_objects,
+    out_of_memory,
+    release_freed_memory,
+)
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS, Progress, Runner
 from dedupe.engines.stage import DECISIONS
 from dedupe.errors import ConfigError, InputError
@@ -263,6 +267,7 @@ def run(
         check_output_path(output, inputs, force=config.output.force, against=against)
     report = Report(parameters=config.to_dict(), inputs=inputs)
     workspace = Workspace(output, against=against)
+    freeze_loaded_objects()
     load_in_background(input_bytes(source, inputs, enough=numpy_work_left() + 1))
     try:
         if against is not None:

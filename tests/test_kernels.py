@@ -125,3 +125,22 @@ def test_load_in_background_starts_only_for_work_past_the_limit() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "ok"
+
+
+def test_loading_the_kernels_freezes_numbas_objects_out_of_the_collectors_walks() -> None:
+    code = (
+        "import gc\n"
+        "import dedupe.duplicates.near\n"
+        "from dedupe import kernels\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "kernels.load_kernels()\n"
+        "import numba\n"
+        "frozen = gc.get_freeze_count()\n"
+        "# numba's modules are among the frozen objects: a full collection walks far fewer\n"
+        "assert frozen > 10 * len(gc.get_objects()), (frozen, len(gc.get_objects()))\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "ok"
