@@ -98,7 +98,8 @@ class PassTotals:
     """What the streaming passes gather about the whole corpus."""
 
     parts: list[int] = field(default_factory=list)
-    statistics: list[pl.DataFrame] = field(default_factory=list)
+    # Spilled line statistics of pass A's batches (`count_statistics`), read back to learn.
+    statistics: list[Path] = field(default_factory=list)
     invalid: list[pl.DataFrame] = field(default_factory=list)
     keys: list[pl.DataFrame] = field(default_factory=list)
     records: int = 0
@@ -248,20 +249,26 @@ class Runner:
             raise InputError("the inputs hold no records")
         learned = None
         if clean.enabled and passes.statistics:
-            learned = learn_lines(pl.concat(passes.statistics, how="diagonal_relaxed"), clean)
-        passes.statistics.clear()
+            # Read back in one piece: compact, where the batches' small frames held about
+            # four times their size (1.5 GB at 1,000,000 documents).
+            paths = passes.statistics
+            passes.statistics = []
+            release_freed_memory()
+            learned = learn_lines(pl.read_parquet(paths), clean)
         release_freed_memory()
         self.timed("read", started)
         return ReadPass(learned, passes)
 
-    def _mark_batch(self, item: tuple[int, ReadResult]) -> tuple[int, pl.DataFrame | None]:
-        """Pass A for one batch: spill it and its marked lines; return the line statistics."""
+    def _mark_batch(self, item: tuple[int, ReadResult]) -> tuple[int, Path | None]:
+        """Pass A for one batch: spill it, its marked lines and its line statistics (their path)."""
         index, batch = item
         clean = self.config.clean
         statistics = None
         if clean.enabled:
             lines = mark_lines(batch.corpus, clean)
-            statistics = count_statistics(lines, clean)
+            statistics = self.workspace.write_spill(
+                "statistics", index, count_statistics(lines, clean)
+            )
             self.workspace.write_spill("lines", index, lines)
         self.workspace.write_spill("raw", index, batch.corpus)
         return index, statistics
