@@ -178,6 +178,14 @@ def with_prompt_levels(keys: pl.DataFrame, *, max_chars: int, key: str = KEY) ->
 
 # Rules whose lines open a comment section: what follows them is readers' comments.
 COMMENT_RULES = ("builtin:comment_thread",)
+# Rules whose lines head a section of chrome (a teaser list, a tag box, a comment form): below
+# the article's last prose line, what follows such a heading is that section.
+SECTION_RULES = (
+    "builtin:widget",
+    "builtin:related_block",
+    "builtin:comment_thread",
+    "builtin:form",
+)
 
 
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
@@ -240,6 +248,14 @@ def is_prose() -> pl.Expr:
     )
 
 
+def is_wordy() -> pl.Expr:
+    """Whether a line is wordy prose: `GOOD_MIN_WORDS` words rich in stop words, a sentence or not.
+
+    Looser than `is_prose`: a paragraph that ends in a link or a bracket still counts.
+    """
+    return (pl.col(WORDS) >= GOOD_MIN_WORDS) & (pl.col(STOP) >= GOOD_MIN_STOP_SHARE)
+
+
 def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     """Add ``_page``: the ``page:<feature>`` rule of a weak line outside the content.
 
@@ -256,10 +272,10 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     in an article. Site chrome between two stretches of prose almost always holds such a line (a
     menu, a share bar, an advertisement slot), and then the gap is judged as above.
 
-    Tables: the weak lines right after a prose line, up to the first line another rule of the
-    document removed (built-in, user, menu, repeated caption), are a table and kept up to the last
-    of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines hold one: the
-    results, schedule or scoreboard that often follows a sports or events article.
+    Tables: the weak lines right after a wordy line (`is_wordy`), up to the first line another
+    rule of the document removed (built-in, user, menu, repeated caption), are a table and kept
+    up to the last of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines
+    hold one: the results, schedule or scoreboard that often follows a sports or events article.
 
     Content runs: the longest run, a run above it with `CONTENT_MIN_CHARS`, and a run below it
     with as many and `AFTER_RUN_SHARE` of the longest run's characters. A good line of another
@@ -269,7 +285,10 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     `PROMPT_WORDS` anywhere, and a line holding one of `PROMPT_WORDS` below the last good line
     of the content runs that holds none (or above the first, outside the content runs).
     Comments (``page:comments``): every line below a comment thread's heading
-    (`COMMENT_RULES`) that lies below the first good line of the longest run.
+    (`COMMENT_RULES`) that lies below the first good line of the longest run. Sections
+    (``page:section``): every line of the longest run, or of no content run, below a chrome
+    heading (`SECTION_RULES`: a widget, a related block, a comment thread, a form) that lies
+    below the longest run's last prose line: teasers, author boxes and sign-up prompts.
 
     Removing lines only shortens gaps, merges runs and leaves the prose lines and the other
     rules' lines where they are, so a second pass keeps what the first kept.
@@ -291,6 +310,13 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         .cum_sum()
         .over(DOC_ID)
         .alias("_comments"),
+        pl.col(MARK)
+        .is_in(SECTION_RULES)
+        .fill_null(value=False)
+        .cast(pl.Int32)
+        .cum_sum()
+        .over(DOC_ID)
+        .alias("_sections"),
     )
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
@@ -382,13 +408,13 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         & (pl.col("_removed_above") == pl.col("_removed_below"))
     ).fill_null(value=False)
     # A table after a paragraph (results, a schedule, a scoreboard): the weak lines that follow
-    # a prose line with no built-in, user or menu line between, up to the last of them holding
+    # a wordy line with no built-in, user or menu line between, up to the last of them holding
     # a digit, when at least TAIL_DIGIT_SHARE of those lines hold one.
     pos = pl.col("_pos")
     at_good = pl.when(pl.col("_good"))
     after_prose = (
         ~pl.col("_good")
-        & at_good.then(is_prose()).forward_fill().over(DOC_ID)
+        & at_good.then(is_wordy()).forward_fill().over(DOC_ID)
         & (pl.col("_marked") == at_good.then(pl.col("_marked")).forward_fill().over(DOC_ID))
     ).fill_null(value=False)
     alive = alive.with_columns(after_prose.alias("_after_prose"))
@@ -444,11 +470,20 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     # the first good line of the longest run (the article; a form above it is a sidebar's).
     at_article = pl.when(pl.col("_good") & pl.col("_main")).then(pl.col("_comments"))
     comments = (pl.col("_comments") > at_article.min().over(DOC_ID)).fill_null(value=False)
+    # Sections of chrome: every line below a chrome heading that lies below the longest run's
+    # last prose line.
+    at_end = pl.when(pl.col("_main") & is_prose()).then(pl.col("_sections"))
+    # A content run of its own below the heading (a second story, a timeline) stays.
+    section = (
+        (pl.col("_sections") > at_end.max().over(DOC_ID)) & (pl.col("_main") | ~pl.col("_content"))
+    ).fill_null(value=False)
     decided = alive.select(
         DOC_ID,
         LINE_NO,
         pl.when(comments)
         .then(pl.lit("page:comments"))
+        .when(section)
+        .then(pl.lit("page:section"))
         .when(~kept)
         .then(feature)
         .when(prompt)
