@@ -167,6 +167,16 @@ def test_mark_page_lines_removes_prompts_below_the_article() -> None:
     assert rules == [None, None, None, "page:prompt"]
 
 
+def test_mark_page_lines_removes_a_short_prompt_above_the_articles_end() -> None:
+    """A short sentence with a prompt word goes wherever it stands outside the paragraphs (here
+    above a paragraph of the content); between two paragraphs it stays."""
+    login = "log in to post your comments."
+    inside = "his comments on the plan were short."
+    keys = [LONG, LONG, inside, LONG, login, "12 january 2024", LONG]
+    rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
+    assert rules[:5] == [None, None, None, None, "page:prompt"]
+
+
 def test_mark_page_lines_needs_half_the_article_below_it() -> None:
     """A run below the longest one is content only with half its characters; above, 700 do.
 

@@ -283,7 +283,9 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
 
     Chrome by its words (``page:prompt``): a weak line holding a word of `CHROME_WORDS` or
     `PROMPT_WORDS` anywhere, and a line holding one of `PROMPT_WORDS` below the last good line
-    of the content runs that holds none (or above the first, outside the content runs).
+    of the content runs that holds none (or above the first, outside the content runs), and a
+    short line (at most ``max_chars``) holding one anywhere but between two paragraphs of the
+    content: a sign-up call or a comment-form note in the article's prose stays a prompt.
     Comments (``page:comments``): every line below a comment thread's heading
     (`COMMENT_RULES`) that lies below the first good line of the longest run. Sections
     (``page:section``): every line of the longest run, or of no content run, below a chrome
@@ -463,9 +465,14 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     outside = (pos > clean.max().over(DOC_ID)) | (
         (pos < clean.min().over(DOC_ID)) & ~pl.col("_content")
     )
-    prompt = ((prompt_word & outside) | (~pl.col("_good") & (pl.col(PROMPT) > 0))).fill_null(
-        value=False
-    )
+    # A short sentence holding a prompt word is a call to the reader ("Du musst angemeldet sein,
+    # um einen Kommentar abzugeben."), unless it stands between two paragraphs of the article.
+    content_good = pl.col("_good") & pl.col("_content") & ~prompt_word
+    between_paragraphs = content_good.shift(1).over(DOC_ID) & content_good.shift(-1).over(DOC_ID)
+    short_prompt = prompt_word & (pl.col(CHARS) <= max_chars) & ~between_paragraphs
+    prompt = (
+        (prompt_word & outside) | short_prompt | (~pl.col("_good") & (pl.col(PROMPT) > 0))
+    ).fill_null(value=False)
     # The comment section: every line below a comment thread's heading or form that lies below
     # the first good line of the longest run (the article; a form above it is a sidebar's).
     at_article = pl.when(pl.col("_good") & pl.col("_main")).then(pl.col("_comments"))
