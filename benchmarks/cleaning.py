@@ -3,7 +3,7 @@
 The snippet pages are scored with trafilatura's protocol against keep-everything and jusText.
 
 Run from the project root: ``python benchmarks/cleaning.py``. The shared data sets are read by
-path (``../shared/data`` or ``--data``) and never copied; results go to ``benchmarks/results/``.
+path (``../shared/data`` or ``--data-dir``) and never copied; results go to ``benchmarks/results/``.
 """
 
 from __future__ import annotations
@@ -334,7 +334,10 @@ def print_table(title: str, shares: dict[str, Any]) -> None:
 def main() -> None:
     """Run every measurement, print the tables and write ``benchmarks/results/cleaning.json``."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    # --data-dir as the other benchmarks spell it; --data as this one always did.
+    parser.add_argument(
+        "--data-dir", "--data", dest="data", type=Path, default=ROOT.parent / "shared" / "data"
+    )
     parser.add_argument(
         "--synthetic", type=Path, default=None, help="a labelled corpus from benchmarks/synth.py"
     )

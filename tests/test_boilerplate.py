@@ -48,6 +48,8 @@ def _rule(line: str) -> str | None:
         ("May 24 2004 | Tom Okafor", "builtin:byline"),
         ("News Desk", "builtin:byline"),
         ("Share on Facebook Share on Twitter Share via Email", "builtin:share"),
+        ("X", "builtin:share"),
+        ("Facebook X LinkedIn", "builtin:share"),
         ("Europe;Russia", "builtin:tag_list"),
         ("Updated: March 3, 2023 10:15 am", "builtin:date_stamp"),
         ("View 212 comments", "builtin:engagement"),
@@ -106,6 +108,7 @@ def test_builtin_rule_names_the_family(line: str, rule: str) -> None:
         "Saturday night fever",
         "5 minutes",
         "The house has 3 bedrooms and 2 baths.",
+        "X X X",
     ],
     ids=lambda value: str(value)[:24],
 )

@@ -167,6 +167,16 @@ def test_mark_page_lines_removes_prompts_below_the_article() -> None:
     assert rules == [None, None, None, "page:prompt"]
 
 
+def test_mark_page_lines_removes_a_short_prompt_above_the_articles_end() -> None:
+    """A short sentence with a prompt word goes wherever it stands outside the paragraphs (here
+    above a paragraph of the content); between two paragraphs it stays."""
+    login = "log in to post your comments."
+    inside = "his comments on the plan were short."
+    keys = [LONG, LONG, inside, LONG, login, "12 january 2024", LONG]
+    rules = mark_page_lines(_page_lines(keys), max_chars=40).get_column("_page").to_list()
+    assert rules[:5] == [None, None, None, None, "page:prompt"]
+
+
 def test_mark_page_lines_needs_half_the_article_below_it() -> None:
     """A run below the longest one is content only with half its characters; above, 700 do.
 
@@ -201,3 +211,25 @@ def test_mark_page_lines_removes_the_comment_section_below_the_article() -> None
     sidebar = ["2 comments on the budget", *[LONG] * 4]
     rules = mark_page_lines(_page_lines(sidebar, {1: "builtin:comment_thread"}), max_chars=40)
     assert rules.get_column("_page").to_list() == [None] * 5
+
+
+def test_mark_page_lines_removes_the_section_below_a_chrome_heading_after_the_article() -> None:
+    """Below a chrome heading that lies below the article's last prose line, teasers go even
+    when they are long and wordy; a heading inside the article keeps the prose below it."""
+    teaser = "the mayor says that the new budget will be the best one the city has had in years"
+    keys = [*[LONG] * 4, "related articles", teaser, "more local news", teaser + " again"]
+    marks = {5: "builtin:widget"}
+    rules = mark_page_lines(_page_lines(keys, marks), max_chars=40).get_column("_page").to_list()
+    assert rules == [None] * 5 + ["page:section"] * 3
+    inside = [*[LONG] * 2, "related articles", *[LONG] * 2]
+    rules = mark_page_lines(_page_lines(inside, {3: "builtin:widget"}), max_chars=40)
+    assert rules.get_column("_page").to_list() == [None] * 5
+
+
+def test_mark_page_lines_keeps_a_table_after_a_paragraph_ending_in_a_link() -> None:
+    """A schedule after a wordy paragraph that does not end like a sentence is a table too."""
+    paragraph = LONG.rstrip(".") + " at www.example.org"
+    schedule = ["tuesday, january 15", "66 main street", "3:30 to 8:00 pm", "saturday, january 19"]
+    keys = [LONG, paragraph, *schedule, "9 new deals", "print this story"]
+    marked = mark_page_lines(_page_lines(keys, {8: "builtin:share"}), max_chars=40)
+    assert marked.get_column("_page").to_list()[2:6] == [None] * 4

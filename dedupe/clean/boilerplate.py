@@ -20,11 +20,15 @@ SENTENCE_MIN_WORDS = 6
 # Built-in rules, matched against the normalized line (NFKC, lower case, one space, stripped).
 # Each is anchored on both ends, so it matches a whole short line and never an article sentence.
 _SEP = r"\s*[|:/\-\u2013\u2014\u00b7\u2022,]?\s*"
-_SHARE_WORDS = (
+_SHARE_WORDS_BUT_X = (
     r"(share|share this|share on \w+|share via \w+|tweet|tweet this|pin it|pin|email|e-mail|"
-    r"print|whatsapp|facebook|twitter|x|linkedin|reddit|telegram|copy link|comment|comments|"
+    r"print|whatsapp|facebook|twitter|linkedin|reddit|telegram|copy link|comment|comments|"
     r"save|flipboard)"
 )
+_SHARE_WORDS = rf"({_SHARE_WORDS_BUT_X}|x)"
+# A bar of share buttons: "X" (Twitter's name) alone or beside another button; "X X X" is a
+# newspaper's section break, as "* * *" is.
+_SHARE_BAR = rf"(x{_SEP})*{_SHARE_WORDS_BUT_X}({_SEP}{_SHARE_WORDS})*|x"
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
     rf"({_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|"
@@ -107,7 +111,7 @@ BUILTIN_RULES: dict[str, str] = {
         r"[\s.:!\u2026>\u00bb\u203a\"']*$"
     ),
     "share": (
-        rf"^({_SHARE_WORDS}({_SEP}{_SHARE_WORDS})*|share (this|the) (article|story|post|page)"
+        rf"^({_SHARE_BAR}|share (this|the) (article|story|post|page)"
         r"( on \w+)?|share via \w+|follow us( on [\w ,&]+)?|like us on facebook|"
         r"(sign up|subscribe) (for|to) (our|the) [\w ]{0,30}newsletters?( here)?|"
         r"get (our|the) [\w ]{0,30}newsletter|subscribe to our [\w ]{0,30}channel|"

@@ -10,8 +10,9 @@ from functools import lru_cache
 
 import polars as pl
 
+from dedupe.clean.boilerplate import ascii_pattern
 from dedupe.clean.lines import ALIVE, CHARS, KEY, MARK, SENTENCE, STOP, WORDS
-from dedupe.schema import DOC_ID, LINE_NO
+from dedupe.schema import DOC_ID
 
 # Page mode, after jusText (Pomikalek 2011, ch. 4), on plain text instead of DOM blocks: a line
 # is *good* on its own features (long, or sentence-like, or wordy with many stop words), *bad*
@@ -56,22 +57,20 @@ def stop_word_table() -> pl.DataFrame:
     )
 
 
-def stop_word_hits(keys: pl.DataFrame, key: str = KEY) -> pl.DataFrame:
+def stop_word_hits(keys: pl.DataFrame, key: str = KEY, *, ascii_only: bool = False) -> pl.DataFrame:
     """Add per language the count of a key's tokens in its stop list, and in any list.
 
     Columns ``_hits_<language>`` for each of ``PAGE_LANGUAGES`` and ``_hits_any``, UInt32; ``keys``
-    holds distinct keys, so each line's tokens are looked up once.
+    holds distinct keys, so each line's tokens are looked up once. With ``ascii_only`` every key
+    is pure ASCII and the tokens are found with the ASCII form of the token pattern (the same
+    tokens, found faster).
     """
     table = stop_word_table()
-    tokens = (
-        keys.select(key)
-        .unique()
-        .with_row_index("_row")
-        .with_columns(pl.col(key).str.extract_all(_TOKEN).alias("_token"))
-    )
+    token = ascii_pattern(_TOKEN) if ascii_only else _TOKEN
+    # Row numbers, not the keys, join the counts back: an integer join is the cheaper one.
+    tokens = keys.select(pl.col(key).str.extract_all(token).alias("_token")).with_row_index("_row")
     hits = (
-        tokens.select("_row", "_token")
-        .explode("_token")
+        tokens.explode("_token")
         .join(table, on="_token")
         .group_by("_row")
         .agg(
@@ -80,12 +79,12 @@ def stop_word_hits(keys: pl.DataFrame, key: str = KEY) -> pl.DataFrame:
         )
     )
     names = ["_hits_any", *(f"_hits_{name}" for name in PAGE_LANGUAGES)]
-    counted = (
-        tokens.select("_row", key)
-        .join(hits, on="_row", how="left")
-        .select(key, *(pl.col(name).fill_null(0) for name in names))
+    return (
+        keys.with_row_index("_row")
+        .join(hits, on="_row", how="left", maintain_order="left")
+        .drop("_row")
+        .with_columns(pl.col(name).fill_null(0) for name in names)
     )
-    return keys.join(counted, on=key, how="left", maintain_order="left")
 
 
 def with_stop_share(lines: pl.DataFrame, words: str = WORDS) -> pl.DataFrame:
@@ -170,14 +169,28 @@ def with_prompt_levels(keys: pl.DataFrame, *, max_chars: int, key: str = KEY) ->
     of `CHROME_WORDS` only, else 0. Chrome words matter on weak lines only, which are at most
     ``max_chars`` long (``_chars``).
     """
+    # The chrome words are looked for in the short keys only: the long ones hold most of the
+    # characters, so this is a third of the work.
+    short = keys.select((pl.col(CHARS) <= max_chars).fill_null(value=False)).to_series()
+    in_short = keys.get_column(key).filter(short).str.contains(CHROME_WORDS).fill_null(value=False)
+    chrome = pl.repeat(False, keys.height, dtype=pl.Boolean, eager=True).scatter(
+        short.arg_true(), in_short
+    )
     prompt = pl.col(key).str.contains(PROMPT_WORDS)
-    chrome = (pl.col(CHARS) <= max_chars) & pl.col(key).str.contains(CHROME_WORDS)
     level = pl.when(prompt).then(PROMPT_WORD).when(chrome).then(CHROME_WORD).otherwise(0)
     return keys.with_columns(level.fill_null(0).cast(pl.UInt8).alias(PROMPT))
 
 
 # Rules whose lines open a comment section: what follows them is readers' comments.
 COMMENT_RULES = ("builtin:comment_thread",)
+# Rules whose lines head a section of chrome (a teaser list, a tag box, a comment form): below
+# the article's last prose line, what follows such a heading is that section.
+SECTION_RULES = (
+    "builtin:widget",
+    "builtin:related_block",
+    "builtin:comment_thread",
+    "builtin:form",
+)
 
 
 # Separators of menus and breadcrumbs; a line with two of them and no sentence end is navigation.
@@ -240,6 +253,14 @@ def is_prose() -> pl.Expr:
     )
 
 
+def is_wordy() -> pl.Expr:
+    """Whether a line is wordy prose: `GOOD_MIN_WORDS` words rich in stop words, a sentence or not.
+
+    Looser than `is_prose`: a paragraph that ends in a link or a bracket still counts.
+    """
+    return (pl.col(WORDS) >= GOOD_MIN_WORDS) & (pl.col(STOP) >= GOOD_MIN_STOP_SHARE)
+
+
 def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     """Add ``_page``: the ``page:<feature>`` rule of a weak line outside the content.
 
@@ -256,10 +277,10 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     in an article. Site chrome between two stretches of prose almost always holds such a line (a
     menu, a share bar, an advertisement slot), and then the gap is judged as above.
 
-    Tables: the weak lines right after a prose line, up to the first line another rule of the
-    document removed (built-in, user, menu, repeated caption), are a table and kept up to the last
-    of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines hold one: the
-    results, schedule or scoreboard that often follows a sports or events article.
+    Tables: the weak lines right after a wordy line (`is_wordy`), up to the first line another
+    rule of the document removed (built-in, user, menu, repeated caption), are a table and kept
+    up to the last of them that holds a digit, when at least `TAIL_DIGIT_SHARE` of those lines
+    hold one: the results, schedule or scoreboard that often follows a sports or events article.
 
     Content runs: the longest run, a run above it with `CONTENT_MIN_CHARS`, and a run below it
     with as many and `AFTER_RUN_SHARE` of the longest run's characters. A good line of another
@@ -267,9 +288,14 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
 
     Chrome by its words (``page:prompt``): a weak line holding a word of `CHROME_WORDS` or
     `PROMPT_WORDS` anywhere, and a line holding one of `PROMPT_WORDS` below the last good line
-    of the content runs that holds none (or above the first, outside the content runs).
+    of the content runs that holds none (or above the first, outside the content runs), and a
+    short line (at most ``max_chars``) holding one anywhere but between two paragraphs of the
+    content: a sign-up call or a comment-form note in the article's prose stays a prompt.
     Comments (``page:comments``): every line below a comment thread's heading
-    (`COMMENT_RULES`) that lies below the first good line of the longest run.
+    (`COMMENT_RULES`) that lies below the first good line of the longest run. Sections
+    (``page:section``): every line of the longest run, or of no content run, below a chrome
+    heading (`SECTION_RULES`: a widget, a related block, a comment thread, a form) that lies
+    below the longest run's last prose line: teasers, author boxes and sign-up prompts.
 
     Removing lines only shortens gaps, merges runs and leaves the prose lines and the other
     rules' lines where they are, so a second pass keeps what the first kept.
@@ -279,25 +305,34 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     # those between them when the counts are equal. `_marked` counts only the rules of one
     # document (built-in, user, menu, repeated caption), not learned lines.
     other_rule = pl.col(MARK).is_not_null() | pl.col("_learned").is_not_null()
-    removed_before = lines.filter(pl.col(CHARS) > 0).select(
-        DOC_ID,
-        LINE_NO,
-        other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed"),
-        pl.col(MARK).is_not_null().cast(pl.Int32).cum_sum().over(DOC_ID).alias("_marked"),
-        pl.col(MARK)
-        .is_in(COMMENT_RULES)
-        .fill_null(value=False)
-        .cast(pl.Int32)
-        .cum_sum()
-        .over(DOC_ID)
-        .alias("_comments"),
+    counted = (
+        lines.with_row_index("_row")
+        .filter(pl.col(CHARS) > 0)
+        .with_columns(
+            other_rule.cast(pl.Int32).cum_sum().over(DOC_ID).alias("_removed"),
+            pl.col(MARK).is_not_null().cast(pl.Int32).cum_sum().over(DOC_ID).alias("_marked"),
+            pl.col(MARK)
+            .is_in(COMMENT_RULES)
+            .fill_null(value=False)
+            .cast(pl.Int32)
+            .cum_sum()
+            .over(DOC_ID)
+            .alias("_comments"),
+            pl.col(MARK)
+            .is_in(SECTION_RULES)
+            .fill_null(value=False)
+            .cast(pl.Int32)
+            .cum_sum()
+            .over(DOC_ID)
+            .alias("_sections"),
+        )
     )
     # Lines the learned rule removed are gone already: they neither count as good nor as distance.
     alive = (
-        lines.filter(pl.col(ALIVE) & pl.col("_learned").is_null())
+        counted.filter(pl.col(ALIVE) & pl.col("_learned").is_null())
         .select(
+            "_row",
             DOC_ID,
-            LINE_NO,
             CHARS,
             WORDS,
             STOP,
@@ -305,8 +340,11 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
             PROMPT,
             pl.col(KEY).str.contains(r"\d").fill_null(value=False).alias("_digit"),
             pl.col(KEY).str.contains(TAIL_DETAILS).fill_null(value=False).alias("_details"),
+            "_removed",
+            "_marked",
+            "_comments",
+            "_sections",
         )
-        .join(removed_before, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
         .with_columns(
             pl.int_range(pl.len()).over(DOC_ID).alias("_pos"),
             is_good(max_chars).alias("_good"),
@@ -382,13 +420,13 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
         & (pl.col("_removed_above") == pl.col("_removed_below"))
     ).fill_null(value=False)
     # A table after a paragraph (results, a schedule, a scoreboard): the weak lines that follow
-    # a prose line with no built-in, user or menu line between, up to the last of them holding
+    # a wordy line with no built-in, user or menu line between, up to the last of them holding
     # a digit, when at least TAIL_DIGIT_SHARE of those lines hold one.
     pos = pl.col("_pos")
     at_good = pl.when(pl.col("_good"))
     after_prose = (
         ~pl.col("_good")
-        & at_good.then(is_prose()).forward_fill().over(DOC_ID)
+        & at_good.then(is_wordy()).forward_fill().over(DOC_ID)
         & (pl.col("_marked") == at_good.then(pl.col("_marked")).forward_fill().over(DOC_ID))
     ).fill_null(value=False)
     alive = alive.with_columns(after_prose.alias("_after_prose"))
@@ -437,22 +475,39 @@ def mark_page_lines(lines: pl.DataFrame, *, max_chars: int) -> pl.DataFrame:
     outside = (pos > clean.max().over(DOC_ID)) | (
         (pos < clean.min().over(DOC_ID)) & ~pl.col("_content")
     )
-    prompt = ((prompt_word & outside) | (~pl.col("_good") & (pl.col(PROMPT) > 0))).fill_null(
-        value=False
-    )
+    # A short sentence holding a prompt word is a call to the reader ("Du musst angemeldet sein,
+    # um einen Kommentar abzugeben."), unless it stands between two paragraphs of the article.
+    content_good = pl.col("_good") & pl.col("_content") & ~prompt_word
+    between_paragraphs = content_good.shift(1).over(DOC_ID) & content_good.shift(-1).over(DOC_ID)
+    short_prompt = prompt_word & (pl.col(CHARS) <= max_chars) & ~between_paragraphs
+    prompt = (
+        (prompt_word & outside) | short_prompt | (~pl.col("_good") & (pl.col(PROMPT) > 0))
+    ).fill_null(value=False)
     # The comment section: every line below a comment thread's heading or form that lies below
     # the first good line of the longest run (the article; a form above it is a sidebar's).
     at_article = pl.when(pl.col("_good") & pl.col("_main")).then(pl.col("_comments"))
     comments = (pl.col("_comments") > at_article.min().over(DOC_ID)).fill_null(value=False)
+    # Sections of chrome: every line below a chrome heading that lies below the longest run's
+    # last prose line.
+    at_end = pl.when(pl.col("_main") & is_prose()).then(pl.col("_sections"))
+    # A content run of its own below the heading (a second story, a timeline) stays.
+    section = (
+        (pl.col("_sections") > at_end.max().over(DOC_ID)) & (pl.col("_main") | ~pl.col("_content"))
+    ).fill_null(value=False)
     decided = alive.select(
-        DOC_ID,
-        LINE_NO,
+        "_row",
         pl.when(comments)
         .then(pl.lit("page:comments"))
+        .when(section)
+        .then(pl.lit("page:section"))
         .when(~kept)
         .then(feature)
         .when(prompt)
         .then(pl.lit("page:prompt"))
         .alias("_page"),
     )
-    return lines.join(decided, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
+    # Alive lines are a subset of `lines`: their rules go back by row number, with no join.
+    page = pl.repeat(None, lines.height, dtype=pl.String, eager=True).scatter(
+        decided.get_column("_row"), decided.get_column("_page")
+    )
+    return lines.with_columns(page.alias("_page"))

@@ -213,7 +213,9 @@ def _key_features(keyed: pl.DataFrame, config: CleanConfig, *, ascii_only: bool)
         ascii_only=ascii_only,
     )
     if config.mode == "page":
-        keyed = with_prompt_levels(stop_word_hits(keyed), max_chars=config.learn_max_chars)
+        keyed = with_prompt_levels(
+            stop_word_hits(keyed, ascii_only=ascii_only), max_chars=config.learn_max_chars
+        )
     builtin = "_builtin"
     if not config.builtin_rules:
         return keyed.with_columns(pl.lit(None, pl.String).alias(builtin))
