@@ -6,12 +6,14 @@ from dedupe.duplicates.fingerprints import fingerprint
 from dedupe.duplicates.leads import (
     LEAD_PERM,
     MIN_SHINGLES,
+    OPENING_WORDS,
     SHORT_SHINGLES,
     SHORT_SIMILARITY,
     ShortDocumentRule,
     find_lead_candidates,
     lead_signature_column,
     opening_signatures,
+    openings,
 )
 from dedupe.duplicates.minhash import EMPTY_HASH
 from dedupe.schema import LEAD_SIGNATURE, NORMALIZED
@@ -59,3 +61,15 @@ def test_short_document_rule_asks_more_of_very_short_documents() -> None:
     # above it; long enough for the usual thresholds.
     assert SHORT_SIMILARITY == 0.7
     assert passed.tolist() == [False, True, False, True, True]
+
+
+def test_openings_index_a_headline_with_the_words_after_it() -> None:
+    body = " ".join(f"w{i}" for i in range(60))
+    texts = pl.Series(["A short headline\n" + body, body, "x " * 30 + "\n" + body])
+    normalized = texts.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    found = openings(normalized, texts)
+    assert found[0] == "a short headline " + " ".join(f"w{i}" for i in range(OPENING_WORDS))
+    assert found[1] == " ".join(f"w{i}" for i in range(OPENING_WORDS))
+    # A first line longer than HEADLINE_WORDS is no headline.
+    assert len(found[2].split()) == OPENING_WORDS
+    assert openings(normalized, None)[0].split() == found[0].split()[:OPENING_WORDS]
