@@ -168,15 +168,14 @@ class PairScorer:
         sizes = np.diff(self.offsets)
         shorter = np.where(sizes[left] <= sizes[right], left, right)
         longer = np.where(sizes[left] <= sizes[right], right, left)
-        main = _pairs(left, right)
-        by_jaccard_floor = config.containment_threshold
+        lead_floor = config.containment_threshold
         if all_leads:
-            by_jaccard_floor = min(by_jaccard_floor, min(CONTAINMENT_GRID))
-        scored = score_pairs(main, self.offsets, self.hashes)
+            lead_floor = min(lead_floor, min(CONTAINMENT_GRID))
+        scored = score_pairs(_pairs(left, right), self.offsets, self.hashes)
         jaccard = scored.get_column("jaccard").to_numpy()
         containment = scored.get_column("containment").to_numpy()
         by_jaccard = jaccard >= config.threshold
-        needs_lead = (containment >= by_jaccard_floor) & (all_leads | ~by_jaccard)
+        needs_lead = (containment >= lead_floor) & (all_leads | ~by_jaccard)
         lead = np.zeros(len(left), dtype=np.float64)
         if needs_lead.any():
             pairs = _pairs(shorter[needs_lead] + self.n_docs, longer[needs_lead])
