@@ -1,5 +1,8 @@
 import numpy as np
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+from polars.testing import assert_series_equal
 
 from dedupe.config import NearConfig
 from dedupe.duplicates.fingerprints import fingerprint
@@ -14,6 +17,7 @@ from dedupe.duplicates.leads import (
     lead_signature_column,
     opening_signatures,
     openings,
+    polars_openings,
 )
 from dedupe.duplicates.minhash import EMPTY_HASH
 from dedupe.schema import LEAD_SIGNATURE, NORMALIZED
@@ -73,3 +77,20 @@ def test_openings_index_a_headline_with_the_words_after_it() -> None:
     # A first line longer than HEADLINE_WORDS is no headline.
     assert len(found[2].split()) == OPENING_WORDS
     assert openings(normalized, None)[0].split() == found[0].split()[:OPENING_WORDS]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["a", "Été", "x1", "\u03c3", "", "word", "\n", "  "]), max_size=70
+        ).map(" ".join),
+        max_size=6,
+    )
+)
+def test_openings_equal_their_polars_reference(texts: list[str]) -> None:
+    cleaned = pl.Series(texts, dtype=pl.String)
+    normalized = cleaned.str.replace_all(r"\s+", " ").str.strip_chars()
+    for given_texts in (None, cleaned):
+        assert_series_equal(
+            openings(normalized, given_texts), polars_openings(normalized, given_texts)
+        )

@@ -22,7 +22,9 @@ from dedupe.duplicates.clusters import IndexArray
 from dedupe.duplicates.fingerprints import FingerprintSet
 from dedupe.duplicates.lsh import find_candidate_pairs
 from dedupe.duplicates.minhash import EMPTY_HASH, compute_signatures
-from dedupe.duplicates.shingles import fingerprint_arrays
+from dedupe.duplicates.places import SPACE_CLASS, class_at, code_point_classes
+from dedupe.duplicates.shingles import fingerprint_arrays, string_buffers
+from dedupe.kernels import kernel, use_kernels
 from dedupe.schema import LEAD_SIGNATURE, NORMALIZED, TEXT
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "lead_signature_column",
     "opening_signatures",
     "openings",
+    "polars_openings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -82,7 +85,8 @@ def openings(normalized: pl.Series, texts: pl.Series | None = None) -> pl.Series
 
     With ``texts`` (the cleaned texts, lines kept), a first line of at most
     ``HEADLINE_WORDS`` words is a headline: the opening is the headline and the
-    ``OPENING_WORDS`` words after it.
+    ``OPENING_WORDS`` words after it. Words are the space-separated runs of the normalized
+    text; a kernel finds where the opening ends (`polars_openings` is its reference).
 
     Example:
         >>> texts = pl.Series(["Storm hits coast\nA storm hit the coast on Monday."])
@@ -90,12 +94,71 @@ def openings(normalized: pl.Series, texts: pl.Series | None = None) -> pl.Series
         'storm hits coast a storm hit the coast on monday.'
     """
     normalized = normalized.fill_null("")
+    words = _opening_words(normalized, texts)
+    offsets, data, owner = string_buffers(normalized)
+    if not use_kernels(int(offsets[-1] - offsets[0])):
+        return polars_openings(normalized, texts)
+    lengths = _opening_chars(offsets, data, words)
+    del owner
+    frame = pl.DataFrame({"text": normalized, "chars": lengths})
+    return (
+        frame.select(pl.col("text").str.slice(0, pl.col("chars")))
+        .to_series()
+        .alias(normalized.name)
+    )
+
+
+def _opening_words(normalized: pl.Series, texts: pl.Series | None) -> npt.NDArray[np.int64]:
+    """How many words each opening takes: ``OPENING_WORDS``, plus a headline's words."""
+    if texts is None:
+        return np.full(len(normalized), OPENING_WORDS, dtype=np.int64)
+    offsets, data, owner = string_buffers(texts)
+    if use_kernels(int(offsets[-1] - offsets[0])):
+        headline = _first_line_words(offsets, data, code_point_classes(offsets, data))
+    else:
+        first_line = texts.fill_null("").str.strip_chars_start().str.extract(r"^([^\n]*)", 1)
+        headline = first_line.str.count_matches(r"\S+").fill_null(0).to_numpy().astype(np.int64)
+    del owner
+    return np.where(headline <= HEADLINE_WORDS, headline, 0) + OPENING_WORDS
+
+
+@kernel
+def _first_line_words(
+    offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], classes: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.int64]:
+    r"""The words of each text's first line after leading whitespace (kernel).
+
+    Contract: as ``str.strip_chars_start()``, then the text up to its first line break, then
+    the count of ``\S+`` runs, with whitespace as ``classes`` has it (`SPACE_CLASS`).
+    """
+    words = np.zeros(len(offsets) - 1, dtype=np.int64)
+    for i in range(len(offsets) - 1):
+        pos, end = offsets[i], offsets[i + 1]
+        count = 0
+        in_word = False
+        started = False
+        while pos < end:
+            found, length = class_at(data, pos, classes)
+            space = (found & SPACE_CLASS) != 0
+            if started and data[pos] == 10:
+                break
+            if not space:
+                started = True
+                if not in_word:
+                    count += 1
+            in_word = not space
+            pos += length
+        words[i] = count
+    return words
+
+
+def polars_openings(normalized: pl.Series, texts: pl.Series | None = None) -> pl.Series:
+    """`openings` by Polars patterns and lists (the kernel's reference)."""
+    normalized = normalized.fill_null("")
     if texts is None:
         return normalized.str.extract(_OPENING, 1).fill_null("")
-    first_line = texts.fill_null("").str.strip_chars_start().str.extract(r"^([^\n]*)", 1)
-    headline = first_line.str.count_matches(r"\S+").fill_null(0)
-    words = pl.when(headline <= HEADLINE_WORDS).then(headline).otherwise(0) + OPENING_WORDS
-    frame = pl.DataFrame({"text": normalized, "words": headline}).with_columns(words=words)
+    words = pl.Series("words", _opening_words(normalized, texts))
+    frame = pl.DataFrame({"text": normalized, "words": words})
     return (
         frame.select(
             pl.col("text")
@@ -108,6 +171,31 @@ def openings(normalized: pl.Series, texts: pl.Series | None = None) -> pl.Series
         .to_series()
         .alias(normalized.name)
     )
+
+
+@kernel
+def _opening_chars(
+    offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], words: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The characters of each text before its ``words[i]``-th space (all of it with fewer).
+
+    Contract: text ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (UTF-8); the answer counts
+    the code points (bytes that are not continuation bytes) before the cut.
+    """
+    chars = np.zeros(len(offsets) - 1, dtype=np.int64)
+    for i in range(len(offsets) - 1):
+        spaces = 0
+        count = 0
+        for pos in range(offsets[i], offsets[i + 1]):
+            byte = data[pos]
+            if byte == 32:
+                spaces += 1
+                if spaces == words[i]:
+                    break
+            if byte < 0x80 or byte >= 0xC0:
+                count += 1
+        chars[i] = count
+    return chars
 
 
 def opening_signatures(

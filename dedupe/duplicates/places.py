@@ -20,6 +20,9 @@ from dedupe.schema import TEXT
 __all__ = [
     "FACTS_TYPE",
     "FACT_CHARS",
+    "SPACE_CLASS",
+    "class_at",
+    "code_point_classes",
     "fact_places",
     "polars_fact_places",
 ]
@@ -193,7 +196,7 @@ def polars_fact_places(texts: pl.Series) -> pl.Series:
 # classes, so the table is filled by Polars itself): whitespace (\s), lower case (\p{Ll}),
 # upper case (\p{Lu}), number (\p{N}). 2 is "not classified yet" (no class uses that bit),
 # as `unknown_code_points` expects; a batch's new code points are classified once.
-_SPACE = 1
+_SPACE = SPACE_CLASS = 1
 _UNCLASSIFIED = 2
 _LOWER = 4
 _UPPER = 8
@@ -224,6 +227,12 @@ def _learn_classes(offsets: I64Array, data: U8Array) -> None:
         _classify(np.unique(found))
 
 
+def code_point_classes(offsets: I64Array, data: U8Array) -> U8Array:
+    """The classes of code points (bit ``SPACE_CLASS``: whitespace), complete for these texts."""
+    _learn_classes(offsets, data)
+    return _CLASSES
+
+
 _PUNCTUATION_BYTES = np.zeros(256, dtype=np.bool_)
 _PUNCTUATION_BYTES[[ord(c) for c in _PUNCTUATION]] = True
 _CLOSERS = np.zeros(256, dtype=np.bool_)  # may follow a sentence's end: ." .' .)
@@ -234,7 +243,7 @@ _NEWLINE = 10
 
 
 @kernel
-def _class_at(data: U8Array, pos: int, classes: U8Array) -> tuple[Any, int]:
+def class_at(data: U8Array, pos: int, classes: U8Array) -> tuple[Any, int]:
     """The classes of the code point at ``pos`` and its length in bytes (kernel)."""
     byte = data[pos]
     if byte < 0x80:
@@ -301,7 +310,7 @@ def _word_tokens(
             if byte < 0x80:
                 found, length = classes[byte], 1
             else:
-                found, length = _class_at(data, pos, classes)
+                found, length = class_at(data, pos, classes)
             if found & _SPACE:
                 pos += length
                 continue
@@ -313,7 +322,7 @@ def _word_tokens(
                         break
                     found, length = classes[byte], 1
                 else:
-                    found, length = _class_at(data, pos, classes)
+                    found, length = class_at(data, pos, classes)
                 if found & _SPACE:
                     break
                 if found & _LOWER:
@@ -333,7 +342,7 @@ def _word_tokens(
             flag = 0
             if tail >= word_start and ends[data[tail]]:
                 flag |= 2
-            first, _ = _class_at(data, core_start, classes)
+            first, _ = class_at(data, core_start, classes)
             if first & _UPPER:
                 flag |= 4
             if first & _NUMBER:
