@@ -3,7 +3,12 @@ import numpy.typing as npt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedupe.duplicates.clusters import IndexArray, assign_canonicals, connected_components
+from dedupe.duplicates.clusters import (
+    IndexArray,
+    assign_canonicals,
+    closest_canonicals,
+    connected_components,
+)
 
 
 def edges(pairs: list[tuple[int, int]]) -> tuple[IndexArray, IndexArray]:
@@ -55,3 +60,24 @@ def test_assign_canonicals_splits_a_chain_at_the_canonical() -> None:
     canonical, similarity = assign_canonicals(3, left, right, np.array([0, 1, 2]), check)
     assert canonical.tolist() == [0, 0, 2]
     assert np.isnan(similarity[2])
+
+
+def test_closest_canonicals_moves_a_brief_to_the_original_of_as_many_copies() -> None:
+    # 0, an update, ranks best; 1, the original, no longer matches it; 2, a brief, lies inside
+    # both, and more of it inside the original: it joins the original (a cluster as large).
+    canonical = np.array([0, 1, 0])
+    current = (np.array([0.0, 0.0, 0.78]), np.array([0.0, 0.0, 0.23]))
+    left, right = edges([(2, 0), (2, 1)])
+    pairs = (np.array([0.78, 1.0]), np.array([0.23, 0.49]))
+    moved = closest_canonicals(canonical, current, left, right, pairs, np.array([0, 1, 2]))
+    assert moved.tolist() == [0, 1, 1]
+
+
+def test_closest_canonicals_keeps_a_copy_in_the_larger_cluster() -> None:
+    # 3 passes against 4 too (a singleton it is closer to), but its own cluster holds more.
+    canonical = np.array([0, 0, 0, 0, 4])
+    current = (np.array([0.0, 0.9, 0.9, 0.7, 0.0]), np.array([0.0, 0.8, 0.8, 0.3, 0.0]))
+    left, right = edges([(1, 0), (2, 0), (3, 0), (3, 4)])
+    pairs = (np.array([0.9, 0.9, 0.7, 1.0]), np.array([0.8, 0.8, 0.3, 0.6]))
+    moved = closest_canonicals(canonical, current, left, right, pairs, np.arange(5))
+    assert moved.tolist() == [0, 0, 0, 0, 4]

@@ -175,3 +175,46 @@ def test_fact_check_in_chunks_of_one_decides_as_in_one_piece(
     assert not whole.all()
     # One document at a time, each once.
     assert asked == [[0], [1], [2], [3], [4]]
+
+
+def test_substituted_facts_count_each_figure_a_table_keeps_in_its_place() -> None:
+    # A results table corrected in two of its figures (Reuters 8335 and 8339): its rows repeat
+    # their places, and the figures both keep in place count as places both fill.
+    table = (
+        "Qtr ends Dec 31\n    Net loss 52,922 vs profit 220,041\n    Revs 481,832 vs 824,554\n"
+        "    Six mths\n    Net loss 104,129 vs profit 345,515\n    Revs {revs} vs {prior}\n"
+    )
+    found = substituted_facts(
+        facts_of(table.format(revs="934,685", prior="1,465,153")),
+        facts_of(table.format(revs="937,685", prior="1,460,000")),
+    )
+    assert found["substituted"].to_list() == [2]
+    assert found["places"].to_list() == [9]  # 2 substituted, 7 figures kept in place
+    assert not is_vetoed(found)[0]
+
+
+def test_substituted_facts_a_name_run_ending_at_another_line_break_is_no_substitution() -> None:
+    # Reuters 8290 and 8389: the same sentence wrapped at other words.
+    found = substituted_facts(
+        facts_of("U.S. House Ways and Means\nCommittee Chairman Dan Rostenkowski said so."),
+        facts_of("House Ways and Means Committee\nChairman Dan Rostenkowski said so."),
+    )
+    assert found["substituted"].to_list() == [0]
+
+
+def test_substituted_facts_a_name_with_character_noise_is_no_substitution() -> None:
+    found = substituted_facts(
+        facts_of("Shares of Credit Suisse rose 1.5% after John Smith spoke."),
+        facts_of("Shares of Creidt Suisse rose 1.5% after Jane Smith spoke."),
+    )
+    # Creidt/Credit is noise; Jane/John Smith is another person.
+    assert found["substituted"].to_list() == [1]
+    assert found["only_left"].to_list() == [["John Smith"]]
+
+
+def test_substituted_facts_a_figure_one_digit_apart_is_a_substitution() -> None:
+    found = substituted_facts(
+        facts_of("Revenue rose to 934,685 dollars on Monday."),
+        facts_of("Revenue rose to 937,685 dollars on Monday."),
+    )
+    assert found["substituted"].to_list() == [1]

@@ -1,17 +1,23 @@
 import numpy as np
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+from polars.testing import assert_series_equal
 
 from dedupe.config import NearConfig
 from dedupe.duplicates.fingerprints import fingerprint
 from dedupe.duplicates.leads import (
     LEAD_PERM,
     MIN_SHINGLES,
+    OPENING_WORDS,
     SHORT_SHINGLES,
     SHORT_SIMILARITY,
     ShortDocumentRule,
     find_lead_candidates,
     lead_signature_column,
     opening_signatures,
+    openings,
+    polars_openings,
 )
 from dedupe.duplicates.minhash import EMPTY_HASH
 from dedupe.schema import LEAD_SIGNATURE, NORMALIZED
@@ -59,3 +65,32 @@ def test_short_document_rule_asks_more_of_very_short_documents() -> None:
     # above it; long enough for the usual thresholds.
     assert SHORT_SIMILARITY == 0.7
     assert passed.tolist() == [False, True, False, True, True]
+
+
+def test_openings_index_a_headline_with_the_words_after_it() -> None:
+    body = " ".join(f"w{i}" for i in range(60))
+    texts = pl.Series(["A short headline\n" + body, body, "x " * 30 + "\n" + body])
+    normalized = texts.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    found = openings(normalized, texts)
+    assert found[0] == "a short headline " + " ".join(f"w{i}" for i in range(OPENING_WORDS))
+    assert found[1] == " ".join(f"w{i}" for i in range(OPENING_WORDS))
+    # A first line longer than HEADLINE_WORDS is no headline.
+    assert len(found[2].split()) == OPENING_WORDS
+    assert openings(normalized, None)[0].split() == found[0].split()[:OPENING_WORDS]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["a", "Été", "x1", "\u03c3", "", "word", "\n", "  "]), max_size=70
+        ).map(" ".join),
+        max_size=6,
+    )
+)
+def test_openings_equal_their_polars_reference(texts: list[str]) -> None:
+    cleaned = pl.Series(texts, dtype=pl.String)
+    normalized = cleaned.str.replace_all(r"\s+", " ").str.strip_chars()
+    for given_texts in (None, cleaned):
+        assert_series_equal(
+            openings(normalized, given_texts), polars_openings(normalized, given_texts)
+        )

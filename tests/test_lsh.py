@@ -3,7 +3,12 @@ import polars as pl
 import pytest
 from datasketch.lsh import _optimal_param
 
-from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
+from dedupe.duplicates.lsh import (
+    band_key_matrix,
+    band_keys,
+    find_candidate_pairs,
+    optimal_bands_rows,
+)
 from dedupe.duplicates.minhash import compute_signatures
 from dedupe.duplicates.shingles import shingle_hashes
 
@@ -71,3 +76,12 @@ def test_find_candidate_pairs_links_a_bucket_to_its_first_member(copies: int) ->
 def test_find_candidate_pairs_rejects_too_many_rows() -> None:
     with pytest.raises(ValueError, match="bands x rows"):
         find_candidate_pairs(np.zeros((2, 8), dtype=np.uint32), bands=3, rows=3)
+
+
+def test_band_key_matrix_equals_band_keys() -> None:
+    rng = np.random.default_rng(3)
+    signatures = rng.integers(0, 2**32 - 1, size=(50, 12), dtype=np.uint32)
+    docs = np.array([0, 3, 7, 49, 10], dtype=np.int64)
+    matrix = band_key_matrix(signatures, docs, 4, 3)
+    for band in range(4):
+        assert (matrix[band] == band_keys(signatures, docs, band, 3)).all()

@@ -2,7 +2,9 @@ import numpy as np
 import polars as pl
 
 from dedupe.config import NearConfig
+from dedupe.duplicates import near
 from dedupe.duplicates.near import lsh_parameters, mark_near_duplicates
+from dedupe.duplicates.verify import score_pairs
 from dedupe.normalize import normalized_text
 
 PARAGRAPHS = [
@@ -179,3 +181,37 @@ def test_mark_near_duplicates_very_short_documents_follow_their_rule() -> None:
     )
     result = outcome(frame, NearConfig(bands=4, rows=32))
     assert result == {"article": None, "headline_and_sentence": "article", "phrase": None}
+
+
+# Banding that only catches near-identical pairs: a brief is found by its opening or not at all.
+BRIEF_ONLY = NearConfig(bands=4, rows=32)
+
+
+def test_mark_near_duplicates_finds_a_brief_under_a_headline_of_its_own() -> None:
+    # The brief's new headline is as long as a sentence: counted in a 25-word window, it
+    # would leave the two openings a few words in common; after it, they share 25.
+    article = "Harbor city to build a flood barrier\n" + ARTICLE
+    headline = "council votes for steel gates at the mouth of the old port after four floods in "
+    headline += "one storm season"
+    brief = headline + "\n" + " ".join(ARTICLE.split()[:40])
+    marked = mark_near_duplicates(corpus({"article": article, "brief": brief}), BRIEF_ONLY)
+    assert marked.corpus["duplicate_of"].to_list() == [None, "article"]
+    assert marked.stats["lead_candidate_pairs"] == 1
+
+
+def test_mark_near_duplicates_scores_each_candidate_pair_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    scored: list[int] = []
+
+    def counting(pairs, offsets, hashes, **kwargs):  # type: ignore[no-untyped-def]
+        scored.append(pairs.height)
+        return score_pairs(pairs, offsets, hashes, **kwargs)
+
+    monkeypatch.setattr(near, "score_pairs", counting)
+    edited = " ".join(PARAGRAPHS).replace("tuesday", "monday")
+    trimmed = " ".join(PARAGRAPHS[:3])
+    frame = corpus({"original": " ".join(PARAGRAPHS), "edited": edited, "trimmed": trimmed})
+    stats = mark_near_duplicates(frame, NearConfig()).stats
+    # One score of the candidate pairs and one of their leads: not again for the check of the
+    # facts, the record of similarities or the measure of each copy.
+    assert len(scored) == 2
+    assert scored[0] == stats["plausible_pairs"]

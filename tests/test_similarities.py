@@ -22,11 +22,15 @@ def test_similarity_record_counts_drops_at_other_thresholds() -> None:
     offsets, hashes = prints.combined()
     scorer = PairScorer(config, 3, offsets, hashes, prints.signatures)
     left, right = np.array([0, 0]), np.array([1, 2])
+    scores = scorer.score(left, right, all_leads=True)
     record = similarity_record(
-        scorer,
-        left,
-        right,
+        config,
+        scores.jaccard,
+        scores.containment,
+        scores.lead,
         np.array([True, False]),
+        left=left,
+        right=right,
         ids=pl.Series(["a", "b", "c"]),
         ranks=np.array([0, 1, 2]),
         lead_threshold=LEAD_CONTAINMENT,

@@ -107,3 +107,57 @@ def assign_canonicals(
         left, right = _regroup(members[~passed], labels[members[~passed]])
     logger.debug("assigned canonicals in %d rounds", rounds)
     return canonical, similarity
+
+
+Closeness = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def closest_canonicals(
+    canonical: IndexArray,
+    closeness: Closeness,
+    left: IndexArray,
+    right: IndexArray,
+    pair_closeness: Closeness,
+    ranks: npt.NDArray[np.integer],
+) -> IndexArray:
+    """Move each copy to the largest cluster whose canonical it passes against.
+
+    ``canonical`` is `assign_canonicals`' answer and ``closeness`` the (containment, Jaccard)
+    of each copy and its canonical; ``left``/``right`` are passing pairs, ``pair_closeness``
+    theirs. The guard keeps a cluster's members passing against its canonical, which it picks
+    by rank alone, so a copy that passes against the canonicals of two clusters (a brief that
+    lies inside both the original story and an update the original no longer matches) stays
+    in the better-ranked one, however few copies it holds. A copy joins instead the kept
+    document of a pair it passed whose cluster holds more documents than its own (without
+    it), or as many and is closer (by containment: how much of the shorter lies in the
+    longer, then Jaccard): the largest such, then the closest, then the best-ranked. Only
+    copies move, so every member still passes against its canonical.
+    """
+    sizes = np.bincount(canonical, minlength=len(canonical))
+    member = np.concatenate([left, right])
+    other = np.concatenate([right, left])
+    contained = np.concatenate([pair_closeness[0], pair_closeness[0]])
+    jaccard = np.concatenate([pair_closeness[1], pair_closeness[1]])
+    own = sizes[canonical[member]] - 1
+    current_contained, current_jaccard = closeness[0][member], closeness[1][member]
+    closer = (contained > current_contained) | (
+        (contained == current_contained) & (jaccard > current_jaccard)
+    )
+    is_move = (
+        (canonical[member] != member)
+        & (canonical[other] == other)
+        & (canonical[member] != other)
+        & ((sizes[other] > own) | ((sizes[other] == own) & closer))
+    )
+    member, other = member[is_move], other[is_move]
+    contained, jaccard = contained[is_move], jaccard[is_move]
+    if len(member) == 0:
+        return canonical
+    order = np.lexsort((ranks[other], -jaccard, -contained, -sizes[other], member))
+    member, other = member[order], other[order]
+    first = np.ones(len(member), dtype=bool)
+    first[1:] = member[1:] != member[:-1]
+    moved = canonical.copy()
+    moved[member[first]] = other[first]
+    logger.debug("moved %d copies to a larger cluster", int(first.sum()))
+    return moved

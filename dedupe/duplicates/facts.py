@@ -7,7 +7,13 @@ capitalized or numeric words (names, places, dates, figures); its place is the w
 the word after it. Two documents *substitute* a fact where both have a fact in one place and
 neither holds the other's fact anywhere. A trim or a brief only loses facts, an update adds
 facts in new sentences, a correction substitutes one figure; two templated reports substitute
-most of the facts of the places they share.
+most of the facts of the places they share. Reading the facts is `dedupe.duplicates.places`.
+
+What is not a substitution: two names in one place whose words run one inside the other
+("Committee Chairman Dan Rostenkowski" and "Chairman Dan Rostenkowski": a capitalized run that
+ends at another line break, or a title kept or dropped), and two names a character or two
+apart ("Credit Suisse" and "Creidt Suisse": OCR noise, a typo). A figure is a figure: "934,685"
+and "937,685" are substituted.
 """
 
 from __future__ import annotations
@@ -20,14 +26,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from rapidfuzz.distance import OSA
 
 from dedupe.duplicates.clusters import IndexArray
+from dedupe.duplicates.places import FACT_CHARS, FACTS_TYPE, fact_places
 from dedupe.schema import TEXT
 
 __all__ = [
     "FACTS_TYPE",
     "FACT_CHARS",
     "MIN_SUBSTITUTED",
+    "NAME_SIMILARITY",
     "SUBSTITUTED_SHARE",
     "VETO_JACCARD",
     "FactCheck",
@@ -37,6 +46,7 @@ __all__ = [
     "fact_places",
     "facts_from_texts",
     "is_vetoed",
+    "name_similarities",
     "substituted_facts",
 ]
 
@@ -54,10 +64,16 @@ VETO_JACCARD = 0.65
 # share. Chosen on the harder mix and the Reuters silver pairs (README "How it works").
 MIN_SUBSTITUTED = 2
 SUBSTITUTED_SHARE = 0.3
-# Facts are read from a text's first FACT_CHARS characters (about 330 words: the headline,
-# the lead and the first paragraphs, where a report's who, where, when and figures stand; a
-# templated report is shorter): the cost per document stays bounded, whatever its length.
-FACT_CHARS = 2000
+# A table repeats its places (each row "Revs 481,832 vs 824,554"), so the places both fill are
+# counted at least once per figure both hold in the same place: a results table corrected in
+# two of its eight figures keeps six (Reuters 8335/8339), where two distinct places hold them.
+# Only figures count so: the names a templated table repeats (its row labels, the issuer)
+# are the template's, not evidence of a copy.
+# Two names at one place at least NAME_SIMILARITY alike (rapidfuzz's normalized OSA
+# similarity: an edit, or a swap of two neighbouring letters, in a name of 13 letters is
+# 0.92) are one name with character noise; different names ("John Smith", "Jane Smith": 0.7)
+# are a substitution.
+NAME_SIMILARITY = 0.85
 # Report at most this many vetoed pairs, and this many substituted facts of each side.
 MAX_REPORTED_VETOES = 20
 MAX_REPORTED_FACTS = 8
@@ -66,132 +82,16 @@ MAX_REPORTED_FACTS = 8
 # documents of the duplicate-heavy benchmark), a chunk's a few megabytes.
 CHUNK_DOCUMENTS = 4096
 CHUNK_PAIRS = 32768
-# A document's facts: each fact with its place ("before|after", the neighbouring words in
-# lower case); null: unknown (never vetoed).
-FACTS_TYPE = pl.List(pl.Struct({"place": pl.String, "fact": pl.String}))
-
-# HTML entity residue, decoded so "AT&amp;T" and "AT&T", "Trump&#8217;s" and "Trump's" agree;
-# a word split by a hyphen at a hard line wrap ("Micro-\nsoft") is one word again; NBSP and
-# other spaces are spaces, typographic quotes plain. Literal replacements, in one pass.
-_REPLACEMENTS = {
-    "&amp;": "&",
-    "&#38;": "&",
-    "&#8217;": "'",
-    "&#8216;": "'",
-    "&#39;": "'",
-    "&apos;": "'",
-    "&rsquo;": "'",
-    "&lsquo;": "'",
-    "&quot;": '"',
-    "&#8220;": '"',
-    "&#8221;": '"',
-    "&ldquo;": '"',
-    "&rdquo;": '"',
-    "&#8211;": "-",
-    "&#8212;": "-",
-    "&ndash;": "-",
-    "&mdash;": "-",
-    "&nbsp;": " ",
-    "-\n": "",
-    "\u00a0": " ",
-    "\u2019": "'",
-    "\u2018": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-}
-# Punctuation stripped from a word's ends before it is classified or used as a place.
-_PUNCTUATION = ".,;:!?\"'()[]<>*"
-_LINE_BREAK = "\n"
-
-
-def fact_places(texts: pl.Series) -> pl.Series:
-    """Return each text's facts with their places, as a list of ``{place, fact}`` structs.
-
-    Words are whitespace-separated, their end punctuation stripped. A fact is a word that
-    starts with a digit, or a run of words that start with a capital, on a line that holds a
-    lower-case letter (a headline in capitals has none); a capitalized word opening a sentence
-    ("The", "But") starts a run only when the next word is capitalized too ("Acme Foods
-    said"). A run ends at a line break. Its place is the word before and the word after it,
-    in lower case. Vectorized in Polars over the words of these texts only, in their first
-    ``FACT_CHARS`` characters. A null text has null facts.
-
-    Example:
-        >>> facts = fact_places(pl.Series(["Shares of Acme Corp rose 4.5% on Tuesday."]))
-        >>> [(f["place"], f["fact"]) for f in facts[0]]
-        [('of|rose', 'Acme Corp'), ('rose|on', '4.5%'), ('on|', 'Tuesday')]
-    """
-    text = pl.col(TEXT).str.slice(0, FACT_CHARS)
-    text = text.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values()))
-    docs = pl.DataFrame({TEXT: texts}, schema={TEXT: pl.String}).with_row_index("doc")
-    lines = docs.select("doc", line=text.str.split(_LINE_BREAK)).explode("line")
-    lines = lines.filter(pl.col("line").str.contains(r"\p{Ll}"))
-    words = lines.select(
-        "doc", word=pl.concat_str("line", pl.lit(" " + _LINE_BREAK)).str.extract_all(r"\S+|\n")
-    ).explode("word")
-    words = words.drop_nulls("word").with_columns(
-        core=pl.when(pl.col("word") == _LINE_BREAK)
-        .then(pl.lit(_LINE_BREAK))
-        .otherwise(pl.col("word").str.strip_chars(_PUNCTUATION))
-    )
-    words = words.filter(pl.col("core") != "")
-    # Words stay in document order, so neighbours are plain shifts, cut at a document's edges
-    # (cheaper than windows over each document).
-    first = pl.col("doc") != pl.col("doc").shift(1)
-    last = pl.col("doc") != pl.col("doc").shift(-1)
-    capital = pl.col("core").str.contains(r"^\p{Lu}")
-    opens = pl.col("word").shift(1).str.contains(r"(?:[.!?][\"')]*|\n)$")
-    words = words.with_columns(capital=capital, opens=(opens | first).fill_null(True))
-    next_capital = (pl.col("capital").shift(-1) & ~last).fill_null(False)
-    number = pl.col("core").str.contains(r"^\p{N}")
-    is_fact = number | (pl.col("capital") & (~pl.col("opens") | next_capital))
-    neighbour = {
-        "before": pl.when(~first).then(pl.col("core").shift(1)),
-        "after": pl.when(~last).then(pl.col("core").shift(-1)),
-    }
-    words = words.with_columns(fact=is_fact).with_columns(
-        # A figure is a fact of its own; capitalized words run together ("Jane Doe").
-        run=((pl.col("fact") != pl.col("fact").shift(1)) | first | number | number.shift(1))
-        .fill_null(True)
-        .cum_sum(),
-        **{name: value.str.to_lowercase().fill_null("") for name, value in neighbour.items()},
-    )
-    runs = (
-        words.filter("fact")
-        .group_by("doc", "run", maintain_order=True)
-        .agg(
-            fact=pl.col("core").str.join(" "),
-            before=pl.col("before").first(),
-            after=pl.col("after").last(),
-        )
-        .select(
-            "doc",
-            pl.struct(
-                place=pl.concat_str(
-                    pl.col("before").replace(_LINE_BREAK, ""),
-                    pl.lit("|"),
-                    pl.col("after").replace(_LINE_BREAK, ""),
-                ),
-                fact="fact",
-            ).alias("facts"),
-        )
-        .group_by("doc", maintain_order=True)
-        .agg("facts")
-    )
-    facts = docs.join(runs, on="doc", how="left").sort("doc")
-    return facts.select(
-        pl.when(pl.col(TEXT).is_not_null())
-        .then(pl.col("facts").fill_null(pl.lit([], FACTS_TYPE)))
-        .cast(FACTS_TYPE)
-        .alias("facts")
-    ).to_series()
 
 
 def substituted_facts(left: pl.Series, right: pl.Series) -> pl.DataFrame:
     """Return, for each pair of `fact_places`, the places they share and the facts substituted.
 
-    Columns ``places`` (places both fill with a fact), ``substituted`` (places where each
-    holds a fact the other holds nowhere), ``only_left`` and ``only_right`` (those facts,
-    sorted); nulls where a side is unknown.
+    Columns ``places`` (the places both fill with a fact, at least the places substituted
+    plus the figures both hold in the same place: see `SUBSTITUTED_SHARE`), ``substituted``
+    (places where each holds a fact the other holds nowhere, and not the same name: see the
+    module), ``only_left`` and ``only_right`` (those facts, sorted); nulls where a side is
+    unknown.
     """
     pairs = pl.DataFrame(
         {"left": left, "right": right}, schema={"left": FACTS_TYPE, "right": FACTS_TYPE}
@@ -199,22 +99,36 @@ def substituted_facts(left: pl.Series, right: pl.Series) -> pl.DataFrame:
     pairs = pairs.with_row_index("pair")
     sides = {}
     for side in ("left", "right"):
-        sides[side] = pairs.select("pair", side).explode(side).drop_nulls(side).unnest(side)
+        exploded = pairs.select("pair", side).explode(side).drop_nulls(side).unnest(side)
+        # Joins on hashes of the strings (stable within the run, which is all they need).
+        sides[side] = exploded.with_columns(
+            p=pl.col("place").hash(), f=pl.col("fact").hash()
+        ).unique(["pair", "p", "f"], maintain_order=True)
     left_facts, right_facts = sides["left"], sides["right"]
-    places = (
-        left_facts.select("pair", "place")
+    shared = (
+        left_facts.select("pair", "p")
         .unique()
-        .join(right_facts.select("pair", "place").unique(), on=["pair", "place"])
+        .join(right_facts.select("pair", "p").unique(), on=["pair", "p"])
         .group_by("pair")
-        .len("places")
+        .len("shared")
     )
-    own_left = left_facts.join(right_facts.select("pair", "fact"), on=["pair", "fact"], how="anti")
-    own_right = right_facts.join(left_facts.select("pair", "fact"), on=["pair", "fact"], how="anti")
+    kept_figures = (
+        left_facts.filter(_is_figure("fact"))
+        .select("pair", "p", "f")
+        .join(right_facts.select("pair", "p", "f"), on=["pair", "p", "f"])
+        .group_by("pair")
+        .len("kept")
+    )
+    own_left = left_facts.join(right_facts.select("pair", "f"), on=["pair", "f"], how="anti")
+    own_right = right_facts.join(left_facts.select("pair", "f"), on=["pair", "f"], how="anti")
+    candidates = own_left.select("pair", "p", "place", "fact").join(
+        own_right.select("pair", "p", "fact"), on=["pair", "p"], suffix="_right"
+    )
     substituted = (
-        own_left.join(own_right, on=["pair", "place"], suffix="_right")
+        candidates.filter(_same_name(candidates).not_())
         .group_by("pair")
         .agg(
-            pl.col("place").n_unique().alias("substituted"),
+            pl.col("p").n_unique().alias("substituted"),
             pl.col("fact").unique().sort().alias("only_left"),
             pl.col("fact_right").unique().sort().alias("only_right"),
         )
@@ -222,16 +136,52 @@ def substituted_facts(left: pl.Series, right: pl.Series) -> pl.DataFrame:
     known = pl.col("left").is_not_null() & pl.col("right").is_not_null()
     out = (
         pairs.select("pair", known.alias("known"))
-        .join(places, on="pair", how="left")
+        .join(shared, on="pair", how="left")
+        .join(kept_figures, on="pair", how="left")
         .join(substituted, on="pair", how="left")
         .sort("pair")
     )
     empty = pl.lit([], pl.List(pl.String))
+    count = pl.col("substituted").fill_null(0)
+    places = pl.max_horizontal(pl.col("shared").fill_null(0), count + pl.col("kept").fill_null(0))
     return out.select(
-        pl.when("known").then(pl.col("places").fill_null(0)).alias("places"),
-        pl.when("known").then(pl.col("substituted").fill_null(0)).alias("substituted"),
+        pl.when("known").then(places).cast(pl.UInt32).alias("places"),
+        pl.when("known").then(count).cast(pl.UInt32).alias("substituted"),
         pl.when("known").then(pl.col("only_left").fill_null(empty)).alias("only_left"),
         pl.when("known").then(pl.col("only_right").fill_null(empty)).alias("only_right"),
+    )
+
+
+def _is_figure(column: str) -> pl.Expr:
+    return pl.col(column).str.contains(r"^\p{N}")
+
+
+def _same_name(candidates: pl.DataFrame) -> pl.Series:
+    """Which pairs of facts in one place are one name (see the module); figures never are."""
+    padded = pl.lit(" ") + pl.col("fact") + pl.lit(" ")
+    other = pl.lit(" ") + pl.col("fact_right") + pl.lit(" ")
+    flags = candidates.select(
+        name=~(_is_figure("fact") | _is_figure("fact_right")),
+        nested=padded.str.contains(other, literal=True) | other.str.contains(padded, literal=True),
+    )
+    name = flags.get_column("name").to_numpy()
+    same = name & flags.get_column("nested").to_numpy()
+    rows = np.flatnonzero(name & ~same)
+    if len(rows):
+        facts = candidates.select("fact", "fact_right")[rows]
+        alike = name_similarities(facts.get_column("fact"), facts.get_column("fact_right"))
+        same[rows] = alike >= NAME_SIMILARITY
+    return pl.Series(same)
+
+
+def name_similarities(left: pl.Series, right: pl.Series) -> npt.NDArray[np.float64]:
+    """The normalized OSA similarity of pairs of names (the rapidfuzz boundary)."""
+    return np.array(
+        [
+            OSA.normalized_similarity(a, b)
+            for a, b in zip(left.to_list(), right.to_list(), strict=True)
+        ],
+        dtype=np.float64,
     )
 
 

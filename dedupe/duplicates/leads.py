@@ -22,10 +22,13 @@ from dedupe.duplicates.clusters import IndexArray
 from dedupe.duplicates.fingerprints import FingerprintSet
 from dedupe.duplicates.lsh import find_candidate_pairs
 from dedupe.duplicates.minhash import EMPTY_HASH, compute_signatures
-from dedupe.duplicates.shingles import fingerprint_arrays
-from dedupe.schema import LEAD_SIGNATURE, NORMALIZED
+from dedupe.duplicates.places import SPACE_CLASS, class_at, code_point_classes
+from dedupe.duplicates.shingles import fingerprint_arrays, string_buffers
+from dedupe.kernels import kernel, use_kernels
+from dedupe.schema import LEAD_SIGNATURE, NORMALIZED, TEXT
 
 __all__ = [
+    "HEADLINE_WORDS",
     "LEAD_BANDS",
     "LEAD_PERM",
     "LEAD_ROWS",
@@ -38,15 +41,22 @@ __all__ = [
     "find_lead_candidates",
     "lead_signature_column",
     "opening_signatures",
+    "openings",
+    "polars_openings",
 ]
 
 logger = logging.getLogger(__name__)
 
 U32Array = npt.NDArray[np.uint32]
-# The opening indexed: about a headline and the first sentence. Shorter than the lead that
+# The opening indexed: a headline and about the first sentence. Shorter than the lead that
 # verification checks (LEAD_WORDS, 50), so that a headline and one sentence and its article
-# have the same opening; a new headline still leaves most of it shared.
+# have the same opening. A first line of at most HEADLINE_WORDS words is a headline (or a
+# kicker, a dateline) and is indexed with the OPENING_WORDS words after it: a brief under a
+# headline of its own (a new one, or its first sentence cut short) and its article then
+# still share the first OPENING_WORDS words of the story, where counting the headline in
+# the window would leave them as few as half of them.
 OPENING_WORDS = 25
+HEADLINE_WORDS = 20
 # An opening has at most OPENING_WORDS - ngram_size + 1 (23) shingles: 32 permutations in 16
 # bands of 2 rows make two openings sharing half their shingles (Jaccard 0.5) candidates with
 # probability 0.99, at 0.3 with 0.78, and two unrelated ones sharing one dateline shingle
@@ -63,36 +73,164 @@ LEAD_ROWS = 2
 MIN_SHINGLES = 8
 SHORT_SHINGLES = 24
 SHORT_SIMILARITY = 0.7
-# The first OPENING_WORDS space-separated words, read by an anchored pattern rather than by
-# splitting the whole text (normalized texts are single-spaced).
+# The first OPENING_WORDS (or, after a headline, HEADLINE_WORDS + OPENING_WORDS)
+# space-separated words, read by an anchored pattern rather than by splitting the whole text
+# (normalized texts are single-spaced).
 _OPENING = rf"^((?:[^ ]* ){{0,{OPENING_WORDS - 1}}}[^ ]*)"
+_LONG_OPENING = rf"^((?:[^ ]* ){{0,{HEADLINE_WORDS + OPENING_WORDS - 1}}}[^ ]*)"
 
 
-def opening_signatures(normalized: pl.Series, config: NearConfig) -> U32Array:
-    """Return the MinHash signatures (``LEAD_PERM`` wide) of the openings of normalized texts.
+def openings(normalized: pl.Series, texts: pl.Series | None = None) -> pl.Series:
+    r"""Return the openings of normalized texts: their first ``OPENING_WORDS`` words.
 
-    The opening is the first ``OPENING_WORDS`` space-separated words, shingled as the whole
-    text is; its signature uses ``LEAD_PERM`` permutations drawn from ``config.seed``. A text
-    without words has ``EMPTY_HASH`` everywhere and is never a candidate.
+    With ``texts`` (the cleaned texts, lines kept), a first line of at most
+    ``HEADLINE_WORDS`` words is a headline: the opening is the headline and the
+    ``OPENING_WORDS`` words after it. Words are the space-separated runs of the normalized
+    text; a kernel finds where the opening ends (`polars_openings` is its reference).
 
     Example:
-        >>> texts = pl.Series(["a b c d e", "a b c d e and more words after the opening"])
+        >>> texts = pl.Series(["Storm hits coast\nA storm hit the coast on Monday."])
+        >>> openings(pl.Series(["storm hits coast a storm hit the coast on monday."]), texts)[0]
+        'storm hits coast a storm hit the coast on monday.'
+    """
+    normalized = normalized.fill_null("")
+    words = _opening_words(normalized, texts)
+    offsets, data, owner = string_buffers(normalized)
+    if not use_kernels(int(offsets[-1] - offsets[0])):
+        return polars_openings(normalized, texts)
+    lengths = _opening_chars(offsets, data, words)
+    del owner
+    frame = pl.DataFrame({"text": normalized, "chars": lengths})
+    return (
+        frame.select(pl.col("text").str.slice(0, pl.col("chars")))
+        .to_series()
+        .alias(normalized.name)
+    )
+
+
+def _opening_words(normalized: pl.Series, texts: pl.Series | None) -> npt.NDArray[np.int64]:
+    """How many words each opening takes: ``OPENING_WORDS``, plus a headline's words."""
+    if texts is None:
+        return np.full(len(normalized), OPENING_WORDS, dtype=np.int64)
+    offsets, data, owner = string_buffers(texts)
+    if use_kernels(int(offsets[-1] - offsets[0])):
+        headline = _first_line_words(offsets, data, code_point_classes(offsets, data))
+    else:
+        first_line = texts.fill_null("").str.strip_chars_start().str.extract(r"^([^\n]*)", 1)
+        headline = first_line.str.count_matches(r"\S+").fill_null(0).to_numpy().astype(np.int64)
+    del owner
+    return np.where(headline <= HEADLINE_WORDS, headline, 0) + OPENING_WORDS
+
+
+@kernel
+def _first_line_words(
+    offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], classes: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.int64]:
+    r"""The words of each text's first line after leading whitespace (kernel).
+
+    Contract: as ``str.strip_chars_start()``, then the text up to its first line break, then
+    the count of ``\S+`` runs, with whitespace as ``classes`` has it (`SPACE_CLASS`).
+    """
+    words = np.zeros(len(offsets) - 1, dtype=np.int64)
+    for i in range(len(offsets) - 1):
+        pos, end = offsets[i], offsets[i + 1]
+        count = 0
+        in_word = False
+        started = False
+        while pos < end:
+            found, length = class_at(data, pos, classes)
+            space = (found & SPACE_CLASS) != 0
+            if started and data[pos] == 10:
+                break
+            if not space:
+                started = True
+                if not in_word:
+                    count += 1
+            in_word = not space
+            pos += length
+        words[i] = count
+    return words
+
+
+def polars_openings(normalized: pl.Series, texts: pl.Series | None = None) -> pl.Series:
+    """`openings` by Polars patterns and lists (the kernel's reference)."""
+    normalized = normalized.fill_null("")
+    if texts is None:
+        return normalized.str.extract(_OPENING, 1).fill_null("")
+    words = pl.Series("words", _opening_words(normalized, texts))
+    frame = pl.DataFrame({"text": normalized, "words": words})
+    return (
+        frame.select(
+            pl.col("text")
+            .str.extract(_LONG_OPENING, 1)
+            .fill_null("")
+            .str.split(" ")
+            .list.head(pl.col("words"))
+            .list.join(" ")
+        )
+        .to_series()
+        .alias(normalized.name)
+    )
+
+
+@kernel
+def _opening_chars(
+    offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], words: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The characters of each text before its ``words[i]``-th space (all of it with fewer).
+
+    Contract: text ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (UTF-8); the answer counts
+    the code points (bytes that are not continuation bytes) before the cut.
+    """
+    chars = np.zeros(len(offsets) - 1, dtype=np.int64)
+    for i in range(len(offsets) - 1):
+        spaces = 0
+        count = 0
+        for pos in range(offsets[i], offsets[i + 1]):
+            byte = data[pos]
+            if byte == 32:
+                spaces += 1
+                if spaces == words[i]:
+                    break
+            if byte < 0x80 or byte >= 0xC0:
+                count += 1
+        chars[i] = count
+    return chars
+
+
+def opening_signatures(
+    normalized: pl.Series, config: NearConfig, *, texts: pl.Series | None = None
+) -> U32Array:
+    """Return the MinHash signatures (``LEAD_PERM`` wide) of the openings of normalized texts.
+
+    The opening (`openings`; ``texts``, the cleaned texts, tell a headline) is shingled as
+    the whole text is; its signature uses ``LEAD_PERM`` permutations drawn from
+    ``config.seed``. A text without words has ``EMPTY_HASH`` everywhere and is never a
+    candidate.
+
+    Example:
+        >>> story = " ".join(f"word{i}" for i in range(30))
+        >>> texts = pl.Series([story, story + " and more words after the opening"])
         >>> signatures = opening_signatures(texts, NearConfig())
         >>> signatures.shape, bool((signatures[0] == signatures[1]).all())
         ((2, 32), True)
     """
-    openings = normalized.fill_null("").str.extract(_OPENING, 1).fill_null("")
     *_, signatures = fingerprint_arrays(
-        openings, ngram_size=config.ngram_size, num_perm=LEAD_PERM, seed=config.seed
+        openings(normalized, texts),
+        ngram_size=config.ngram_size,
+        num_perm=LEAD_PERM,
+        seed=config.seed,
     )
     return signatures
 
 
-def lead_signature_column(normalized: pl.Series, config: NearConfig) -> pl.Series:
+def lead_signature_column(
+    normalized: pl.Series, config: NearConfig, *, texts: pl.Series | None = None
+) -> pl.Series:
     """Return `opening_signatures` as the `_lead_signature` column of a key table."""
     return pl.Series(
         LEAD_SIGNATURE,
-        opening_signatures(normalized, config),
+        opening_signatures(normalized, config, texts=texts),
         dtype=pl.Array(pl.UInt32, LEAD_PERM),
     )
 
@@ -108,7 +246,8 @@ def corpus_opening_signatures(
     short documents.
     """
     if LEAD_SIGNATURE not in corpus.columns and NORMALIZED in corpus.columns:
-        return opening_signatures(corpus.get_column(NORMALIZED).gather(rows), config)
+        texts = corpus.get_column(TEXT).gather(rows) if TEXT in corpus.columns else None
+        return opening_signatures(corpus.get_column(NORMALIZED).gather(rows), config, texts=texts)
     signatures = np.full((len(rows), LEAD_PERM), EMPTY_HASH, dtype=np.uint32)
     missing = np.ones(len(rows), dtype=bool)
     if LEAD_SIGNATURE in corpus.columns:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy.typing as npt
 import polars as pl
 
 from dedupe.config import NearConfig
-from dedupe.duplicates.clusters import IndexArray, PairCheck, assign_canonicals
+from dedupe.duplicates.clusters import IndexArray, assign_canonicals, closest_canonicals
 from dedupe.duplicates.facts import (
     FactCheck,
     TextSource,
@@ -28,7 +28,7 @@ from dedupe.duplicates.fingerprints import LEAD_WORDS, Fingerprints, Fingerprint
 from dedupe.duplicates.leads import ShortDocumentRule, find_lead_candidates
 from dedupe.duplicates.lsh import find_candidate_pairs, optimal_bands_rows
 from dedupe.duplicates.shingles import text_hashes
-from dedupe.duplicates.similarities import similarity_record
+from dedupe.duplicates.similarities import CONTAINMENT_GRID, similarity_record
 from dedupe.duplicates.verify import score_pairs
 from dedupe.kernels import warm_up
 from dedupe.schema import (
@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[int], None]
 U32Array = npt.NDArray[np.uint32]
 I64Array = npt.NDArray[np.int64]
+F64Array = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 # A trimmed copy keeps the original's lead: news is written as an inverted pyramid and editors
 # cut from the bottom. A follow-up or another outlet's write-up that reuses background
 # paragraphs has a lead of its own, so a containment match must also find most of the shorter
@@ -63,6 +65,7 @@ __all__ = [
     "FingerprintsAndTexts",
     "NearResult",
     "PairScorer",
+    "PairScores",
     "RuledScorer",
     "ScoredCandidates",
     "decided_by_containment",
@@ -98,6 +101,40 @@ def lsh_parameters(config: NearConfig) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, slots=True)
+class PairScores:
+    """What verification measured on pairs, each pair scored once, and its answer.
+
+    ``passed`` and ``similarity`` are the answer (the similarity that decided: containment
+    where the pair passed on containment, else Jaccard); ``jaccard`` and ``containment`` are
+    those of the shingle sets (the MinHash estimate for both without verify); ``lead`` is the
+    containment of the shorter document's lead in the longer one, measured where the answer
+    (or the similarity record) needs it, 0.0 elsewhere.
+    """
+
+    passed: npt.NDArray[np.bool_]
+    similarity: npt.NDArray[np.float64]
+    jaccard: npt.NDArray[np.float64]
+    containment: npt.NDArray[np.float64]
+    lead: npt.NDArray[np.float64]
+
+    def ruled(self, passed: npt.NDArray[np.bool_]) -> PairScores:
+        """The same measures with the answer the rules gave."""
+        return PairScores(passed, self.similarity, self.jaccard, self.containment, self.lead)
+
+
+def decided_by_containment(config: NearConfig, jaccard: npt.NDArray[np.float64]) -> BoolArray:
+    """Say which passing pairs passed on containment, not Jaccard, from their ``jaccard``.
+
+    A pair passes on Jaccard first (see `PairScorer`), so it passed on containment exactly when
+    its Jaccard is under the threshold (never without verify: the estimate decides alone).
+    """
+    if not config.verify:
+        return np.zeros(len(jaccard), dtype=np.bool_)
+    decided: BoolArray = jaccard < config.threshold
+    return decided
+
+
+@dataclass(frozen=True, slots=True)
 class PairScorer:
     """Verifies pairs of rows on their true shingle sets (or, without verify, on signatures).
 
@@ -111,29 +148,44 @@ class PairScorer:
     hashes: U32Array
     signatures: U32Array
 
-    def __call__(
-        self, left: IndexArray, right: IndexArray
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    def __call__(self, left: IndexArray, right: IndexArray) -> tuple[BoolArray, F64Array]:
         """Return which pairs are near duplicates and the similarity that decided."""
+        scores = self.score(left, right)
+        return scores.passed, scores.similarity
+
+    def score(self, left: IndexArray, right: IndexArray, *, all_leads: bool = False) -> PairScores:
+        """Score the pairs once: their answer and the measures behind it (`PairScores`).
+
+        The lead is measured where the pair can only pass on containment; with ``all_leads``
+        also wherever containment reaches the similarity record's lowest threshold.
+        """
         config = self.config
         if not config.verify:
             estimate = (self.signatures[left] == self.signatures[right]).mean(axis=1)
-            return estimate >= config.threshold, estimate.astype(np.float64)
+            estimate = estimate.astype(np.float64)
+            zeros = np.zeros(len(left), dtype=np.float64)
+            return PairScores(estimate >= config.threshold, estimate, estimate, estimate, zeros)
+        sizes = np.diff(self.offsets)
+        shorter = np.where(sizes[left] <= sizes[right], left, right)
+        longer = np.where(sizes[left] <= sizes[right], right, left)
+        lead_floor = config.containment_threshold
+        if all_leads:
+            lead_floor = min(lead_floor, min(CONTAINMENT_GRID))
         scored = score_pairs(_pairs(left, right), self.offsets, self.hashes)
         jaccard = scored.get_column("jaccard").to_numpy()
         containment = scored.get_column("containment").to_numpy()
         by_jaccard = jaccard >= config.threshold
-        maybe = ~by_jaccard & (containment >= config.containment_threshold)
-        by_containment = np.zeros(len(left), dtype=bool)
-        if maybe.any():
-            sizes = np.diff(self.offsets)
-            a, b = left[maybe], right[maybe]
-            shorter = np.where(sizes[a] <= sizes[b], a, b)
-            longer = np.where(sizes[a] <= sizes[b], b, a)
-            lead = score_pairs(_pairs(shorter + self.n_docs, longer), self.offsets, self.hashes)
-            by_containment[maybe] = lead.get_column("containment").to_numpy() >= LEAD_CONTAINMENT
-        similarity = np.where(by_containment, containment, jaccard)
-        return by_jaccard | by_containment, similarity.astype(np.float64)
+        needs_lead = (containment >= lead_floor) & (all_leads | ~by_jaccard)
+        lead = np.zeros(len(left), dtype=np.float64)
+        if needs_lead.any():
+            pairs = _pairs(shorter[needs_lead] + self.n_docs, longer[needs_lead])
+            found = score_pairs(pairs, self.offsets, self.hashes).get_column("containment")
+            lead[needs_lead] = found.to_numpy()
+        by_containment = (
+            ~by_jaccard & (containment >= config.containment_threshold) & (lead >= LEAD_CONTAINMENT)
+        )
+        similarity = np.where(by_containment, containment, jaccard).astype(np.float64)
+        return PairScores(by_jaccard | by_containment, similarity, jaccard, containment, lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,38 +202,29 @@ class RuledScorer:
     # Pairs verification passed and the rules then kept apart, over every call.
     ruled_out: list[int] = field(default_factory=lambda: [0])
 
-    def __call__(
-        self, left: IndexArray, right: IndexArray
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        """Return which pairs are near duplicates that keep the rules, and their similarity."""
-        passed, similarity = self.scorer(left, right)
-        return self.decide(left, right, passed, similarity), similarity
+    def score(self, left: IndexArray, right: IndexArray, *, all_leads: bool = False) -> PairScores:
+        """Score the pairs once (`PairScorer.score`) and answer with the rules kept."""
+        scores = self.scorer.score(left, right, all_leads=all_leads)
+        return scores.ruled(
+            self.decide(left, right, scores.passed, scores.similarity, scores.jaccard)
+        )
 
     def decide(
         self,
         left: IndexArray,
         right: IndexArray,
-        passed: npt.NDArray[np.bool_],
-        similarity: npt.NDArray[np.float64],
-    ) -> npt.NDArray[np.bool_]:
-        """Return which of the pairs verification ``passed`` at ``similarity`` keep the rules."""
-        verified = passed
-        passed = self.short.decide(left, right, passed, similarity)
-        # The check of the facts reads the Jaccard similarity of the shingle sets (a pair that
-        # passed on containment has its own): one more score of the passing pairs only.
-        jaccard = np.ones(len(left), dtype=np.float64)
-        scored = np.flatnonzero(passed)
-        if len(scored):
-            scorer = self.scorer
-            if scorer.config.verify:
-                found = score_pairs(
-                    _pairs(left[scored], right[scored]), scorer.offsets, scorer.hashes
-                )
-                jaccard[scored] = found.get_column("jaccard").to_numpy()
-            else:
-                jaccard[scored] = similarity[scored]
-        kept = self.facts.decide(left, right, passed, jaccard)
-        self.ruled_out[0] += int(verified.sum() - kept.sum())
+        passed: BoolArray,
+        similarity: F64Array,
+        jaccard: F64Array,
+    ) -> BoolArray:
+        """Return which of the pairs verification ``passed`` keep the rules.
+
+        ``similarity`` is the one that decided, ``jaccard`` that of the shingle sets (which
+        the check of the facts reads; a pair that passed on containment has its own).
+        """
+        kept = self.short.decide(left, right, passed, similarity)
+        kept = self.facts.decide(left, right, kept, jaccard)
+        self.ruled_out[0] += int(passed.sum() - kept.sum())
         return kept
 
 
@@ -221,54 +264,68 @@ def is_plausible(
 
 
 class CachedCheck:
-    """A PairScorer that remembers its answers: the cluster guard re-checks many pairs.
+    """A scorer that remembers its answers: the cluster guard re-checks many pairs.
 
-    The cache is a sorted array of pair keys (``low << 32 | high``), looked up with
-    ``searchsorted``, so neither the lookups nor the inserts loop over pairs in Python.
+    It keeps each pair's answer, similarity and Jaccard (`PairScores`) in a sorted array of
+    pair keys (``low << 32 | high``), looked up with ``searchsorted``, so neither the lookups
+    nor the inserts loop over pairs in Python. Called, it is a `PairCheck`.
     """
 
-    def __init__(self, scorer: PairCheck) -> None:
+    def __init__(self, scorer: RuledScorer) -> None:
         self.scorer = scorer
         self.keys = np.empty(0, dtype=np.uint64)
         self.passed = np.empty(0, dtype=np.bool_)
         self.similarity = np.empty(0, dtype=np.float64)
+        self.jaccard = np.empty(0, dtype=np.float64)
+        self.containment = np.empty(0, dtype=np.float64)
 
     @staticmethod
     def _keys(left: IndexArray, right: IndexArray) -> npt.NDArray[np.uint64]:
         low = np.minimum(left, right).astype(np.uint64)
         return (low << np.uint64(32)) | np.maximum(left, right).astype(np.uint64)
 
-    def remember(
-        self,
-        left: IndexArray,
-        right: IndexArray,
-        passed: npt.NDArray[np.bool_],
-        similarity: npt.NDArray[np.float64],
-    ) -> None:
+    def remember(self, left: IndexArray, right: IndexArray, scores: PairScores) -> None:
         """Add the answers for pairs not cached yet (the first answer of a repeated pair)."""
         new_keys, first = np.unique(self._keys(left, right), return_index=True)
         merged = np.concatenate([self.keys, new_keys])
         order = np.argsort(merged, kind="stable")
         self.keys = merged[order]
-        self.passed = np.concatenate([self.passed, passed[first]])[order]
-        self.similarity = np.concatenate([self.similarity, similarity[first]])[order]
+        for name in ("passed", "similarity", "jaccard", "containment"):
+            known = getattr(self, name)
+            setattr(self, name, np.concatenate([known, getattr(scores, name)[first]])[order])
 
-    def __call__(
-        self, left: IndexArray, right: IndexArray
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        """Return which pairs are near duplicates and their similarity, scoring only new ones."""
+    def _where(self, left: IndexArray, right: IndexArray) -> tuple[IndexArray, BoolArray]:
         keys = self._keys(left, right)
         where = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         hit = (self.keys[where] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
-        passed = np.zeros(len(keys), dtype=np.bool_)
-        similarity = np.zeros(len(keys), dtype=np.float64)
+        return where, hit
+
+    def __call__(self, left: IndexArray, right: IndexArray) -> tuple[BoolArray, F64Array]:
+        """Return which pairs are near duplicates and their similarity, scoring only new ones."""
+        where, hit = self._where(left, right)
+        passed = np.zeros(len(left), dtype=np.bool_)
+        similarity = np.zeros(len(left), dtype=np.float64)
         passed[hit], similarity[hit] = self.passed[where[hit]], self.similarity[where[hit]]
         miss = ~hit
         if miss.any():
-            new_passed, new_similarity = self.scorer(left[miss], right[miss])
-            passed[miss], similarity[miss] = new_passed, new_similarity
-            self.remember(left[miss], right[miss], new_passed, new_similarity)
+            scores = self.scorer.score(left[miss], right[miss])
+            passed[miss], similarity[miss] = scores.passed, scores.similarity
+            self.remember(left[miss], right[miss], scores)
         return passed, similarity
+
+    def jaccard_of(self, left: IndexArray, right: IndexArray) -> F64Array:
+        """The Jaccard similarity of pairs checked before (NaN for a pair never checked)."""
+        return self._known("jaccard", left, right)
+
+    def containment_of(self, left: IndexArray, right: IndexArray) -> F64Array:
+        """The containment of pairs checked before (NaN for a pair never checked)."""
+        return self._known("containment", left, right)
+
+    def _known(self, name: str, left: IndexArray, right: IndexArray) -> F64Array:
+        where, hit = self._where(left, right)
+        values = np.full(len(left), np.nan, dtype=np.float64)
+        values[hit] = getattr(self, name)[where[hit]]
+        return values
 
 
 def _pairs(left: IndexArray, right: IndexArray) -> pl.DataFrame:
@@ -339,38 +396,51 @@ def mark_near_duplicates(
     ruled = RuledScorer(
         pair_scorer, ShortDocumentRule(compact.set_sizes(), config.threshold), fact_check
     )
-    scorer = CachedCheck(ruled)
     local = np.full(len(corpus), -1, dtype=np.int64)
     local[needed] = np.arange(len(needed))
-
-    def check(
-        left: IndexArray, right: IndexArray
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        return scorer(local[alive_rows[left]], local[alive_rows[right]])
-
-    passed, _ = check(left, right)
+    pair_left, pair_right = local[alive_rows[left]], local[alive_rows[right]]
+    # Each candidate is scored once, with every measure the record of similarities reads.
+    scores = ruled.score(pair_left, pair_right, all_leads=True)
+    scorer = CachedCheck(ruled)
+    scorer.remember(pair_left, pair_right, scores)
+    passed = scores.passed
+    measured = scores
+    if not config.verify:
+        # The estimate decided; the record still shows the true scores of the shingle sets.
+        measured = replace(pair_scorer, config=replace(config, verify=True)).score(
+            pair_left, pair_right, all_leads=True
+        )
     # The one hook for the review page and the thresholds table: true scores of these pairs.
     stats["similarities"] = similarity_record(
-        pair_scorer,
-        local[alive_rows[left]],
-        local[alive_rows[right]],
+        config,
+        measured.jaccard,
+        measured.containment,
+        measured.lead,
         passed,
+        left=pair_left,
+        right=pair_right,
         ids=corpus.get_column(DOC_ID).gather(needed),
         ranks=corpus.get_column(CANONICAL_RANK).gather(needed).to_numpy(),
         lead_threshold=LEAD_CONTAINMENT,
     )
-    left, right = left[passed], right[passed]
     # Pairs that passed verification, as the Spark engine counts them; the rules' vetoes are
     # counted apart (fact_vetoes).
     stats["verified_pairs"] = int(passed.sum()) + ruled.ruled_out[0]
+
+    def check(left: IndexArray, right: IndexArray) -> tuple[BoolArray, F64Array]:
+        return scorer(local[alive_rows[left]], local[alive_rows[right]])
+
+    def jaccard_of(left: IndexArray, right: IndexArray) -> F64Array:
+        return scorer.jaccard_of(local[alive_rows[left]], local[alive_rows[right]])
+
+    def containment_of(left: IndexArray, right: IndexArray) -> F64Array:
+        return scorer.containment_of(local[alive_rows[left]], local[alive_rows[right]])
+
     ranks = alive.get_column(CANONICAL_RANK).to_numpy()
-    canonical, similarity = assign_canonicals(alive.height, left, right, ranks, check)
-    copies = np.flatnonzero(canonical != np.arange(alive.height))
-    by_containment = np.zeros(alive.height, dtype=bool)
-    by_containment[copies] = decided_by_containment(
-        pair_scorer, local[alive_rows[copies]], local[alive_rows[canonical[copies]]]
+    canonical, similarity, by_containment = _clusters(
+        config, alive.height, left[passed], right[passed], ranks, check, jaccard_of, containment_of
     )
-    stats["near_duplicates"] = len(copies)
+    stats["near_duplicates"] = int((canonical != np.arange(alive.height)).sum())
     stats |= fact_check.vetoes(corpus.get_column(DOC_ID).gather(needed))
     logger.info(
         "found %d near duplicates from %d candidate pairs (%d verified, bands=%d, rows=%d)",
@@ -386,6 +456,41 @@ def mark_near_duplicates(
         ),
         stats,
     )
+
+
+def _clusters(
+    config: NearConfig,
+    n_nodes: int,
+    left: IndexArray,
+    right: IndexArray,
+    ranks: npt.NDArray[np.integer[Any]],
+    check: Callable[[IndexArray, IndexArray], tuple[BoolArray, F64Array]],
+    jaccard_of: Callable[[IndexArray, IndexArray], F64Array],
+    containment_of: Callable[[IndexArray, IndexArray], F64Array],
+) -> tuple[IndexArray, F64Array, BoolArray]:
+    """Canonicals of the nodes joined by the passing pairs, then each copy's best cluster.
+
+    `assign_canonicals` keeps each cluster's members passing against its canonical; a copy
+    that also passes against the canonical of a larger cluster (or of one as large that holds
+    more of it) then moves there (`closest_canonicals`). ``check`` has scored every pair
+    given (a cache), so the measures of each copy and its canonical are read, not scored:
+    ``jaccard_of`` and ``containment_of`` read them, and the measure that decided is
+    containment exactly when the Jaccard is under the threshold.
+    """
+    assigned, similarity = assign_canonicals(n_nodes, left, right, ranks, check)
+    copies = np.flatnonzero(assigned != np.arange(n_nodes))
+    current = (np.zeros(n_nodes, dtype=np.float64), np.zeros(n_nodes, dtype=np.float64))
+    current[0][copies] = containment_of(copies, assigned[copies])
+    current[1][copies] = jaccard_of(copies, assigned[copies])
+    pair_closeness = (containment_of(left, right), jaccard_of(left, right))
+    canonical = closest_canonicals(assigned, current, left, right, pair_closeness, ranks)
+    copies = np.flatnonzero(canonical != np.arange(n_nodes))
+    moved = np.flatnonzero(canonical != assigned)
+    if len(moved):
+        similarity[moved] = check(moved, canonical[moved])[1]
+    by_containment = np.zeros(n_nodes, dtype=np.bool_)
+    by_containment[copies] = decided_by_containment(config, jaccard_of(copies, canonical[copies]))
+    return canonical, similarity, by_containment
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,8 +512,10 @@ class ScoredCandidates:
     The Spark engine finds and scores candidates corpus-wide (LSH as ``groupBy``, scores in
     ``mapInArrow``) and hands each complete component here, so the decision is this module's.
     ``pairs`` holds ``left`` and ``right`` (``_row`` values), ``passed`` and ``similarity``
-    (verification's answer, before the rules of `RuledScorer`); ``fingerprints`` row ``i`` is
-    the table's row ``i``, and so is ``facts`` (`document_facts`, null where unknown).
+    (verification's answer, before the rules of `RuledScorer`), ``jaccard`` and
+    ``containment`` (those of the shingle sets, `PairScores`), so no pair is scored again;
+    ``fingerprints`` row ``i`` is the table's row ``i``, and so is ``facts``
+    (`document_facts`, null where unknown).
     """
 
     fingerprints: Fingerprints
@@ -453,38 +560,34 @@ def mark_scored_near_duplicates(
     fact_check = FactCheck(alive_facts, alive.height)
     ruled = RuledScorer(scorer, ShortDocumentRule(prints.set_sizes(), config.threshold), fact_check)
     similarity_scored = scored.get_column(SIMILARITY).to_numpy().astype(np.float64)
-    passed = ruled.decide(
-        left, right, scored.get_column("passed").to_numpy().astype(bool), similarity_scored
-    )
+    jaccard_scored = scored.get_column("jaccard").to_numpy().astype(np.float64)
+    containment_scored = scored.get_column("containment").to_numpy().astype(np.float64)
+    verified = scored.get_column("passed").to_numpy().astype(bool)
+    passed = ruled.decide(left, right, verified, similarity_scored, jaccard_scored)
+    lead = np.zeros(len(left), dtype=np.float64)
     check = CachedCheck(ruled)
-    check.remember(left, right, passed, similarity_scored)
-    ranks = alive.get_column(CANONICAL_RANK).to_numpy()
-    canonical, similarity = assign_canonicals(
-        alive.height, left[passed], right[passed], ranks, check
+    check.remember(
+        left,
+        right,
+        PairScores(passed, similarity_scored, jaccard_scored, containment_scored, lead),
     )
-    copies = np.flatnonzero(canonical != np.arange(alive.height))
-    by_containment = np.zeros(alive.height, dtype=bool)
-    by_containment[copies] = decided_by_containment(scorer, copies, canonical[copies])
+    ranks = alive.get_column(CANONICAL_RANK).to_numpy()
+    canonical, similarity, by_containment = _clusters(
+        config,
+        alive.height,
+        left[passed],
+        right[passed],
+        ranks,
+        check,
+        check.jaccard_of,
+        check.containment_of,
+    )
     marked = mark_canonicals(
         corpus, alive.get_column(DOC_ID), canonical, similarity, by_containment=by_containment
     )
-    stats = {"near_duplicates": len(copies)} | fact_check.vetoes(alive.get_column(DOC_ID))
+    copies = int((canonical != np.arange(alive.height)).sum())
+    stats = {"near_duplicates": copies} | fact_check.vetoes(alive.get_column(DOC_ID))
     return NearResult(marked, stats)
-
-
-def decided_by_containment(
-    scorer: PairScorer, left: IndexArray, right: IndexArray
-) -> npt.NDArray[np.bool_]:
-    """Say which passing pairs passed on containment, not Jaccard (rows of ``scorer``).
-
-    A pair passes on Jaccard first (see `PairScorer`), so it passed on containment exactly when
-    its Jaccard is under the threshold. One score per dropped document: cheap.
-    """
-    if not scorer.config.verify or len(left) == 0:
-        return np.zeros(len(left), dtype=np.bool_)
-    jaccard = score_pairs(_pairs(left, right), scorer.offsets, scorer.hashes)["jaccard"]
-    decided: npt.NDArray[np.bool_] = jaccard.to_numpy() < scorer.config.threshold
-    return decided
 
 
 def mark_canonicals(

@@ -37,6 +37,7 @@ from dedupe.duplicates.minhash import numpy_signatures, permutations, signature_
 from dedupe.kernels import kernel, use_kernels
 
 __all__ = [
+    "decode_code_point",
     "fingerprint_arrays",
     "numpy_shingle_sets",
     "numpy_text_hashes",
@@ -47,6 +48,7 @@ __all__ = [
     "string_buffers",
     "text_hash",
     "text_hashes",
+    "unknown_code_points",
     "words",
 ]
 
@@ -362,8 +364,11 @@ _UNKNOWN = 2
 
 
 @kernel
-def _unknown_code_points(data: U8Array, start: int, end: int, table: U8Array) -> I64Array:
-    """The non-ASCII code points of ``data[start:end]`` (UTF-8) not in ``table`` yet (repeated)."""
+def unknown_code_points(data: U8Array, start: int, end: int, table: U8Array) -> I64Array:
+    """The non-ASCII code points of ``data[start:end]`` (UTF-8) not in ``table`` yet (repeated).
+
+    A code point is not in the table yet where ``table[code]`` is 2.
+    """
     found = np.empty(0, dtype=np.int64)
     count = 0
     pos = start
@@ -372,7 +377,7 @@ def _unknown_code_points(data: U8Array, start: int, end: int, table: U8Array) ->
         if byte < 0x80:
             pos += 1
             continue
-        code, length = _decode(data, pos)
+        code, length = decode_code_point(data, pos)
         if table[code] == _UNKNOWN:
             if count == len(found):
                 grown = np.empty(2 * count + 64, dtype=np.int64)
@@ -385,7 +390,7 @@ def _unknown_code_points(data: U8Array, start: int, end: int, table: U8Array) ->
 
 
 @kernel
-def _decode(data: U8Array, pos: int) -> tuple[Any, int]:
+def decode_code_point(data: U8Array, pos: int) -> tuple[Any, int]:
     """The code point whose UTF-8 lead byte (>= 0xC0) is at ``pos``, and its length in bytes."""
     byte = np.int64(data[pos])
     if byte < 0xE0:
@@ -443,7 +448,7 @@ def _doc_words(
             lower = byte | 0x20
             is_word = (lower >= 0x61 and lower <= 0x7A) or (byte >= 0x30 and byte <= 0x39)
         elif byte >= 0xC0:
-            code, length = _decode(data, pos)
+            code, length = decode_code_point(data, pos)
             is_word = table[code] == 1
         else:  # a continuation byte cannot start a character in valid UTF-8
             length = 1
@@ -646,7 +651,7 @@ def string_buffers(texts: pl.Series) -> tuple[I64Array, U8Array, Any]:
 
 def _learn_code_points(offsets: I64Array, data: U8Array) -> None:
     """Classify the code points of the batch that no batch held before (see ``_WORD_TABLE``)."""
-    found = _unknown_code_points(data, int(offsets[0]), int(offsets[-1]), _WORD_TABLE)
+    found = unknown_code_points(data, int(offsets[0]), int(offsets[-1]), _WORD_TABLE)
     if len(found):
         codes = np.unique(found)
         flags = [_is_word_char(chr(code)) for code in codes.tolist()]

@@ -8,17 +8,15 @@ without running again. Its size does not grow with the corpus: fixed histograms,
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from dedupe.config import NearConfig
-from dedupe.duplicates.verify import score_pairs
 
 I64Array = npt.NDArray[np.int64]
-U32Array = npt.NDArray[np.uint32]
 
 # 50 bins of 0.02 over [0, 1]: fine enough to read a threshold to two decimals.
 BINS = 50
@@ -28,30 +26,6 @@ NEAR_MISSES = 50
 NEAR_MISS_MARGIN = 0.2
 JACCARD_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))  # 0.30 ... 0.90
 CONTAINMENT_GRID = tuple(round(0.4 + 0.05 * i, 2) for i in range(13))  # 0.40 ... 1.00
-
-
-class ShingleSets(Protocol):
-    """Shingle sets of documents (row ``i``) followed by their lead sets (row ``n_docs + i``)."""
-
-    @property
-    def config(self) -> NearConfig:
-        """The thresholds the pairs were verified at."""
-        ...
-
-    @property
-    def n_docs(self) -> int:
-        """Documents in the sets; lead sets start at this row."""
-        ...
-
-    @property
-    def offsets(self) -> I64Array:
-        """Row offsets into ``hashes``."""
-        ...
-
-    @property
-    def hashes(self) -> U32Array:
-        """Sorted unique shingle hashes of each row."""
-        ...
 
 
 def _histogram(values: npt.NDArray[np.float64]) -> list[int]:
@@ -73,45 +47,32 @@ def _dropped_at(
 
 
 def similarity_record(
-    sets: ShingleSets,
-    left: I64Array,
-    right: I64Array,
+    config: NearConfig,
+    jaccard: npt.NDArray[np.float64],
+    containment: npt.NDArray[np.float64],
+    lead: npt.NDArray[np.float64],
     passed: npt.NDArray[np.bool_],
     *,
+    left: I64Array,
+    right: I64Array,
     ids: pl.Series,
     ranks: npt.NDArray[np.integer[Any]],
     lead_threshold: float,
 ) -> dict[str, Any]:
-    """Summarize the scored candidate pairs ``(left, right)`` (rows of ``sets``).
+    """Summarize the scored candidate pairs ``(left, right)`` from their measures.
 
-    ``passed`` is verification's answer for each pair; ``ids`` and ``ranks`` are each row's
-    ``doc_id`` and canonical rank. Returns the histograms of Jaccard and containment for passed
-    and rejected pairs, the near misses (up to ``NEAR_MISSES``), and the ``thresholds`` table:
-    how many documents would be near duplicates at other Jaccard and containment thresholds
-    (a document counts when it passes against a better-ranked candidate; the cluster guard may
-    keep a few of them, so the row at the run's thresholds is given beside the actual count).
-    Pairs LSH never proposed, or that the pre-filter dropped, are not here: below the run's
-    thresholds the counts are lower bounds.
+    ``jaccard``, ``containment`` and ``lead`` are what verification measured on each pair
+    (``lead`` wherever containment reaches ``min(CONTAINMENT_GRID)``), ``passed`` its answer
+    at ``config``'s thresholds; ``ids`` and ``ranks`` are each row's ``doc_id`` and canonical
+    rank. Returns the histograms of Jaccard and containment for passed and rejected pairs,
+    the near misses (up to ``NEAR_MISSES``), and the ``thresholds`` table: how many documents
+    would be near duplicates at other Jaccard and containment thresholds (a document counts
+    when it passes against a better-ranked candidate; the cluster guard may keep a few of
+    them, so the row at the run's thresholds is given beside the actual count). Pairs LSH
+    never proposed, or that the pre-filter dropped, are not here: below the run's thresholds
+    the counts are lower bounds.
     """
-    config = sets.config
-    scored = score_pairs(
-        pl.DataFrame({"left": left.astype(np.uint32), "right": right.astype(np.uint32)}),
-        sets.offsets,
-        sets.hashes,
-    )
-    jaccard = scored.get_column("jaccard").to_numpy()
-    containment = scored.get_column("containment").to_numpy()
-    # The lead only matters where containment could pass at some threshold of the table.
-    lead_values = np.zeros(len(left), dtype=np.float64)
-    maybe = np.flatnonzero(containment >= min(CONTAINMENT_GRID))
-    if len(maybe):
-        sizes = np.diff(sets.offsets)
-        a, b = left[maybe], right[maybe]
-        shorter = np.where(sizes[a] <= sizes[b], a, b) + sets.n_docs
-        longer = np.where(sizes[a] <= sizes[b], b, a)
-        pairs = pl.DataFrame({"left": shorter.astype(np.uint32), "right": longer.astype(np.uint32)})
-        lead = score_pairs(pairs, sets.offsets, sets.hashes).get_column("containment")
-        lead_values[maybe] = lead.to_numpy()
+    lead_values = np.where(containment >= min(CONTAINMENT_GRID), lead, 0.0)
     lead_ok = lead_values >= lead_threshold
     worse = np.where(ranks[left] > ranks[right], left, right).astype(np.int64)
 

@@ -347,7 +347,9 @@ class Runner:
         if config.near.enabled:
             fingerprint(frame.get_column(NORMALIZED), config.near).save(self._prints_folder(index))
             # The opening's signature (dedupe.duplicates.leads) travels with the keys.
-            frame = frame.with_columns(lead_signature_column(frame[NORMALIZED], config.near))
+            frame = frame.with_columns(
+                lead_signature_column(frame[NORMALIZED], config.near, texts=frame[TEXT])
+            )
             near_keys = [LEAD_SIGNATURE]
         seconds["fingerprint"] = time.perf_counter() - started
         public = [c for c in frame.columns if not c.startswith(INTERNAL_PREFIX) or c == ROW_INDEX]

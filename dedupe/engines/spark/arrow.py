@@ -49,6 +49,9 @@ LEARNED_COUNTS = "_learned_counts"  # a batch's removals per learned key, on its
 SCORED = "_scored"  # scored candidate pairs whose left side is this document
 OTHER = "_other"
 PASSED = "_passed"
+# The shingle sets' Jaccard and containment of a scored pair (duplicates.near.PairScores).
+JACCARD = "_jaccard"
+CONTAINMENT = "_containment"
 KEEPER = "_keeper"
 
 INT_LIST = pa.list_(pa.int32())
@@ -116,7 +119,14 @@ PAIRS = pa.schema([("left", pa.int64()), ("right", pa.int64())])
 FACTS_ARROW = pa.list_(pa.struct([("place", pa.string()), ("fact", pa.string())]))
 FACT_ROWS = pa.schema([(ROW_INDEX, pa.int64()), (FACTS, FACTS_ARROW)])
 SCORES = pa.schema(
-    [("left", pa.int64()), ("right", pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())]
+    [
+        ("left", pa.int64()),
+        ("right", pa.int64()),
+        (PASSED, pa.bool_()),
+        (SIMILARITY, pa.float64()),
+        (JACCARD, pa.float64()),
+        (CONTAINMENT, pa.float64()),
+    ]
 )
 EXACT = pa.schema([(ROW_INDEX, pa.int64()), (KEEPER, pa.int64())])
 CLUSTER_ROWS = pa.schema(
@@ -133,7 +143,15 @@ CLUSTER_ROWS = pa.schema(
     ]
 )
 SCORED_TYPE = pa.list_(
-    pa.struct([(OTHER, pa.int64()), (PASSED, pa.bool_()), (SIMILARITY, pa.float64())])
+    pa.struct(
+        [
+            (OTHER, pa.int64()),
+            (PASSED, pa.bool_()),
+            (SIMILARITY, pa.float64()),
+            (JACCARD, pa.float64()),
+            (CONTAINMENT, pa.float64()),
+        ]
+    )
 )
 
 

@@ -218,7 +218,9 @@ def clean_and_fingerprint(
             columns[SIGNATURE] = list_array(
                 np.arange(0, n * step + 1, step, dtype=np.int64), prints.signatures.ravel()
             )
-            openings = opening_signatures(frame.get_column(NORMALIZED), config.near)
+            openings = opening_signatures(
+                frame.get_column(NORMALIZED), config.near, texts=frame.get_column(TEXT)
+            )
             columns[OPENING] = list_array(
                 np.arange(0, n * LEAD_PERM + 1, LEAD_PERM, dtype=np.int64), openings.ravel()
             )
@@ -280,6 +282,9 @@ def _pair_prints(batch: pa.RecordBatch, num_perm: int) -> Fingerprints:
 def score_candidates(batches: Batches, *, near: NearConfig) -> Batches:
     """Verify candidate pairs as the local stage does: MinHash pre-filter, then the scorer.
 
+    Each pair comes with its answer, the similarity that decided and its Jaccard and
+    containment (`PairScores`), which the decision reads rather than scoring the pair again.
+
     Pairs the pre-filter drops are not returned (the local stage never scores them).
     """
     for batch in batches:
@@ -294,11 +299,10 @@ def score_candidates(batches: Batches, *, near: NearConfig) -> Batches:
             keep = is_plausible(prints, left, right, near)
         offsets, hashes = prints.combined()
         scorer = PairScorer(near, 2 * k, offsets, hashes, prints.signatures)
-        passed, similarity = scorer(left[keep], right[keep])
+        scores = scorer.score(left[keep], right[keep])
         rows = [batch.column(name).filter(pa.array(keep)) for name in ("left", "right")]
-        yield pa.RecordBatch.from_arrays(
-            [*rows, pa.array(passed), pa.array(similarity)], schema=SCORES
-        )
+        measures = [scores.passed, scores.similarity, scores.jaccard, scores.containment]
+        yield pa.RecordBatch.from_arrays([*rows, *(pa.array(m) for m in measures)], schema=SCORES)
 
 
 def document_facts(batches: Batches) -> Batches:

@@ -37,11 +37,13 @@ from dedupe.duplicates.near import lsh_parameters
 from dedupe.engines.local.passes import CLUSTER_COLUMNS, LEDGER_COLUMNS
 from dedupe.engines.spark.arrow import (
     CLEANED_FIELDS,
+    CONTAINMENT,
     EXACT,
     FACT_ROWS,
     FACTS,
     FILLED,
     HASHES,
+    JACCARD,
     KEEPER,
     LEADS,
     OPENING,
@@ -327,9 +329,11 @@ class _Run:
                 .filter(F.col("_l") == F.col("_r"))
                 .groupBy("left")
                 .agg(
-                    F.collect_list(F.struct(F.col("right").alias(OTHER), PASSED, SIMILARITY)).alias(
-                        SCORED
-                    )
+                    F.collect_list(
+                        F.struct(
+                            F.col("right").alias(OTHER), PASSED, SIMILARITY, JACCARD, CONTAINMENT
+                        )
+                    ).alias(SCORED)
                 )
                 .withColumnRenamed("left", ROW_INDEX)
             )
@@ -342,7 +346,10 @@ class _Run:
                 *[F.lit(None).cast("array<int>").alias(c) for c in (HASHES, LEADS, SIGNATURE)],
                 F.lit(None).cast("array<struct<place:string,fact:string>>").alias(FACTS),
                 F.lit(None)
-                .cast(f"array<struct<{OTHER}:bigint,{PASSED}:boolean,{SIMILARITY}:double>>")
+                .cast(
+                    f"array<struct<{OTHER}:bigint,{PASSED}:boolean,"
+                    f"{SIMILARITY}:double,{JACCARD}:double,{CONTAINMENT}:double>>"
+                )
                 .alias(SCORED),
             )
         schema = _decisions_schema(rank_columns, config)

@@ -17,9 +17,11 @@ from dedupe.duplicates.facts import FACTS_TYPE
 from dedupe.duplicates.fingerprints import Fingerprints
 from dedupe.duplicates.near import ScoredCandidates
 from dedupe.engines.spark.arrow import (
+    CONTAINMENT,
     EXACT,
     FACTS,
     HASHES,
+    JACCARD,
     KEEPER,
     LEADS,
     OTHER,
@@ -85,7 +87,12 @@ def decide_groups(table: pa.Table, *, config: PipelineConfig, schema: pa.Schema)
         pl.lit(None, pl.Float64).alias(SIMILARITY),
     )
     scored = _scored_pairs(frame).select(
-        "left", "right", pl.col(PASSED).alias("passed"), SIMILARITY
+        "left",
+        "right",
+        pl.col(PASSED).alias("passed"),
+        SIMILARITY,
+        pl.col(JACCARD).alias("jaccard"),
+        pl.col(CONTAINMENT).alias("containment"),
     )
     evidence = ScoredCandidates(prints, scored, facts)
     frame = frame.drop(SCORED)
