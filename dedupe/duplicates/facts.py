@@ -79,9 +79,9 @@ MAX_REPORTED_VETOES = 20
 MAX_REPORTED_FACTS = 8
 # The facts are found for this many documents, and compared for this many pairs, at a time:
 # the word frames of a whole corpus's pairs would hold gigabytes (1.2 GB more at 100,000
-# documents of the duplicate-heavy benchmark), a chunk's a few megabytes.
+# documents), a chunk's some tens of megabytes.
 CHUNK_DOCUMENTS = 4096
-CHUNK_PAIRS = 32768
+CHUNK_PAIRS = 8192
 
 
 def substituted_facts(left: pl.Series, right: pl.Series) -> pl.DataFrame:

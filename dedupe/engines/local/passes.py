@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import polars as pl
 
 from dedupe.clean.phases import (
@@ -452,19 +453,39 @@ class Runner:
         """
         row_ids = table.get_column(ROW_INDEX)
         parts = [self.workspace.spill_path("clean", i) for i in self.passes.parts]
+        # Each part's lowest and highest row index, read once: a call reads only the parts
+        # that can hold a row it asks for (callers ask a few thousand rows at a time, in
+        # corpus order, so one or two parts), not the text of every part.
+        bounds: list[tuple[int | None, int | None]] = []
 
         def texts(rows: IndexArray) -> pl.Series:
             wanted = pl.DataFrame({ROW_INDEX: row_ids.gather(rows)})
-            if not parts:
+            asked_ids = np.sort(wanted.get_column(ROW_INDEX).drop_nulls().to_numpy())
+            if not bounds:
+                bounds.extend(
+                    pl.scan_parquet(part)
+                    .select(pl.col(ROW_INDEX).min().alias("low"), pl.col(ROW_INDEX).max())
+                    .collect()
+                    .row(0)
+                    for part in parts
+                )
+            chosen = [
+                part
+                for part, (low, high) in zip(parts, bounds, strict=True)
+                if low is not None
+                and high is not None
+                and np.searchsorted(asked_ids, low) < np.searchsorted(asked_ids, high, "right")
+            ]
+            if not chosen:
                 return pl.Series(TEXT, [None] * len(rows), dtype=pl.String)
-            asked = wanted.get_column(ROW_INDEX).drop_nulls().implode()
+            asked = pl.Series(ROW_INDEX, asked_ids).implode()
             # Part by part: parts may hold different pass-through columns.
             found = pl.concat(
                 [
                     pl.scan_parquet(part)
                     .select(ROW_INDEX, TEXT)
                     .filter(pl.col(ROW_INDEX).is_in(asked))
-                    for part in parts
+                    for part in chosen
                 ]
             ).collect()
             joined = wanted.join(found, on=ROW_INDEX, how="left", maintain_order="left")
