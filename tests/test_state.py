@@ -80,6 +80,7 @@ TAMPERED = [
     ("meta-key", edit_meta(without("num_perm")), "has no key 'num_perm'"),
     ("meta-type", edit_meta(lambda m: {**m, "num_perm": "128"}), "num_perm='128', not a int"),
     ("meta-format", edit_meta(lambda m: {**m, "format": 9}), "state format 9; this dedupe reads"),
+    ("meta-format-1", edit_meta(lambda m: {**m, "format": 1}), "state format 1; this dedupe reads"),
     ("meta-negative", edit_meta(lambda m: {**m, "documents": -1}), "negative documents (-1)"),
     (
         "meta-inflated",

@@ -23,7 +23,10 @@ from dedupe.duplicates.fingerprints import Fingerprints
 from dedupe.errors import ConfigError, InputError
 from dedupe.schema import CONTENT_KEY, DOC_ID, LENGTH
 
-STATE_FORMAT = 1
+# 2: the openings' signatures (`_lead_signature`) take a first line of at most 20 words (a
+# headline) with the 25 words after it; format 1's were the first 25 words, and comparing the
+# two would silently miss briefs, so a format-1 state must be rebuilt.
+STATE_FORMAT = 2
 _COUNTS = ("_shingle_count", "_lead_count")
 
 
