@@ -154,13 +154,14 @@ def load_kernels() -> dict[str, Any]:
         if _LOADED:
             return dict(_LOADED)
         started = time.perf_counter()
-        gc.freeze()  # what is loaded already, so that collections during the loading skip it
         import_seconds = compile_kernels()
         for function in _WARM_UPS:
             function()
         # numba's compiler leaves some hundred thousand objects that live as long as the
         # process; frozen, they are out of the collector's way (each full collection walked
-        # them, about 90 ms, five times in a 20,000-document run).
+        # them, about 90 ms, five times in a 20,000-document run). Collected first, so that no
+        # garbage cycle of the moment is frozen (it would never be freed).
+        gc.collect()
         gc.freeze()
         _LOADED.update(
             seconds=round(time.perf_counter() - started, 3),

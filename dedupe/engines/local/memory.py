@@ -34,9 +34,10 @@ def freeze_loaded_objects() -> None:
 
     They live for the process, yet every full collection visits them all; `gc.freeze` moves
     them to a permanent generation, so the collections a run triggers cost what its own
-    objects do. Objects frozen here are never freed by the collector (reference counting still
-    frees them).
+    objects do. Garbage is collected first, so only live objects are frozen: a frozen object
+    is still freed by reference counting, but a frozen cycle never would be.
     """
+    gc.collect()
     gc.freeze()
 
 
