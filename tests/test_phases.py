@@ -265,6 +265,21 @@ def test_clean_corpus_is_idempotent(docs: list[list[str]], mode: str, sourced: b
     assert twice.corpus.equals(once.corpus)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: a learned line removed from above a caption pair leaves the fuzzy repeat "
+    "without the prose line that separated it, so a second pass removes it",
+)
+def test_clean_corpus_is_idempotent_when_a_learned_caption_opens_the_document() -> None:
+    caption = PARAGRAPHS[0] + " /AFP"
+    docs = [[caption], [caption, PARAGRAPHS[0], caption, PARAGRAPHS[1]]]
+    corpus = _corpus(["\n".join(doc) for doc in docs])
+    config = CleanConfig(learn_min_docs=2)
+    once = clean_corpus(corpus, config)
+    twice = clean_corpus(once.corpus, config)
+    assert twice.removed_lines.height == 0, twice.removed_lines.rows()
+
+
 @settings(deadline=None)
 @given(st.lists(st.text(max_size=80), min_size=1, max_size=6))
 def test_clean_corpus_is_idempotent_on_arbitrary_text(texts: list[str]) -> None:
