@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 # No deadline: these machines are shared and 2-core, and a test must fail on its answers, not
 # on how busy the machine was (a 200 ms deadline failed at a load average of 14).
 # Derandomized: CI must give the same answer on every run (a random search once found the
-# caption idempotence case pinned as an xfail in tests/test_phases.py).
+# caption idempotence case now in tests/test_phases.py and tests/test_captions.py).
 settings.register_profile("dev", max_examples=50, deadline=None, derandomize=True)
 settings.register_profile(
     "ci",

@@ -10,7 +10,9 @@ from dedupe.clean.captions import (
     find_repeated_captions,
     fuzzy_similarity,
     numpy_char_histograms,
+    removed_repeats,
 )
+from dedupe.clean.captions import _removed_repeats_kernel as removed_repeats_kernel
 
 
 def _lines(doc_lines: dict[str, list[str]]) -> pl.DataFrame:
@@ -78,6 +80,48 @@ def test_prose_between_two_occurrences_keeps_the_repeat() -> None:
     # The second copy of a prose line repeats, so it does not separate what surrounds it.
     assert repeated.rows() == [("caption", 2), ("repeated prose", 4), ("repeated prose", 5)]
     assert find_repeated_captions(lines, similarity=90.0).height == 5
+
+
+def test_a_page_that_prints_its_article_twice_keeps_the_second_copy_whole() -> None:
+    """Each paragraph of the second copy has the first copy's later paragraphs, or the second
+    copy's earlier ones, between it and its first print; before, only its last paragraph went."""
+    article = [
+        PROSE,
+        "On Monday the court was shown the map of the route he took that night.",
+        "The hearing continues on Thursday, when the officers are expected to speak.",
+    ]
+    lines = _lines({"twice": [*article, *article, "Share this article"]}).with_columns(
+        pl.col("_key").str.ends_with(".").alias("_prose")
+    )
+    assert find_repeated_captions(lines, similarity=90.0, separator="_prose").height == 0
+
+
+def test_a_caption_printed_after_its_paragraph_repeats_it() -> None:
+    """A line that is not prose, printed right after the paragraph it was cut from, goes,
+    wherever the first print of its own text stands (a found idempotence case: a second pass
+    found it once an earlier copy of the caption was gone)."""
+    caption = PROSE.removesuffix(".") + " /AFP"
+    lines = _lines(
+        {"after": [caption, PROSE, caption, "The hearing continues on Thursday as planned."]}
+    ).with_columns(pl.col("_key").str.ends_with(".").alias("_prose"))
+    repeated = find_repeated_captions(lines, similarity=90.0, separator="_prose")
+    assert repeated.rows() == [("after", 3)]
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(min_value=-1, max_value=12)), max_size=40))
+def test_removed_repeats_kernel_equals_its_python_reference(
+    lines: list[tuple[bool, int]],
+) -> None:
+    prose = np.array([is_prose for is_prose, _ in lines], dtype=np.bool_)
+    # A partner is an earlier row or -1.
+    partner = np.array(
+        [earlier if earlier < row else -1 for row, (_, earlier) in enumerate(lines)],
+        dtype=np.int64,
+    )
+    expected = removed_repeats(prose, partner)
+    assert np.array_equal(removed_repeats_kernel(prose, partner), expected)
+    # A removed line is a repeat, and never a separator.
+    assert not (expected & (partner < 0)).any()
 
 
 def test_find_repeated_captions_ignores_short_lines() -> None:

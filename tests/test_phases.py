@@ -265,11 +265,6 @@ def test_clean_corpus_is_idempotent(docs: list[list[str]], mode: str, sourced: b
     assert twice.corpus.equals(once.corpus)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a learned line removed from above a caption pair leaves the fuzzy repeat "
-    "without the prose line that separated it, so a second pass removes it",
-)
 def test_clean_corpus_is_idempotent_when_a_learned_caption_opens_the_document() -> None:
     caption = PARAGRAPHS[0] + " /AFP"
     docs = [[caption], [caption, PARAGRAPHS[0], caption, PARAGRAPHS[1]]]

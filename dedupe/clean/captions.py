@@ -45,6 +45,7 @@ _CHUNK_PAIRS = 131_072
 # low five bits of a character's first byte keep a-z apart and fold digits onto letters.
 HISTOGRAM_BUCKETS = 32
 _PROSE = "_prose"
+_PARTNER_KEY = "_partner_key"
 
 
 def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
@@ -139,10 +140,11 @@ def char_histograms(keys: pl.Series) -> npt.NDArray[np.int16]:
 
 @warm_up
 def warm_up_caption_kernels() -> None:
-    """Compile the caption kernel (or load it from numba's cache) as the kernels load."""
+    """Compile the caption kernels (or load them from numba's cache) as the kernels load."""
     _histogram_kernel(
         np.array([0, 2], dtype=np.int64), np.frombuffer(b"up", np.uint8), _BUCKET_OF_BYTE
     )
+    _removed_repeats_kernel(np.ones(2, dtype=np.bool_), np.array([-1, 0], dtype=np.int64))
 
 
 def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:
@@ -179,12 +181,13 @@ def find_repeated_captions(
     nothing.
 
     With ``separator``, a boolean column marking article prose, a repeat is kept when a prose
-    line that is not itself a repeat lies between it and its earlier occurrence: a caption is
+    line that stays lies between it and the nearest earlier line it repeats: a caption is
     printed twice in a row (once with its credit), while a subheading that recurs between the
     paragraphs of a timeline, or a headline that repeats the page title after the text began,
     is part of the article. A prose line is not a fuzzy repeat of an earlier line that is not
     prose: that is a headline cut from the article's lead sentence; nor are two lines that both
-    hold numbers, and not the same ones (the rows of a table).
+    hold numbers, and not the same ones (the rows of a table). A line that is not prose does
+    repeat the prose line it was cut from (a caption printed after its paragraph).
 
     Only the first occurrence of each text in a document is scored (a later copy is an exact
     repeat already), and only pairs that pass two bounds on the Indel distance the ratio is
@@ -211,82 +214,123 @@ def find_repeated_captions(
         .collect()
     )
     earlier, later = _fuzzy_pairs(firsts, similarity)
-    prose = firsts.get_column(_PROSE)
     numbers = firsts.select(
         pl.col(KEY).str.extract_all(r"\d+").list.join(" ").alias("_numbers")
     ).to_series()
-    # A prose line that resembles an earlier line that is not prose is the lead sentence a
-    # headline was cut from ("X, who led the team, has died." below "X, who led the team"), and
-    # two lines whose numbers differ are two rows of a table or two notes of a results report
-    # ("Shr 16 cts vs nine cts", "Shr 13 cts vs six cts"), not two copies of one caption.
-    fuzzy = (
-        pl.DataFrame(
-            {
-                DOC_ID: firsts.get_column(DOC_ID).gather(later),
-                LINE_NO: firsts.get_column(LINE_NO).gather(later),
-                "_earlier": firsts.get_column(LINE_NO).gather(earlier),
-                "_lead": prose.gather(later) & ~prose.gather(earlier),
-                "_later_numbers": numbers.gather(later),
-                "_earlier_numbers": numbers.gather(earlier),
-            }
-        )
-        .filter(
-            ~pl.col("_lead")
-            & (
-                (pl.col("_later_numbers") == pl.col("_earlier_numbers"))
-                | (pl.col("_later_numbers") == "")
-                | (pl.col("_earlier_numbers") == "")
-            )
-        )
-        .drop("_lead", "_later_numbers", "_earlier_numbers")
-        .lazy()
+    # Two lines whose numbers differ are two rows of a table or two notes of a results report
+    # ("Shr 16 cts vs nine cts", "Shr 13 cts vs six cts"), not two copies of one caption. The
+    # pairs are of texts, in both directions: any occurrence of one can repeat the other.
+    pairs = pl.DataFrame(
+        {
+            DOC_ID: firsts.get_column(DOC_ID).gather(later),
+            KEY: firsts.get_column(KEY).gather(later),
+            _PARTNER_KEY: firsts.get_column(KEY).gather(earlier),
+            "_numbers": numbers.gather(later),
+            "_partner_numbers": numbers.gather(earlier),
+        }
+    ).filter(
+        (pl.col("_numbers") == pl.col("_partner_numbers"))
+        | (pl.col("_numbers") == "")
+        | (pl.col("_partner_numbers") == "")
     )
-    # Repeats are rare: only documents that have one are looked at again.
-    documents = pl.concat([eligible.filter(~first).select(DOC_ID), fuzzy.select(DOC_ID)]).unique()
-    # A separator is a prose line that repeats nothing. `_seen` counts them up to each line; it
-    # runs over all documents, and only differences within one document are used.
-    is_repeat = ~pl.struct(DOC_ID, KEY).is_first_distinct() | pl.col("_fuzzy")
-    seen = (
-        frame.join(documents, on=DOC_ID, how="semi")
-        .join(
-            fuzzy.select(DOC_ID, LINE_NO, pl.lit(value=True).alias("_fuzzy")).unique(),
-            on=[DOC_ID, LINE_NO],
-            how="left",
-        )
-        .sort(DOC_ID, LINE_NO)
-        .with_columns(pl.col("_fuzzy").fill_null(value=False))
-        .with_columns((pl.col(_PROSE) & ~is_repeat).cast(pl.UInt32).cum_sum().alias("_seen"))
-        .select(DOC_ID, LINE_NO, KEY, CHARS, "_seen")
-        .collect()
-        .lazy()
+    fuzzy = pl.concat(
+        [
+            pairs.select(DOC_ID, KEY, _PARTNER_KEY),
+            pairs.select(DOC_ID, pl.col(_PARTNER_KEY).alias(KEY), pl.col(KEY).alias(_PARTNER_KEY)),
+        ]
     )
-    # Exact repeats are compared with the previous occurrence of their text.
-    same_text = (pl.col(DOC_ID) == pl.col(DOC_ID).shift(1)) & (pl.col(KEY) == pl.col(KEY).shift(1))
-    exact = (
-        seen.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
-        .sort(DOC_ID, KEY, LINE_NO)
-        .with_columns(pl.col("_seen").shift(1).alias("_seen_before"), same_text.alias("_same"))
-        .filter(pl.col("_same"))
-    )
-    seen_at = seen.select(DOC_ID, LINE_NO, "_seen")
-    fuzzy = fuzzy.join(seen_at, on=[DOC_ID, LINE_NO]).join(
-        seen_at.rename({LINE_NO: "_earlier", "_seen": "_seen_before"}), on=[DOC_ID, "_earlier"]
-    )
-    repeated = (
-        pl.concat(
-            [
-                exact.select(DOC_ID, LINE_NO, "_seen", "_seen_before"),
-                fuzzy.select(DOC_ID, LINE_NO, "_seen", "_seen_before"),
-            ]
-        )
-        .filter(pl.col("_seen") == pl.col("_seen_before"))
-        .select(DOC_ID, LINE_NO)
-        .unique()
-        .sort(DOC_ID, LINE_NO)
-        .collect()
-    )
+    documents = pl.concat(
+        [eligible.filter(~first).select(DOC_ID), fuzzy.lazy().select(DOC_ID)]
+    ).unique()
+    repeated = _decide_repeats(frame.join(documents, on=DOC_ID, how="semi"), fuzzy)
     logger.debug("%d repeated lines", repeated.height)
     return repeated
+
+
+def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame) -> pl.DataFrame:
+    """``(doc_id, line_no)`` of the repeats with no separator between them and their partner.
+
+    A line's partner is the nearest earlier line it repeats: the previous line of its text, or
+    the last earlier occurrence of a text it resembles. A prose line does not repeat an earlier
+    line that is not prose: that is the headline its lead sentence was cut from.
+
+    Args:
+        lines: the documents' non-empty lines with ``_key``, ``_chars`` and ``_prose``.
+        fuzzy: ``doc_id``, ``_key`` and ``_partner_key``: the texts each text resembles.
+    """
+    ordered = lines.sort(DOC_ID, LINE_NO).with_row_index("_pos").collect()
+    if ordered.height == 0:
+        return ordered.select(DOC_ID, LINE_NO)
+    exact = (
+        ordered.lazy()
+        .filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
+        .select("_pos", pl.col("_pos").shift(1).over(DOC_ID, KEY).alias("_partner"))
+    )
+    occurrences = ordered.lazy().select(DOC_ID, KEY, "_pos", _PROSE)
+    partners = occurrences.select(
+        DOC_ID,
+        pl.col(KEY).alias(_PARTNER_KEY),
+        pl.col("_pos").alias("_partner"),
+        pl.col(_PROSE).alias("_partner_prose"),
+    )
+    resembled = (
+        occurrences.join(fuzzy.lazy(), on=[DOC_ID, KEY])
+        .sort("_pos")
+        .join_asof(
+            partners.sort("_partner"),
+            left_on="_pos",
+            right_on="_partner",
+            by=[DOC_ID, _PARTNER_KEY],
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,  # sorted by `_pos` above, so within every group too
+        )
+        .filter(~(pl.col(_PROSE) & ~pl.col("_partner_prose")).fill_null(value=True))
+        .select("_pos", "_partner")
+    )
+    nearest = (
+        pl.concat([exact, resembled])
+        .drop_nulls()
+        .group_by("_pos")
+        .agg(pl.col("_partner").max())
+        .collect()
+    )
+    partner = np.full(ordered.height, -1, dtype=np.int64)
+    partner[nearest.get_column("_pos").to_numpy()] = nearest.get_column("_partner").to_numpy()
+    prose = ordered.get_column(_PROSE).to_numpy().astype(np.bool_)
+    removed = (
+        _removed_repeats_kernel(prose, partner)
+        if use_kernels(ordered.height)
+        else removed_repeats(prose, partner)
+    )
+    return ordered.filter(pl.Series(removed)).select(DOC_ID, LINE_NO)
+
+
+def removed_repeats(
+    prose: npt.NDArray[np.bool_], partner: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which lines are removed repeats, in one pass over the lines in document order.
+
+    Contract: ``partner[i]`` is the row of the nearest earlier line of the same document that
+    line ``i`` repeats, or -1. A repeat is removed when no separator lies between it and its
+    partner; a separator is a prose line that stays, whether or not it repeats an earlier line
+    (a page that prints its article twice keeps the second copy whole, not all but its last
+    paragraph). Plain Python: the reference of the compiled kernel, and what small calls run.
+    """
+    removed = np.zeros(len(prose), dtype=np.bool_)
+    separators = np.zeros(len(prose), dtype=np.int64)  # separators up to each line, included
+    count = 0
+    for line in range(len(prose)):
+        earlier = partner[line]
+        if earlier >= 0 and separators[earlier] == count:
+            removed[line] = True
+        elif prose[line]:
+            count += 1
+        separators[line] = count
+    return removed
+
+
+_removed_repeats_kernel = kernel(removed_repeats)
 
 
 def _fuzzy_pairs(firsts: pl.DataFrame, similarity: float) -> tuple[np.ndarray, np.ndarray]:
