@@ -77,8 +77,9 @@ def test_prose_between_two_occurrences_keeps_the_repeat() -> None:
         }
     ).with_columns(pl.col("_key").str.ends_with(".").alias("_prose"))
     repeated = find_repeated_captions(lines, similarity=90.0, separator="_prose")
-    # The second copy of a prose line repeats, so it does not separate what surrounds it.
-    assert repeated.rows() == [("caption", 2), ("repeated prose", 4), ("repeated prose", 5)]
+    # The second copy of a prose line repeats, so it does not separate what surrounds it. The
+    # caption's two copies stand above the first paragraph: the later one stays.
+    assert repeated.rows() == [("caption", 1), ("repeated prose", 4), ("repeated prose", 5)]
     assert find_repeated_captions(lines, similarity=90.0).height == 5
 
 
@@ -94,6 +95,26 @@ def test_a_page_that_prints_its_article_twice_keeps_the_second_copy_whole() -> N
         pl.col("_key").str.ends_with(".").alias("_prose")
     )
     assert find_repeated_captions(lines, similarity=90.0, separator="_prose").height == 0
+
+
+def test_above_the_first_paragraph_the_later_copy_stays() -> None:
+    """The page's title bar goes and the headline that opens the article stays. A lead that
+    repeats the deck word for word goes, as below the first paragraph: the first copy stays."""
+    title = "Health minister's sex scandal stuns the government"
+    deck = PROSE
+    body = [
+        "On Monday the court was shown the map of the route he took that night.",
+        "The hearing continues on Thursday, when the officers are expected to speak.",
+    ]
+    lines = _lines(
+        {
+            "title": [title + " - News.com", "Home", "World", title, *body, title],
+            "deck": [title, deck, "Print", "Jan 17, 2008 04:05 PM", deck, *body],
+        }
+    ).with_columns(pl.col("_key").str.ends_with(".").alias("_prose"))
+    repeated = find_repeated_captions(lines, similarity=85.0, separator="_prose")
+    # The title printed again after the text began is part of the article (prose between).
+    assert repeated.rows() == [("deck", 5), ("title", 1)]
 
 
 def test_a_caption_printed_after_its_paragraph_repeats_it() -> None:
@@ -118,9 +139,15 @@ def test_removed_repeats_kernel_equals_its_python_reference(
         [earlier if earlier < row else -1 for row, (_, earlier) in enumerate(lines)],
         dtype=np.int64,
     )
-    expected = removed_repeats(prose, partner)
-    assert np.array_equal(removed_repeats_kernel(prose, partner), expected)
-    # A removed line is a repeat, and never a separator.
+    first = np.zeros(len(lines), dtype=np.bool_)
+    first[:1] = True
+    for opens in (np.zeros(len(lines), np.bool_), prose & (np.arange(len(lines)) % 3 == 0)):
+        for same in (np.zeros(len(lines), np.bool_), partner % 2 == 0):
+            expected = removed_repeats(prose, partner, same, opens, first)
+            compiled = removed_repeats_kernel(prose, partner, same, opens, first)
+            assert np.array_equal(compiled, expected)
+    # Without a head, a removed line is a repeat.
+    expected = removed_repeats(prose, partner, same, np.ones(len(lines), np.bool_), first)
     assert not (expected & (partner < 0)).any()
 
 

@@ -1,7 +1,8 @@
 """Repeated captions: within a document with rapidfuzz, across documents as MinHash line clusters.
 
 A caption printed twice in one article (once with its "/AFP" credit, once without) keeps its first
-occurrence. Across documents, near-identical short lines are clustered so that the learned-lines
+occurrence; above the article's first paragraph the later copy stays instead (the headline that
+opens the article, not the page's title bar printed before it). Across documents, near-identical short lines are clustered so that the learned-lines
 rule of `dedupe.clean.boilerplate` counts a credit reused with small changes as one line.
 """
 
@@ -46,6 +47,7 @@ _CHUNK_PAIRS = 131_072
 HISTOGRAM_BUCKETS = 32
 _PROSE = "_prose"
 _PARTNER_KEY = "_partner_key"
+_PARAGRAPH = "_paragraph"
 
 
 def fuzzy_similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
@@ -144,7 +146,8 @@ def warm_up_caption_kernels() -> None:
     _histogram_kernel(
         np.array([0, 2], dtype=np.int64), np.frombuffer(b"up", np.uint8), _BUCKET_OF_BYTE
     )
-    _removed_repeats_kernel(np.ones(2, dtype=np.bool_), np.array([-1, 0], dtype=np.int64))
+    flags = np.ones(2, dtype=np.bool_)
+    _removed_repeats_kernel(flags, np.array([-1, 0], dtype=np.int64), flags, flags, flags)
 
 
 def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +174,11 @@ def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndar
 
 
 def find_repeated_captions(
-    lines: pl.DataFrame, *, similarity: float, separator: str | None = None
+    lines: pl.DataFrame,
+    *,
+    similarity: float,
+    separator: str | None = None,
+    paragraph: str | None = None,
 ) -> pl.DataFrame:
     """Return ``(doc_id, line_no)`` of lines that repeat an earlier line of the same document.
 
@@ -187,7 +194,10 @@ def find_repeated_captions(
     is part of the article. A prose line is not a fuzzy repeat of an earlier line that is not
     prose: that is a headline cut from the article's lead sentence; nor are two lines that both
     hold numbers, and not the same ones (the rows of a table). A line that is not prose does
-    repeat the prose line it was cut from (a caption printed after its paragraph).
+    repeat the prose line it was cut from (a caption printed after its paragraph). Above the
+    article's first paragraph (its first prose line that repeats nothing and that nothing
+    repeats, or that the next line continues), the earlier of two different copies goes
+    instead: the page's title bar ("Title - Site" above "Title").
 
     Only the first occurrence of each text in a document is scored (a later copy is an exact
     repeat already), and only pairs that pass two bounds on the Indel distance the ratio is
@@ -197,6 +207,8 @@ def find_repeated_captions(
         lines: a line frame with ``_key`` (normalized line) and ``_chars`` (its length).
         similarity: rapidfuzz ratio (0-100) from which two lines are the same caption.
         separator: a boolean column of ``lines``, or None to remove every repeat.
+        paragraph: a boolean column of ``lines`` marking the prose lines that can open an
+            article (sentences, not table rows); ``separator`` when None.
     """
     frame = lines.lazy().select(
         DOC_ID,
@@ -204,6 +216,9 @@ def find_repeated_captions(
         KEY,
         CHARS,
         (pl.col(separator) if separator else pl.lit(value=False)).alias(_PROSE),
+        pl.col(paragraph or separator or "_no_column").alias(_PARAGRAPH)
+        if separator
+        else pl.lit(value=False).alias(_PARAGRAPH),
     )
     eligible = frame.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
     first = pl.col(KEY).is_first_distinct().over(DOC_ID)
@@ -242,12 +257,14 @@ def find_repeated_captions(
     documents = pl.concat(
         [eligible.filter(~first).select(DOC_ID), fuzzy.lazy().select(DOC_ID)]
     ).unique()
-    repeated = _decide_repeats(frame.join(documents, on=DOC_ID, how="semi"), fuzzy)
+    repeated = _decide_repeats(
+        frame.join(documents, on=DOC_ID, how="semi"), fuzzy, head=separator is not None
+    )
     logger.debug("%d repeated lines", repeated.height)
     return repeated
 
 
-def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame) -> pl.DataFrame:
+def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame, *, head: bool) -> pl.DataFrame:
     """``(doc_id, line_no)`` of the repeats with no separator between them and their partner.
 
     A line's partner is the nearest earlier line it repeats: the previous line of its text, or
@@ -257,6 +274,7 @@ def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame) -> pl.DataFrame:
     Args:
         lines: the documents' non-empty lines with ``_key``, ``_chars`` and ``_prose``.
         fuzzy: ``doc_id``, ``_key`` and ``_partner_key``: the texts each text resembles.
+        head: whether a document's head keeps the later copy (see `removed_repeats`).
     """
     ordered = lines.sort(DOC_ID, LINE_NO).with_row_index("_pos").collect()
     if ordered.height == 0:
@@ -297,34 +315,73 @@ def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame) -> pl.DataFrame:
     )
     partner = np.full(ordered.height, -1, dtype=np.int64)
     partner[nearest.get_column("_pos").to_numpy()] = nearest.get_column("_partner").to_numpy()
+    keys = ordered.get_column(KEY)
+    same = (keys.gather(np.maximum(partner, 0)) == keys).fill_null(value=False).to_numpy()
+    same &= partner >= 0
     prose = ordered.get_column(_PROSE).to_numpy().astype(np.bool_)
-    removed = (
-        _removed_repeats_kernel(prose, partner)
-        if use_kernels(ordered.height)
-        else removed_repeats(prose, partner)
+    first = ordered.select(pl.col(DOC_ID) != pl.col(DOC_ID).shift(1)).to_series()
+    first = first.fill_null(value=True).to_numpy().astype(np.bool_)
+    # The article opens at its first paragraph that repeats nothing and that nothing repeats or
+    # the next line continues; without one, or without a separator column, on the first line.
+    paragraph = ordered.get_column(_PARAGRAPH).to_numpy().astype(np.bool_)
+    repeated = np.zeros(ordered.height, dtype=np.bool_)
+    repeated[partner[partner >= 0]] = True  # the kernel works this out again, in its loop
+    continued = np.zeros(ordered.height, dtype=np.bool_)
+    continued[:-1] = paragraph[1:] & ~first[1:]
+    opens = (
+        paragraph & (partner < 0) & (~repeated | continued)
+        if head
+        else np.ones(ordered.height, np.bool_)
     )
+    # A document where no paragraph opens an article has no head.
+    document = np.cumsum(first) - 1
+    opens |= first & (np.bincount(document, weights=opens) == 0)[document]
+    decide = _removed_repeats_kernel if use_kernels(ordered.height) else removed_repeats
+    removed = decide(prose, partner, same, opens, first)
     return ordered.filter(pl.Series(removed)).select(DOC_ID, LINE_NO)
 
 
 def removed_repeats(
-    prose: npt.NDArray[np.bool_], partner: npt.NDArray[np.int64]
+    prose: npt.NDArray[np.bool_],
+    partner: npt.NDArray[np.int64],
+    same: npt.NDArray[np.bool_],
+    opens: npt.NDArray[np.bool_],
+    first: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.bool_]:
     """Which lines are removed repeats, in one pass over the lines in document order.
 
-    Contract: ``partner[i]`` is the row of the nearest earlier line of the same document that
-    line ``i`` repeats, or -1. A repeat is removed when no separator lies between it and its
-    partner; a separator is a prose line that stays, whether or not it repeats an earlier line
-    (a page that prints its article twice keeps the second copy whole, not all but its last
-    paragraph). Plain Python: the reference of the compiled kernel, and what small calls run.
+    Contract: ``first[i]`` marks a document's first line and ``partner[i]`` is the row of the
+    nearest earlier line of the same document that line ``i`` repeats, or -1; ``same[i]`` says
+    that the two lines' texts are equal. A repeat is
+    removed when no separator lies between it and its partner; a separator is a prose line that
+    stays, whether or not it repeats an earlier line (a page that prints its article twice keeps
+    the second copy whole, not all but its last paragraph). The head of a document runs up to
+    its first line with ``opens``. There, of two different copies, the earlier goes instead (a
+    page's title bar, "Title - Site", is printed again as the headline that opens the article),
+    unless it is prose and the later copy is not (a caption cut from a paragraph); so a head
+    line that a later line repeats does not separate: it may go.
+    Plain Python: the reference of the compiled kernel, and what small calls run.
     """
     removed = np.zeros(len(prose), dtype=np.bool_)
+    repeated = np.zeros(len(prose), dtype=np.bool_)
+    for line in range(len(prose)):
+        if partner[line] >= 0:
+            repeated[partner[line]] = True
     separators = np.zeros(len(prose), dtype=np.int64)  # separators up to each line, included
     count = 0
+    head = False
     for line in range(len(prose)):
+        if first[line]:
+            head = True
+        if opens[line]:
+            head = False
         earlier = partner[line]
         if earlier >= 0 and separators[earlier] == count:
-            removed[line] = True
-        elif prose[line]:
+            if head and not same[line] and (prose[line] or not prose[earlier]):
+                removed[earlier] = True
+            else:
+                removed[line] = True
+        elif prose[line] and not (head and repeated[line]):
             count += 1
         separators[line] = count
     return removed

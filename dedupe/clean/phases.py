@@ -269,13 +269,15 @@ def mark_lines(corpus: pl.DataFrame, config: CleanConfig) -> pl.DataFrame:
         line_features(exploded, config), on=LINE, how="left", maintain_order="left"
     )
     table_row = pl.col(KEY).str.count_matches(r"\d+([.,]\d+)*") >= TABLE_ROW_NUMBERS
-    prose = pl.col("_text_rule").is_null() & (
-        (pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)) | table_row
-    )
+    paragraph = pl.col("_text_rule").is_null() & pl.col(SENTENCE) & (pl.col(WORDS) >= PROSE_WORDS)
     repeated = find_repeated_captions(
-        lines.filter(pl.col(CHARS) > 0).with_columns(prose.alias("_prose")),
+        lines.filter(pl.col(CHARS) > 0).with_columns(
+            paragraph.alias("_paragraph"),
+            (paragraph | (pl.col("_text_rule").is_null() & table_row)).alias("_prose"),
+        ),
         similarity=config.caption_similarity,
         separator="_prose",
+        paragraph="_paragraph",
     ).with_columns(pl.lit("repeated_caption").alias("_caption"))
     lines = lines.join(repeated, on=[DOC_ID, LINE_NO], how="left", maintain_order="left")
     lines = lines.with_columns(pl.coalesce("_text_rule", "_caption").alias(MARK))
