@@ -176,14 +176,17 @@ def test_cluster_short_lines_joins_credit_variants_only() -> None:
 
 def test_find_repeated_captions_keeps_a_lead_and_table_rows() -> None:
     """A lead sentence below the headline cut from it is no repeat, nor are two table rows
-    whose numbers differ; a caption printed twice still is."""
+    whose numbers differ, nor a command and its undo (a word put in another's place); a caption
+    printed twice still is."""
     headline = "Jef Raskin, head of the team behind the first Macintosh computer"
+    command = "netsh interface tcp set global autotuninglevel="
     lines = _lines(
         {
             "lead": [headline, headline + ", has died."],
             "table": ["Oper shr 16 cts vs nine cts", "Year", "Oper shr 13 cts vs six cts"],
-            "caption": [CAPTION + " /AFP", CAPTION],
+            "commands": [command + "disabled", "To switch it on again:", command + "normal"],
+            "caption": ["Home", CAPTION + " /AFP", CAPTION],
         }
     ).with_columns(pl.col("_key").str.ends_with(".").alias("_prose"))
     repeated = find_repeated_captions(lines, similarity=85.0, separator="_prose")
-    assert repeated.rows() == [("caption", 2)]
+    assert repeated.rows() == [("caption", 3)]

@@ -2,8 +2,9 @@
 
 A caption printed twice in one article (once with its "/AFP" credit, once without) keeps its first
 occurrence; above the article's first paragraph the later copy stays instead (the headline that
-opens the article, not the page's title bar printed before it). Across documents, near-identical short lines are clustered so that the learned-lines
-rule of `dedupe.clean.boilerplate` counts a credit reused with small changes as one line.
+opens the article, not the page's title bar printed before it). Across documents, near-identical
+short lines are clustered so that the learned-lines rule of `dedupe.clean.boilerplate` counts a
+credit reused with small changes as one line.
 """
 
 from __future__ import annotations
@@ -233,8 +234,11 @@ def find_repeated_captions(
         pl.col(KEY).str.extract_all(r"\d+").list.join(" ").alias("_numbers")
     ).to_series()
     # Two lines whose numbers differ are two rows of a table or two notes of a results report
-    # ("Shr 16 cts vs nine cts", "Shr 13 cts vs six cts"), not two copies of one caption. The
-    # pairs are of texts, in both directions: any occurrence of one can repeat the other.
+    # ("Shr 16 cts vs nine cts", "Shr 13 cts vs six cts"), not two copies of one caption; nor
+    # are two lines that differ by a word put in another's place (a command and its undo,
+    # "... autotuninglevel=disabled" and "... autotuninglevel=normal"): two prints of a caption
+    # differ by words added or left out (a credit, the site's name). The pairs are of texts,
+    # in both directions: any occurrence of one can repeat the other.
     pairs = pl.DataFrame(
         {
             DOC_ID: firsts.get_column(DOC_ID).gather(later),
@@ -244,9 +248,12 @@ def find_repeated_captions(
             "_partner_numbers": numbers.gather(earlier),
         }
     ).filter(
-        (pl.col("_numbers") == pl.col("_partner_numbers"))
-        | (pl.col("_numbers") == "")
-        | (pl.col("_partner_numbers") == "")
+        (
+            (pl.col("_numbers") == pl.col("_partner_numbers"))
+            | (pl.col("_numbers") == "")
+            | (pl.col("_partner_numbers") == "")
+        )
+        & _one_holds_the_others_words(KEY, _PARTNER_KEY)
     )
     fuzzy = pl.concat(
         [
@@ -262,6 +269,14 @@ def find_repeated_captions(
     )
     logger.debug("%d repeated lines", repeated.height)
     return repeated
+
+
+def _one_holds_the_others_words(key: str, other: str) -> pl.Expr:
+    """Whether every word of one of two texts is a word of the other."""
+    words, other_words = (pl.col(name).str.extract_all(r"\w+") for name in (key, other))
+    return (words.list.set_difference(other_words).list.len() == 0) | (
+        other_words.list.set_difference(words).list.len() == 0
+    )
 
 
 def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame, *, head: bool) -> pl.DataFrame:
