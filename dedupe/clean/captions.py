@@ -334,8 +334,8 @@ def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame, *, head: bool) -> 
     same = (keys.gather(np.maximum(partner, 0)) == keys).fill_null(value=False).to_numpy()
     same &= partner >= 0
     prose = ordered.get_column(_PROSE).to_numpy().astype(np.bool_)
-    first = ordered.select(pl.col(DOC_ID) != pl.col(DOC_ID).shift(1)).to_series()
-    first = first.fill_null(value=True).to_numpy().astype(np.bool_)
+    starts = pl.col(DOC_ID) != pl.col(DOC_ID).shift(1)
+    first = ordered.select(starts.fill_null(value=True)).to_series().to_numpy().astype(np.bool_)
     # The article opens at its first paragraph that repeats nothing and that nothing repeats or
     # the next line continues; without one, or without a separator column, on the first line.
     paragraph = ordered.get_column(_PARAGRAPH).to_numpy().astype(np.bool_)
