@@ -88,7 +88,22 @@ def l3s(data: Path, mode: str) -> dict[str, Any]:
     result = clean_corpus(corpus, CleanConfig(mode=mode))  # type: ignore[arg-type]
     shares = kept_share(labels, result.removed_lines)
     shares["_seconds"] = {"value": time.perf_counter() - start}
+    shares["_full_text_removed_by_rule"] = removed_by_rule(labels, result.removed_lines)
     return shares
+
+
+def removed_by_rule(
+    labels: pl.DataFrame, removed: pl.DataFrame, label: str = "full_text"
+) -> dict[str, int]:
+    """How many lines of one label each rule removed, most first: what a content loss is."""
+    lost = (
+        labels.filter(pl.col("label") == label)
+        .join(removed.select(*KEYS, "rule"), on=KEYS)
+        .group_by("rule")
+        .len()
+        .sort(["len", "rule"], descending=[True, False])
+    )
+    return dict(lost.iter_rows())
 
 
 def speed(data: Path, mode: str) -> dict[str, float]:
@@ -257,14 +272,22 @@ def snippets(data: Path) -> dict[str, Any]:
 def print_snippets(results: dict[str, Any]) -> None:
     """Print the snippet scores: one row per method and language group."""
     print("\ntrafilatura snippets (pages_dev), precision / recall / F1")
-    print(f"{'method':<18}{'group':<7}{'pages':>6}{'precision':>11}{'recall':>8}{'F1':>7}")
+    print("(content kept: the `with` snippets kept, of those the page's own text holds)")
+    print(
+        f"{'method':<18}{'group':<7}{'pages':>6}{'precision':>11}{'recall':>8}{'F1':>7}"
+        f"{'content kept %':>16}"
+    )
+    everything = results.get("keep_everything", {})
     for name, groups in results.items():
         for label in ("all", "de", "en", "other"):
             if label in groups:
                 row = groups[label]
+                # Cleaning only removes lines: the page's text holds what any method finds.
+                held = everything.get(label, {}).get("recall")
+                kept = f"{100 * row['recall'] / held:.2f}" if held else "-"
                 print(
                     f"{name:<18}{label:<7}{row['pages']:>6}{row['precision']:>11.3f}"
-                    f"{row['recall']:>8.3f}{row['f1']:>7.3f}"
+                    f"{row['recall']:>8.3f}{row['f1']:>7.3f}{kept:>16}"
                 )
 
 
@@ -347,6 +370,8 @@ def main() -> None:
     for mode in ("article", "page"):
         results[f"l3s_gn1_{mode}"] = l3s(args.data, mode)
         print_table(f"L3S-GN1, mode={mode}", results[f"l3s_gn1_{mode}"])
+        lost = results[f"l3s_gn1_{mode}"]["_full_text_removed_by_rule"]
+        print("full_text removed, by rule: " + ", ".join(f"{r} {n}" for r, n in lost.items()))
     results["synthetic_chrome"] = synthetic_chrome(args.data)
     chrome = results["synthetic_chrome"]
     print(
