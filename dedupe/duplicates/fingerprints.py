@@ -9,6 +9,7 @@ sets of just the rows verification needs. Memory follows the signatures, not the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,11 +90,14 @@ class Fingerprints:
         return offsets, buffer
 
     def take(self, rows: IndexArray) -> Fingerprints:
-        """Return the fingerprints of ``rows``, in that order (a copy)."""
-        offsets, hashes = _take(self.offsets, self.hashes, rows)
-        lead_offsets, lead_hashes = _take(self.lead_offsets, self.lead_hashes, rows)
+        """Return the fingerprints of ``rows``, in that order (a copy, in one buffer)."""
+        rows = np.asarray(rows, dtype=np.int64)
         signatures = np.ascontiguousarray(self.signatures[rows])
-        return Fingerprints(offsets, hashes, lead_offsets, lead_hashes, signatures)
+        taken = _Taken.allocate(
+            np.diff(self.offsets)[rows], np.diff(self.lead_offsets)[rows], signatures
+        )
+        taken.copy_from(self, rows, np.arange(len(rows)))
+        return taken.fingerprints()
 
     def save(self, folder: Path) -> None:
         """Write the arrays as ``.npy`` files into ``folder`` (a spilled batch)."""
@@ -147,21 +151,94 @@ class SavedFingerprints:
         return self.sizes
 
     def take(self, rows: IndexArray) -> Fingerprints:
-        """Return the fingerprints of ``rows``, in that order, reading one batch at a time."""
+        """Return the fingerprints of ``rows``, in that order, reading one batch at a time.
+
+        The answer is filled in place, batch by batch: memory holds it once, plus one mapped
+        batch and the index of `_COPY_VALUES` values at a time.
+        """
         rows = np.asarray(rows, dtype=np.int64)
         batch = np.searchsorted(self.starts, rows, side="right") - 1
         order = np.argsort(batch, kind="stable")
-        local = rows[order] - self.starts[batch[order]]
         bounds = np.searchsorted(batch[order], np.arange(len(self.folders) + 1))
-        pieces = [
-            Fingerprints.load(folder).take(local[low:high])
-            for folder, low, high in zip(self.folders, bounds[:-1], bounds[1:], strict=True)
+        spans = [
+            (folder, order[low:high], rows[order[low:high]] - start)
+            for folder, start, low, high in zip(
+                self.folders, self.starts[:-1], bounds[:-1], bounds[1:], strict=True
+            )
             if high > low
         ]
-        stacked = _stack(pieces, self.signatures.shape[1])
-        if np.array_equal(order, np.arange(len(rows))):
-            return stacked
-        return stacked.take(np.argsort(order, kind="stable"))
+        lead_sizes = np.empty(len(rows), dtype=np.int64)
+        for folder, positions, local in spans:
+            lead_offsets = Fingerprints.load(folder).lead_offsets
+            lead_sizes[positions] = lead_offsets[local + 1] - lead_offsets[local]
+        taken = _Taken.allocate(self.sizes[rows], lead_sizes, self.signatures[rows])
+        for folder, positions, local in spans:
+            taken.copy_from(Fingerprints.load(folder), local, positions)
+        return taken.fingerprints()
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """Fingerprints being gathered into one preallocated buffer (documents' sets, then leads)."""
+
+    offsets: I64Array
+    lead_offsets: I64Array
+    buffer: U32Array
+    signatures: U32Array
+
+    @staticmethod
+    def allocate(sizes: I64Array, lead_sizes: I64Array, signatures: U32Array) -> _Taken:
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        lead_offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(lead_sizes, out=lead_offsets[1:])
+        buffer = np.empty(int(offsets[-1] + lead_offsets[-1]), dtype=np.uint32)
+        return _Taken(offsets, lead_offsets, buffer, np.ascontiguousarray(signatures))
+
+    def copy_from(self, part: Fingerprints, local: IndexArray, positions: IndexArray) -> None:
+        """Copy rows ``local`` of ``part`` to rows ``positions`` of the answer."""
+        _copy_sets(part.offsets, part.hashes, local, self.buffer, self.offsets[positions])
+        _copy_sets(
+            part.lead_offsets,
+            part.lead_hashes,
+            local,
+            self.buffer,
+            self.offsets[-1] + self.lead_offsets[positions],
+        )
+
+    def fingerprints(self) -> Fingerprints:
+        n_hashes = int(self.offsets[-1])
+        return Fingerprints(
+            self.offsets,
+            self.buffer[:n_hashes],
+            self.lead_offsets,
+            self.buffer[n_hashes:],
+            self.signatures,
+            self.buffer,
+        )
+
+
+# Values copied at once by `_copy_sets`: its two int64 indexes then take 128 MB.
+_COPY_VALUES = 1 << 23
+
+
+def _copy_sets(
+    offsets: I64Array, values: U32Array, rows: IndexArray, out: U32Array, out_starts: I64Array
+) -> None:
+    """Copy set ``rows[i]`` of ``(offsets, values)`` to ``out`` from ``out_starts[i]`` on.
+
+    Chunks of about `_COPY_VALUES` values bound the gather and scatter indexes.
+    """
+    sizes = offsets[rows + 1] - offsets[rows]
+    ends = np.cumsum(sizes)
+    cuts = np.searchsorted(
+        ends, np.arange(_COPY_VALUES, int(ends[-1]) if len(ends) else 0, _COPY_VALUES)
+    )
+    for low, high in itertools.pairwise(np.unique(np.r_[0, cuts, len(rows)])):
+        chunk = sizes[low:high]
+        within = np.arange(int(chunk.sum())) - np.repeat(np.cumsum(chunk) - chunk, chunk)
+        source = np.repeat(offsets[rows[low:high]], chunk) + within
+        out[np.repeat(out_starts[low:high], chunk) + within] = values[source]
 
 
 def _stack(parts: Iterable[Fingerprints], num_perm: int) -> Fingerprints:
@@ -185,14 +262,6 @@ def _stack(parts: Iterable[Fingerprints], num_perm: int) -> Fingerprints:
     return Fingerprints(
         offsets, buffer[:n_hashes], lead_offsets, buffer[n_hashes:], signatures, buffer
     )
-
-
-def _take(offsets: I64Array, values: U32Array, rows: IndexArray) -> tuple[I64Array, U32Array]:
-    sizes = offsets[rows + 1] - offsets[rows]
-    new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=new_offsets[1:])
-    gather = np.arange(int(new_offsets[-1])) + np.repeat(offsets[rows] - new_offsets[:-1], sizes)
-    return new_offsets, np.asarray(values[gather])
 
 
 ProgressCallback = Callable[[int], None]
