@@ -96,10 +96,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# A repeat is kept when a prose line (a sentence of this many words, no text rule) separates it
-# from its earlier occurrence (see `find_repeated_captions`), or a table row: a line holding at
-# least `TABLE_ROW_NUMBERS` numbers ("Avg shrs 20.5 mln vs 17.1 mln"), as the rows of a
-# quarter's and a year's results do, which repeat row for row.
+# A repeat is kept when a prose line separates it from the nearest earlier line it repeats (see
+# `find_repeated_captions`): a paragraph (a sentence of this many words, no text rule), or a
+# table row: a line holding at least `TABLE_ROW_NUMBERS` numbers ("Avg shrs 20.5 mln vs 17.1
+# mln"), as the rows of a quarter's and a year's results do, which repeat row for row. Only a
+# paragraph can open the article, which ends the page's head.
 PROSE_WORDS = 10
 TABLE_ROW_NUMBERS = 2
 
