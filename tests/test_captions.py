@@ -141,13 +141,15 @@ def test_removed_repeats_kernel_equals_its_python_reference(
     )
     first = np.zeros(len(lines), dtype=np.bool_)
     first[:1] = True
+    repeated = np.zeros(len(lines), dtype=np.bool_)
+    repeated[partner[partner >= 0]] = True
     for opens in (np.zeros(len(lines), np.bool_), prose & (np.arange(len(lines)) % 3 == 0)):
         for same in (np.zeros(len(lines), np.bool_), partner % 2 == 0):
-            expected = removed_repeats(prose, partner, same, opens, first)
-            compiled = removed_repeats_kernel(prose, partner, same, opens, first)
+            expected = removed_repeats(prose, partner, same, repeated, opens, first)
+            compiled = removed_repeats_kernel(prose, partner, same, repeated, opens, first)
             assert np.array_equal(compiled, expected)
     # Without a head, a removed line is a repeat.
-    expected = removed_repeats(prose, partner, same, np.ones(len(lines), np.bool_), first)
+    expected = removed_repeats(prose, partner, same, repeated, np.ones(len(lines), np.bool_), first)
     assert not (expected & (partner < 0)).any()
 
 

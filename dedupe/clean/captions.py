@@ -148,7 +148,7 @@ def warm_up_caption_kernels() -> None:
         np.array([0, 2], dtype=np.int64), np.frombuffer(b"up", np.uint8), _BUCKET_OF_BYTE
     )
     flags = np.ones(2, dtype=np.bool_)
-    _removed_repeats_kernel(flags, np.array([-1, 0], dtype=np.int64), flags, flags, flags)
+    _removed_repeats_kernel(flags, np.array([-1, 0], dtype=np.int64), flags, flags, flags, flags)
 
 
 def _length_compatible_pairs(lines: pl.DataFrame, slack: float) -> tuple[np.ndarray, np.ndarray]:
@@ -217,9 +217,7 @@ def find_repeated_captions(
         KEY,
         CHARS,
         (pl.col(separator) if separator else pl.lit(value=False)).alias(_PROSE),
-        pl.col(paragraph or separator or "_no_column").alias(_PARAGRAPH)
-        if separator
-        else pl.lit(value=False).alias(_PARAGRAPH),
+        (pl.col(paragraph or separator) if separator else pl.lit(value=False)).alias(_PARAGRAPH),
     )
     eligible = frame.filter(pl.col(CHARS) >= CAPTION_MIN_CHARS)
     first = pl.col(KEY).is_first_distinct().over(DOC_ID)
@@ -340,7 +338,7 @@ def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame, *, head: bool) -> 
     # the next line continues; without one, or without a separator column, on the first line.
     paragraph = ordered.get_column(_PARAGRAPH).to_numpy().astype(np.bool_)
     repeated = np.zeros(ordered.height, dtype=np.bool_)
-    repeated[partner[partner >= 0]] = True  # the kernel works this out again, in its loop
+    repeated[partner[partner >= 0]] = True
     continued = np.zeros(ordered.height, dtype=np.bool_)
     continued[:-1] = paragraph[1:] & ~first[1:]
     opens = (
@@ -352,7 +350,7 @@ def _decide_repeats(lines: pl.LazyFrame, fuzzy: pl.DataFrame, *, head: bool) -> 
     document = np.cumsum(first) - 1
     opens |= first & (np.bincount(document, weights=opens) == 0)[document]
     decide = _removed_repeats_kernel if use_kernels(ordered.height) else removed_repeats
-    removed = decide(prose, partner, same, opens, first)
+    removed = decide(prose, partner, same, repeated, opens, first)
     return ordered.filter(pl.Series(removed)).select(DOC_ID, LINE_NO)
 
 
@@ -360,6 +358,7 @@ def removed_repeats(
     prose: npt.NDArray[np.bool_],
     partner: npt.NDArray[np.int64],
     same: npt.NDArray[np.bool_],
+    repeated: npt.NDArray[np.bool_],
     opens: npt.NDArray[np.bool_],
     first: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.bool_]:
@@ -367,21 +366,18 @@ def removed_repeats(
 
     Contract: ``first[i]`` marks a document's first line and ``partner[i]`` is the row of the
     nearest earlier line of the same document that line ``i`` repeats, or -1; ``same[i]`` says
-    that the two lines' texts are equal. A repeat is
-    removed when no separator lies between it and its partner; a separator is a prose line that
-    stays, whether or not it repeats an earlier line (a page that prints its article twice keeps
-    the second copy whole, not all but its last paragraph). The head of a document runs up to
-    its first line with ``opens``. There, of two different copies, the earlier goes instead (a
-    page's title bar, "Title - Site", is printed again as the headline that opens the article),
-    unless it is prose and the later copy is not (a caption cut from a paragraph); so a head
-    line that a later line repeats does not separate: it may go.
+    that the two lines' texts are equal, and ``repeated[i]`` that a later line repeats line
+    ``i`` (it is some line's partner). A repeat is removed when no separator lies between it
+    and its partner; a separator is a prose line that stays, whether or not it repeats an
+    earlier line (a page that prints its article twice keeps the second copy whole, not all
+    but its last paragraph). The head of a document runs up to its first line with ``opens``.
+    There, of two different copies, the earlier goes instead (a page's title bar, "Title -
+    Site", is printed again as the headline that opens the article), unless it is prose and
+    the later copy is not (a caption cut from a paragraph); so a head line that a later line
+    repeats does not separate: it may go.
     Plain Python: the reference of the compiled kernel, and what small calls run.
     """
     removed = np.zeros(len(prose), dtype=np.bool_)
-    repeated = np.zeros(len(prose), dtype=np.bool_)
-    for line in range(len(prose)):
-        if partner[line] >= 0:
-            repeated[partner[line]] = True
     separators = np.zeros(len(prose), dtype=np.int64)  # separators up to each line, included
     count = 0
     head = False

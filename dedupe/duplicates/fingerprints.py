@@ -94,7 +94,7 @@ class Fingerprints:
         rows = np.asarray(rows, dtype=np.int64)
         signatures = np.ascontiguousarray(self.signatures[rows])
         taken = _Taken.allocate(
-            np.diff(self.offsets)[rows], np.diff(self.lead_offsets)[rows], signatures
+            self.set_sizes()[rows], np.diff(self.lead_offsets)[rows], signatures
         )
         taken.copy_from(self, rows, np.arange(len(rows)))
         return taken.fingerprints()
